@@ -1,0 +1,371 @@
+/* buf.c: bounded growable buffers, safe string helpers, base64, hex SHA-256, URL escaping. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "mbx.h"
+
+void *
+mbx_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		mbx_die(MBX_EXIT_SOFTWARE, "out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *
+mbx_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (!p)
+		mbx_die(MBX_EXIT_SOFTWARE, "out of memory");
+	return p;
+}
+
+void *
+mbx_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		mbx_die(MBX_EXIT_SOFTWARE, "out of memory (%zu bytes)", n);
+	return q;
+}
+
+char *
+mbx_strndup(const char *s, size_t n)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = mbx_xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *
+mbx_strdup(const char *s)
+{
+	return s ? mbx_strndup(s, strlen(s)) : NULL;
+}
+
+size_t
+mbx_strlcpy(char *dst, const char *src, size_t n)
+{
+	size_t len = strlen(src);
+
+	if (n) {
+		size_t c = len < n - 1 ? len : n - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return len;
+}
+
+void
+mbx_buf_init(struct mbx_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->max = max ? max : MBX_BUF_DEFAULT_MAX;
+}
+
+void
+mbx_buf_free(struct mbx_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+mbx_buf_reset(struct mbx_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/* Make room for n more bytes plus the NUL; -1 when that would pass max. */
+static int
+reserve(struct mbx_buf *b, size_t n)
+{
+	size_t need, cap;
+
+	if (n > b->max || b->len > b->max - n) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	b->data = mbx_xrealloc(b->data, cap);
+	b->cap = cap;
+	return 0;
+}
+
+int
+mbx_buf_append(struct mbx_buf *b, const void *p, size_t n)
+{
+	if (reserve(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+mbx_buf_puts(struct mbx_buf *b, const char *s)
+{
+	return mbx_buf_append(b, s, strlen(s));
+}
+
+int
+mbx_buf_putc(struct mbx_buf *b, char c)
+{
+	return mbx_buf_append(b, &c, 1);
+}
+
+int
+mbx_buf_printf(struct mbx_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || reserve(b, (size_t)n) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+char *
+mbx_buf_steal(struct mbx_buf *b)
+{
+	char *d = b->data ? b->data : mbx_strdup("");
+
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return d;
+}
+
+int
+mbx_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+mbx_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ------------------------------------------------------------ base64 */
+
+static const char b64std[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+mbx_b64_encoded_len(size_t n)
+{
+	return (n + 2) / 3 * 4;
+}
+
+static int
+b64_encode(struct mbx_buf *out, const unsigned char *in, size_t n, const char *alpha, int pad)
+{
+	char q[4];
+	size_t i;
+
+	if (reserve(out, mbx_b64_encoded_len(n)) < 0)
+		return -1;
+	for (i = 0; i + 2 < n; i += 3) {
+		q[0] = alpha[in[i] >> 2];
+		q[1] = alpha[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		q[2] = alpha[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		q[3] = alpha[in[i + 2] & 63];
+		mbx_buf_append(out, q, 4);
+	}
+	if (i < n) {
+		unsigned a = in[i], c = i + 1 < n ? in[i + 1] : 0;
+		q[0] = alpha[a >> 2];
+		q[1] = alpha[((a & 3) << 4) | (c >> 4)];
+		q[2] = i + 1 < n ? alpha[(c & 15) << 2] : '=';
+		q[3] = '=';
+		mbx_buf_append(out, q, pad ? 4 : (i + 1 < n ? 3 : 2));
+	}
+	return 0;
+}
+
+int
+mbx_b64_encode(struct mbx_buf *out, const void *in, size_t n)
+{
+	return b64_encode(out, in, n, b64std, 1);
+}
+
+int
+mbx_b64url_encode(struct mbx_buf *out, const void *in, size_t n)
+{
+	return b64_encode(out, in, n, b64url, 0);
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decode standard or URL-safe base64, padded or not. Whitespace is not allowed:
+ * Graph gives one unbroken string (fasttransfer.md 2). */
+int
+mbx_b64_decode(struct mbx_buf *out, const char *in, size_t n)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	size_t i, pad = 0;
+	unsigned char byte;
+
+	while (n > 0 && in[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (n % 4 == 1 || (pad && (n + pad) % 4))
+		return -1;
+	if (reserve(out, n / 4 * 3 + 2) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int v = b64_value((unsigned char)in[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			byte = (unsigned char)(acc >> bits);
+			mbx_buf_append(out, &byte, 1);
+		}
+	}
+	return 0;
+}
+
+void
+mbx_sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* ------------------------------------------------------------ URL escaping */
+
+int
+mbx_url_escape(struct mbx_buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			if (mbx_buf_putc(out, (char)c) < 0)
+				return -1;
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			if (mbx_buf_append(out, e, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+mbx_url_unescape(const char *s, size_t n, int plus)
+{
+	char *d = mbx_xmalloc(n + 1);
+	size_t i, j = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			d[j++] = plus && s[i] == '+' ? ' ' : s[i];
+			continue;
+		}
+		if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+			free(d);
+			return NULL;
+		}
+		d[j++] = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		i += 2;
+	}
+	d[j] = '\0';
+	return d;
+}

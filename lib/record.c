@@ -1,0 +1,200 @@
+/* record.c: NDJSON records in and out (mbx(7) RECORDS). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mbx.h"
+
+void
+mbx_reader_init(struct mbx_reader *r, FILE *f, const char *name, size_t max_line)
+{
+	r->f = f;
+	r->name = name ? name : "stdin";
+	r->lineno = 0;
+	r->eof = 0;
+	mbx_buf_init(&r->line, max_line);
+}
+
+void
+mbx_reader_free(struct mbx_reader *r)
+{
+	mbx_buf_free(&r->line);
+}
+
+/* Read one line into r->line without its LF. 1 line, 0 EOF, -1 too long (the rest of
+ * the line is skipped so the next call starts at the next record). */
+static int
+read_line(struct mbx_reader *r)
+{
+	int c, over = 0;
+
+	mbx_buf_reset(&r->line);
+	if (r->eof)
+		return 0;
+	while ((c = getc_unlocked(r->f)) != EOF && c != '\n')
+		if (!over && mbx_buf_putc(&r->line, (char)c) < 0)
+			over = 1;
+	if (c == EOF) {
+		r->eof = 1;
+		if (ferror(r->f))
+			mbx_die(MBX_EXIT_IO, "cannot read %s: %s", r->name, strerror(errno));
+		if (r->line.len == 0 && !over)
+			return 0;
+	}
+	r->lineno++;
+	return over ? -1 : 1;
+}
+
+static int
+blank(const struct mbx_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++)
+		if (!strchr(" \t\r", b->data[i]))
+			return 0;
+	return 1;
+}
+
+int
+mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errlen)
+{
+	char e[200];
+	int rc;
+
+	*out = NULL;
+	do
+		rc = read_line(r);
+	while (rc == 1 && blank(&r->line));
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s:%lu: line longer than %zu bytes", r->name, r->lineno,
+			 r->line.max);
+		return -1;
+	}
+	*out = mbx_json_parse(r->line.data, r->line.len, e, sizeof e);
+	if (!*out || !YAJL_IS_OBJECT(*out)) {
+		snprintf(err, errlen, "%s:%lu: not a JSON object%s%s", r->name, r->lineno,
+			 *out ? "" : ": ", *out ? "" : e);
+		yajl_tree_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+const char *
+mbx_record_type(yajl_val rec)
+{
+	return mbx_json_str(rec, "type");
+}
+
+void
+mbx_record_emit(struct mbx_buf *b)
+{
+	if (fwrite(b->data ? b->data : "", 1, b->len, stdout) != b->len || putchar('\n') == EOF)
+		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
+	/* A pipeline's next stage should see each record as soon as it is complete when
+	 * stdout is a pipe; stdio buffering would hold it back. */
+	if (fflush(stdout) == EOF)
+		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
+}
+
+void
+mbx_record_error(const char *mailbox, const char *subject, const char *code,
+		 const char *fmt, ...)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	mbx_err("%s", msg);
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "error");
+	if (mailbox)
+		mbx_jw_kstr(&w, "mailbox", mailbox);
+	if (subject)
+		mbx_jw_kstr(&w, "subject", subject);
+	mbx_jw_kstr(&w, "code", code ? code : "error");
+	mbx_jw_kstr(&w, "message", msg);
+	mbx_jw_kstr(&w, "program", mbx_progname);
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
+
+void
+mbx_record_write(yajl_val rec)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_val(&w, rec);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
+
+int
+mbx_exit_worst(int a, int b)
+{
+	if (a == MBX_EXIT_OK || a == MBX_EXIT_PARTIAL)
+		return b > a || (b != MBX_EXIT_OK && b != MBX_EXIT_PARTIAL) ? b : a;
+	return a;
+}
+
+static int
+accepted(const char *const *types, const char *t)
+{
+	for (; t && *types; types++)
+		if (strcmp(*types, t) == 0)
+			return 1;
+	return 0;
+}
+
+/* Records may be large (NDJSON items with inline data): the line cap is generous. */
+#define RECORD_MAX_LINE ((size_t)256 << 20)
+
+int
+mbx_records_run(const char *const *types, mbx_record_cb cb, void *ctx)
+{
+	struct mbx_reader r;
+	char err[512];
+	yajl_val rec;
+	int rc, worst = MBX_EXIT_OK;
+	const char *t;
+
+	mbx_reader_init(&r, stdin, "stdin", RECORD_MAX_LINE);
+	while (worst == MBX_EXIT_OK || worst == MBX_EXIT_PARTIAL) {
+		rc = mbx_reader_next(&r, &rec, err, sizeof err);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
+			worst = mbx_exit_worst(worst, MBX_EXIT_PARTIAL);
+			continue;
+		}
+		t = mbx_record_type(rec);
+		if (t && strcmp(t, "error") == 0) {
+			mbx_record_write(rec);       /* travels down the pipe (mbx(7)) */
+			worst = mbx_exit_worst(worst, MBX_EXIT_PARTIAL);
+		} else if (!accepted(types, t)) {
+			mbx_record_error(mbx_json_str(rec, "mailbox"), NULL, "BadRecord",
+					 "stdin:%lu: unexpected record type '%s'", r.lineno,
+					 t ? t : "(none)");
+			worst = mbx_exit_worst(worst, MBX_EXIT_PARTIAL);
+		} else {
+			worst = mbx_exit_worst(worst, cb(ctx, rec, t, r.lineno));
+		}
+		yajl_tree_free(rec);
+	}
+	mbx_reader_free(&r);
+	return worst;
+}

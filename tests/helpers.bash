@@ -1,0 +1,97 @@
+# tests/helpers.bash: shared setup for the bats suite.
+#
+# Every test file starts its own mbx-graphd on a free loopback port, over TLS with a
+# throwaway CA, and points the programs at it through the environment.
+
+MBX_SRCDIR=${MBX_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+MBX_BUILDDIR=${MBX_BUILDDIR:-$MBX_SRCDIR}
+export PATH="$MBX_BUILDDIR/bin:$MBX_BUILDDIR/tests:$PATH"
+MBX_SAMPLES=${MBX_SAMPLES:-$MBX_SRCDIR/../shared/samples}
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+
+# The credentials of the app that mbx-graphd --generate registers (mbx-graphd(1)).
+GEN_TENANT=contoso.com
+GEN_CLIENT_ID=11111111-2222-3333-4444-555555555555
+GEN_CLIENT_SECRET=mbx-graphd-demo-secret
+
+# make_ca DIR: a CA, and a server certificate for 127.0.0.1/localhost signed by it.
+make_ca() {
+	local d=$1
+	mkdir -p "$d"
+	[ -f "$d/server.pem" ] && return 0
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mbx test CA" \
+		-keyout "$d/ca.key" -out "$d/ca.pem" \
+		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+		2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+		-keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' \
+		>"$d/ext.cnf"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null
+	chmod 600 "$d"/*.key
+}
+
+# make_client_cert DIR NAME: a self-signed client certificate + key in one PEM
+# (AZURE_CLIENT_CERTIFICATE_PATH form) and the certificate alone in NAME.crt.
+make_client_cert() {
+	local d=$1 n=$2
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$n" \
+		-keyout "$d/$n.key" -out "$d/$n.crt" 2>/dev/null
+	cat "$d/$n.key" "$d/$n.crt" >"$d/$n.pem"
+	chmod 600 "$d/$n.pem" "$d/$n.key"
+}
+
+# graphd_start [mbx-graphd args...]: start the emulator, wait for its port, export
+# MBX_GRAPH_URL, AZURE_AUTHORITY_HOST, MBX_CACERT, credentials of the generated app,
+# and a private XDG_CACHE_HOME. GRAPHD_DIR holds ca/, port, graphd.log, graphd.err.
+graphd_start() {
+	GRAPHD_DIR=${GRAPHD_DIR:-$BATS_FILE_TMPDIR/graphd}
+	mkdir -p "$GRAPHD_DIR"
+	make_ca "$BATS_FILE_TMPDIR/ca"
+	rm -f "$GRAPHD_DIR/port"
+	mbx-graphd --listen 127.0.0.1:0 --port-file "$GRAPHD_DIR/port" \
+		--tls-cert "$BATS_FILE_TMPDIR/ca/server.pem" \
+		--tls-key "$BATS_FILE_TMPDIR/ca/server.key" \
+		--log "$GRAPHD_DIR/graphd.log" "$@" \
+		>"$GRAPHD_DIR/graphd.out" 2>"$GRAPHD_DIR/graphd.err" 3>&- &
+	GRAPHD_PID=$!
+	echo "$GRAPHD_PID" >"$GRAPHD_DIR/pid"
+	local i
+	for i in $(seq 1 200); do
+		[ -s "$GRAPHD_DIR/port" ] && break
+		kill -0 "$GRAPHD_PID" 2>/dev/null || { cat "$GRAPHD_DIR/graphd.err" >&2; return 1; }
+		sleep 0.05
+	done
+	[ -s "$GRAPHD_DIR/port" ] || { echo "mbx-graphd did not start" >&2; return 1; }
+	GRAPHD_PORT=$(cat "$GRAPHD_DIR/port")
+	GRAPHD_URL=https://127.0.0.1:$GRAPHD_PORT
+	export GRAPHD_DIR GRAPHD_PID GRAPHD_PORT GRAPHD_URL
+	export MBX_GRAPH_URL=$GRAPHD_URL/beta
+	export AZURE_AUTHORITY_HOST=$GRAPHD_URL
+	export MBX_CACERT=$BATS_FILE_TMPDIR/ca/ca.pem
+	export AZURE_TENANT_ID=$GEN_TENANT
+	export AZURE_CLIENT_ID=$GEN_CLIENT_ID
+	export AZURE_CLIENT_SECRET=$GEN_CLIENT_SECRET
+	export XDG_CACHE_HOME=$BATS_FILE_TMPDIR/cache
+	unset MBX_ACCESS_TOKEN MBX_TOKEN_COMMAND AZURE_CLIENT_CERTIFICATE_PATH MBX_AUTH
+}
+
+graphd_stop() {
+	[ -n "${GRAPHD_PID:-}" ] || return 0
+	kill "$GRAPHD_PID" 2>/dev/null || true
+	wait "$GRAPHD_PID" 2>/dev/null || true
+	GRAPHD_PID=
+}
+
+# admin GET|POST PATH [curl args...]: call the emulator's admin endpoint.
+admin() {
+	local m=$1 p=$2
+	shift 2
+	curl -sS --fail-with-body --cacert "$MBX_CACERT" -X "$m" "$GRAPHD_URL/_admin$p" "$@"
+}
+
+# Tests use `run --separate-stderr CMD`: $output is stdout, $stderr is stderr.
+bats_require_minimum_version 1.5.0

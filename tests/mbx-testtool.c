@@ -1,0 +1,168 @@
+/* mbx-testtool: exposes library internals to the bats tests. Not installed.
+ * usage: mbx-testtool COMMAND [ARGS...] */
+#include <stdlib.h>
+#include <string.h>
+#include "mbx.h"
+
+int tt_fx_gen(int argc, char **argv);
+int tt_fx_parse(int argc, char **argv);
+int tt_auth_jwt_assert(int argc, char **argv);
+int tt_http(int argc, char **argv);
+
+static int
+print_elem(void *ctx, yajl_val v)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	(void)ctx;
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_val(&w, v);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+	return 0;
+}
+
+/* json-stream [CHUNK] [MAXELEM]: stream stdin, print each "value" element, then the
+ * top-level @odata.nextLink; exit 5 with the parser's message on bad JSON. */
+static int
+tt_json_stream(int argc, char **argv)
+{
+	long chunk = 1, max = 1 << 20;
+	struct mbx_jstream *s;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if ((argc > 1 && mbx_parse_long(argv[1], 1, 65536, &chunk) < 0) ||
+	    (argc > 2 && mbx_parse_long(argv[2], 1, 1L << 30, &max) < 0))
+		mbx_die(2, "usage: json-stream [CHUNK] [MAXELEM]");
+	s = mbx_jstream_new("value", print_elem, NULL, (size_t)max);
+	while (rc == 0 && (n = fread(buf, 1, (size_t)chunk, stdin)) > 0)
+		rc = mbx_jstream_feed(s, buf, n);
+	if (rc == 0)
+		rc = mbx_jstream_finish(s);
+	if (rc == 0 && mbx_jstream_top(s, "@odata.nextLink"))
+		printf("next %s\n", mbx_jstream_top(s, "@odata.nextLink"));
+	if (rc)
+		mbx_err("bad JSON: %s", mbx_jstream_error(s));
+	mbx_jstream_free(s);
+	return rc ? MBX_EXIT_BADINPUT : 0;
+}
+
+/* path-split PATH: one segment per line. */
+static int
+tt_path_split(int argc, char **argv)
+{
+	char **segs;
+	size_t n, i;
+
+	if (argc != 2 || mbx_path_split(argv[1], &segs, &n) < 0)
+		mbx_die(MBX_EXIT_BADINPUT, "bad path '%s'", argc > 1 ? argv[1] : "");
+	for (i = 0; i < n; i++)
+		printf("[%s]\n", segs[i]);
+	mbx_path_free(segs, n);
+	return 0;
+}
+
+/* path-join NAME...: the escaped path of nested names. */
+static int
+tt_path_join(int argc, char **argv)
+{
+	struct mbx_buf b;
+	int i;
+
+	mbx_buf_init(&b, 0);
+	mbx_buf_puts(&b, "/");
+	for (i = 1; i < argc; i++) {
+		char *parent = mbx_buf_steal(&b);
+		mbx_buf_init(&b, 0);
+		mbx_path_append(&b, parent, argv[i]);
+		free(parent);
+	}
+	puts(b.data);
+	mbx_buf_free(&b);
+	return 0;
+}
+
+/* records: read NDJSON from stdin, echo each record compactly, errors to stderr. */
+static int
+tt_records(int argc, char **argv)
+{
+	struct mbx_reader r;
+	char err[512];
+	yajl_val v;
+	int rc, bad = 0;
+
+	(void)argc;
+	(void)argv;
+	mbx_reader_init(&r, stdin, "stdin", 1024);
+	while ((rc = mbx_reader_next(&r, &v, err, sizeof err)) != 0) {
+		if (rc < 0) {
+			mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
+			bad = 1;
+			continue;
+		}
+		print_elem(NULL, v);
+		yajl_tree_free(v);
+	}
+	mbx_reader_free(&r);
+	return bad ? MBX_EXIT_PARTIAL : 0;
+}
+
+/* redact TEXT / b64 ENC|DEC TEXT / sha256 TEXT / urlenc TEXT / urldec TEXT */
+static int
+tt_misc(int argc, char **argv)
+{
+	struct mbx_buf b;
+	char out[4096], hex[65];
+	int rc = 0;
+
+	if (argc != 2)
+		mbx_die(2, "usage: %s TEXT", argv[0]);
+	mbx_buf_init(&b, 0);
+	if (strcmp(argv[0], "redact") == 0)
+		puts(mbx_redact(argv[1], out, sizeof out));
+	else if (strcmp(argv[0], "b64enc") == 0)
+		rc = mbx_b64_encode(&b, argv[1], strlen(argv[1]));
+	else if (strcmp(argv[0], "b64urlenc") == 0)
+		rc = mbx_b64url_encode(&b, argv[1], strlen(argv[1]));
+	else if (strcmp(argv[0], "b64dec") == 0)
+		rc = mbx_b64_decode(&b, argv[1], strlen(argv[1]));
+	else if (strcmp(argv[0], "urlenc") == 0)
+		rc = mbx_url_escape(&b, argv[1]);
+	else if (strcmp(argv[0], "sha256") == 0)
+		puts((mbx_sha256_hex(argv[1], strlen(argv[1]), hex), hex));
+	if (b.data)
+		puts(b.data);
+	mbx_buf_free(&b);
+	return rc ? MBX_EXIT_BADINPUT : 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{ "json-stream", tt_json_stream }, { "path-split", tt_path_split },
+	{ "path-join", tt_path_join }, { "records", tt_records },
+	{ "redact", tt_misc }, { "b64enc", tt_misc }, { "b64urlenc", tt_misc },
+	{ "b64dec", tt_misc }, { "urlenc", tt_misc }, { "sha256", tt_misc },
+	{ "fx-gen", tt_fx_gen }, { "fx-parse", tt_fx_parse },
+	{ "jwt-assert", tt_auth_jwt_assert }, { "http", tt_http },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	mbx_log_init("mbx-testtool");
+	mbx_opts_init();
+	if (argc < 2)
+		mbx_die(2, "usage: mbx-testtool COMMAND [ARGS...]");
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	mbx_die(2, "unknown command '%s'", argv[1]);
+}
