@@ -4,7 +4,7 @@
 # auth and HTTP path and prints what it found. Run from a built tree: ./demo.sh
 set -euo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
-PATH="$top/bin:$PATH"
+PATH="${MBX_BUILDDIR:-$top}/bin:$PATH"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mbx-demo.XXXXXX")
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 

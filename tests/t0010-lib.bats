@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# Library core through mbx-testtool: streaming JSON, records, paths, redaction, base64.
+
+load helpers
+
+@test "json stream hands out each element of value, whatever the chunk size" {
+	doc='{"@odata.context":"x","value":[{"id":"a","n":[1,2,{"x":null}],"b":true},"s",3,{"e":"q\"\n"}],"@odata.nextLink":"https://h/n?$skip=10"}'
+	for chunk in 1 3 7 4096; do
+		run --separate-stderr mbx-testtool json-stream "$chunk" <<<"$doc"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "${lines[0]}" '{"id":"a","n":[1,2,{"x":null}],"b":true}'
+		assert_equal "${lines[1]}" '"s"'
+		assert_equal "${lines[2]}" '3'
+		assert_equal "${lines[3]}" '{"e":"q\"\n"}'
+		assert_equal "${lines[4]}" 'next https://h/n?$skip=10'
+		assert_equal "${#lines[@]}" 5
+	done
+}
+
+@test "json stream: elements before a truncation are delivered, then a clear error" {
+	run --separate-stderr mbx-testtool json-stream 5 <<<'{"value":[{"a":1},{"b":'
+	assert_equal "$status" 5
+	assert_equal "$output" '{"a":1}'
+	assert_equal "$stderr" "mbx-testtool: bad JSON: parse error: premature EOF"
+}
+
+@test "json stream: malformed JSON is an error, not a crash" {
+	run --separate-stderr mbx-testtool json-stream 2 <<<'{"value":[{"a":tru}]}'
+	assert_equal "$status" 5
+	assert_equal "$output" ""
+	assert_regex "$stderr" '^mbx-testtool: bad JSON: lexical error'
+}
+
+@test "json stream: an element over the memory bound is refused" {
+	big=$(head -c 5000 /dev/zero | tr '\0' x)
+	run --separate-stderr mbx-testtool json-stream 512 1024 <<<"{\"value\":[{\"a\":\"$big\"}]}"
+	assert_equal "$status" 5
+	assert_equal "$output" ""
+	assert_equal "$stderr" "mbx-testtool: bad JSON: array element larger than 1024 bytes"
+}
+
+@test "records: bad lines become error records naming the line, the rest pass" {
+	long=$(head -c 2000 /dev/zero | tr '\0' x)
+	printf '{"a":1}\nnot json\n\n[1]\n{"b":"%s"}\n{"c":2}' "$long" >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr mbx-testtool records <"$BATS_TEST_TMPDIR/in"
+	assert_equal "$status" 1
+	assert_equal "${lines[0]}" '{"a":1}'
+	assert_regex "${lines[1]}" '^\{"type":"error","code":"BadRecord","message":"stdin:2: not a JSON object: lexical error'
+	assert_equal "${lines[2]}" '{"type":"error","code":"BadRecord","message":"stdin:4: not a JSON object","program":"mbx-testtool"}'
+	assert_equal "${lines[3]}" '{"type":"error","code":"BadRecord","message":"stdin:5: line longer than 1024 bytes","program":"mbx-testtool"}'
+	assert_equal "${lines[4]}" '{"c":2}'
+	assert_equal "${#lines[@]}" 5
+	assert_regex "$stderr" 'mbx-testtool: stdin:4: not a JSON object'
+}
+
+@test "paths: escaped slash and backslash split into display names" {
+	run --separate-stderr mbx-testtool path-split '/Inbox/Q1\/Q2 Reports/a\\b'
+	assert_success
+	assert_equal "$output" $'[Inbox]\n[Q1/Q2 Reports]\n[a\\b]'
+	assert_equal "$stderr" ""
+}
+
+@test "paths: joining escapes what splitting unescapes" {
+	run --separate-stderr mbx-testtool path-join Inbox 'Q1/Q2 Reports' 'a\b'
+	assert_success
+	assert_equal "$output" '/Inbox/Q1\/Q2 Reports/a\\b'
+	run --separate-stderr mbx-testtool path-split "$output"
+	assert_equal "$output" $'[Inbox]\n[Q1/Q2 Reports]\n[a\\b]'
+}
+
+@test "paths: root, trailing slash, and bad paths" {
+	run --separate-stderr mbx-testtool path-split /
+	assert_success
+	assert_equal "$output" ""
+	run --separate-stderr mbx-testtool path-split /Inbox/
+	assert_equal "$output" "[Inbox]"
+	for bad in 'Inbox' '/a//b' '/a\x' '/a\'; do
+		run --separate-stderr mbx-testtool path-split "$bad"
+		assert_equal "$status" 5
+		assert_equal "$output" ""
+		assert_equal "$stderr" "mbx-testtool: bad path '$bad'"
+	done
+}
+
+@test "redaction hides tokens, secrets and import authtokens" {
+	run --separate-stderr mbx-testtool redact 'Authorization: Bearer eyJabc.def x https://h/p?authtoken=SEKRET&x=1 client_secret=s3cr%2Bt&a=1 {"access_token":"tok","refresh_token":"rt"}'
+	assert_success
+	assert_equal "$output" 'Authorization: Bearer [REDACTED] x https://h/p?authtoken=[REDACTED]&x=1 client_secret=[REDACTED]&a=1 {"access_token":"[REDACTED]","refresh_token":"[REDACTED]"}'
+	refute_output --partial SEKRET
+}
+
+@test "base64 both alphabets, padded or not; garbage refused" {
+	run mbx-testtool b64enc hello
+	assert_output aGVsbG8=
+	run mbx-testtool b64dec aGVsbG8=
+	assert_output hello
+	run mbx-testtool b64dec aGVsbG8
+	assert_output hello
+	run mbx-testtool b64urlenc '??>'
+	assert_output 'Pz8-'
+	run mbx-testtool b64dec 'Pz8-'
+	assert_output '??>'
+	run --separate-stderr mbx-testtool b64dec 'aGV*bG8='
+	assert_equal "$status" 5
+	run --separate-stderr mbx-testtool b64dec 'aGVsb'
+	assert_equal "$status" 5
+}
+
+@test "URL escaping keeps only unreserved characters" {
+	run mbx-testtool urlenc 'MBX:a@b/c+d=e f~'
+	assert_output 'MBX%3Aa%40b%2Fc%2Bd%3De%20f~'
+}
+
+@test "sha256 is lowercase hex" {
+	run mbx-testtool sha256 abc
+	assert_output ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# Documentation and lint: man pages clean, banned functions absent, README true to CI.
+
+load helpers
+
+@test "every man page is mandoc -Tlint clean (warnings and errors)" {
+	command -v mandoc >/dev/null || skip "mandoc not installed"
+	for f in "$MBX_SRCDIR"/man/*.[157]; do
+		run --separate-stderr mandoc -Tlint -W warning "$f"
+		assert_success
+		assert_equal "$output" ""
+	done
+}
+
+@test "every program has a man page, and mbx(7) documents every exit code" {
+	for p in "$MBX_SRCDIR"/bin/*.c; do
+		n=$(basename "$p" .c)
+		[ -f "$MBX_SRCDIR/man/$n.1" ] || fail "no man page for $n"
+	done
+	for code in 0 1 2 3 4 5 6 70; do
+		grep -q "^\.It $code\$" "$MBX_SRCDIR/man/mbx.7" || fail "exit code $code not in mbx(7)"
+	done
+}
+
+@test "no banned unsafe functions in the sources" {
+	run --separate-stderr "$MBX_SRCDIR/tests/lint.sh" "$MBX_SRCDIR"
+	assert_success
+	assert_equal "$output" ""
+}
+
+@test "lint catches a banned function" {
+	mkdir -p "$BATS_TEST_TMPDIR/t/lib"
+	printf 'int f(char *d){ strcpy(d, "x"); return atoi(d); }\n' >"$BATS_TEST_TMPDIR/t/lib/x.c"
+	run --separate-stderr "$MBX_SRCDIR/tests/lint.sh" "$BATS_TEST_TMPDIR/t"
+	assert_equal "$status" 1
+	assert_output --partial 'x.c:1:'
+	assert_regex "$stderr" 'banned functions'
+}
+
+@test "CI runs exactly the README's test command" {
+	readme_cmd=$(grep -A2 '^Run the whole test suite' "$MBX_SRCDIR/README.md" | sed -n 's/^    //p')
+	[ -n "$readme_cmd" ]
+	grep -qF "$readme_cmd" "$MBX_SRCDIR/.ci/run"
+}
+
+@test "every environment variable the code reads is documented in mbx(7) or mbx-graphd(1)" {
+	vars=$(grep -ohE 'getenv\("[A-Z_]+"\)' "$MBX_SRCDIR"/lib/*.c "$MBX_SRCDIR"/bin/*.c |
+		sed 's/getenv("\(.*\)")/\1/' | sort -u)
+	for v in $vars; do
+		grep -q "$v" "$MBX_SRCDIR/man/mbx.7" "$MBX_SRCDIR/man/mbx-graphd.1" ||
+			fail "$v is not documented"
+	done
+}
