@@ -166,6 +166,42 @@ int mbx_records_run(const char *const *types, mbx_record_cb cb, void *ctx);
 /* The worse of two exit codes: fatal codes beat partial, partial beats ok. */
 int mbx_exit_worst(int a, int b);
 
+/* -------------------------------------------------------------- frame.c */
+
+/* Frame streams (mbx-frames(5)): header line, size payload bytes, LF; or the NDJSON form
+ * with inline base64 "data". */
+#define MBX_FRAME_VERSION 1
+#define MBX_FRAME_MAX_PAYLOAD ((size_t)256 << 20)   /* above Exchange's 150 MB item cap */
+enum { MBX_FRAME_BAD = -1, MBX_FRAME_BROKEN = -2 };
+struct mbx_frame_reader {
+	FILE *f;
+	const char *name;
+	unsigned long long pos;    /* byte offset of the next frame */
+	unsigned long index;       /* frames started so far */
+	size_t max_payload;
+	struct mbx_buf line;
+	int broken;                /* lost sync: no further frames are read */
+};
+struct mbx_frame {
+	yajl_val hdr;              /* the header object (owned), NULL if it did not parse */
+	const char *type;          /* its "type" */
+	struct mbx_buf payload;    /* the item bytes, decoded in the NDJSON form */
+	int has_payload, ndjson;
+	unsigned long index;       /* 1-based position in the stream */
+	unsigned long long offset; /* byte offset of its header */
+};
+void mbx_frame_reader_init(struct mbx_frame_reader *r, FILE *f, const char *name,
+			   size_t max_payload);
+void mbx_frame_reader_free(struct mbx_frame_reader *r);
+/* 1 a frame; 0 the end (or nothing more after a broken frame); MBX_FRAME_BAD: this frame
+ * is bad (header not JSON, payload corrupt) but the next can be read; MBX_FRAME_BROKEN:
+ * truncated or out of sync, nothing more can be read. err names the frame, its position
+ * and what is wrong. fr must be cleared with mbx_frame_clear in every case. */
+int mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n);
+void mbx_frame_clear(struct mbx_frame *fr);
+/* Write rec's members plus v/size/sha256 (or v/data/sha256 when ndjson) and the payload. */
+int mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, int ndjson);
+
 /* --------------------------------------------------------------- opts.c */
 
 struct mbx_opts {

@@ -1,0 +1,231 @@
+/* frame.c: the frame stream of mbx-frames(5). A frame is one header line (a JSON object:
+ * the item record with "v", "size" and "sha256"), then exactly size payload bytes, then
+ * LF. An error frame is a header line of type "error" with no payload. The NDJSON form
+ * carries the payload inline as base64 "data" instead of "size", so the same reader
+ * takes both, and frames of both forms may be concatenated. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mbx.h"
+
+#define HEADER_MAX ((size_t)1 << 20)   /* a record, not a payload: 1 MiB is plenty */
+
+void
+mbx_frame_reader_init(struct mbx_frame_reader *r, FILE *f, const char *name,
+		      size_t max_payload)
+{
+	memset(r, 0, sizeof *r);
+	r->f = f;
+	r->name = name ? name : "stdin";
+	r->max_payload = max_payload ? max_payload : MBX_FRAME_MAX_PAYLOAD;
+	mbx_buf_init(&r->line, HEADER_MAX);
+}
+
+void
+mbx_frame_reader_free(struct mbx_frame_reader *r)
+{
+	mbx_buf_free(&r->line);
+}
+
+void
+mbx_frame_clear(struct mbx_frame *fr)
+{
+	yajl_tree_free(fr->hdr);
+	fr->hdr = NULL;
+	mbx_buf_free(&fr->payload);
+	memset(fr, 0, sizeof *fr);
+}
+
+/* One header line without its LF: 1, 0 at a clean end, -1 over HEADER_MAX. */
+static int
+header_line(struct mbx_frame_reader *r)
+{
+	int c, over = 0;
+	size_t n = 0;
+
+	mbx_buf_reset(&r->line);
+	while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
+		n++;
+		if (!over && mbx_buf_putc(&r->line, (char)c) < 0)
+			over = 1;
+	}
+	if (c == EOF && ferror(r->f))
+		mbx_die(MBX_EXIT_IO, "cannot read %s: %s", r->name, strerror(errno));
+	r->pos += n + (c == '\n');
+	if (c == EOF && n == 0)
+		return 0;
+	return over ? -1 : 1;
+}
+
+static int
+fail(struct mbx_frame_reader *r, const struct mbx_frame *fr, int rc, char *err, size_t n,
+     const char *what)
+{
+	const char *id = fr->hdr ? mbx_json_str(fr->hdr, "id") : NULL;
+
+	snprintf(err, n, "%s: frame %lu at byte %llu%s%s%s: %s", r->name, fr->index,
+		 fr->offset, id ? " ('" : "", id ? id : "", id ? "')" : "", what);
+	if (rc == MBX_FRAME_BROKEN)
+		r->broken = 1;
+	return rc;
+}
+
+/* The size payload bytes and the LF after them. */
+static int
+read_payload(struct mbx_frame_reader *r, struct mbx_frame *fr, size_t size, char *err,
+	     size_t n)
+{
+	char chunk[65536], what[160];
+	size_t got = 0, k;
+	int c;
+
+	mbx_buf_init(&fr->payload, r->max_payload);
+	while (got < size) {
+		k = size - got < sizeof chunk ? size - got : sizeof chunk;
+		k = fread(chunk, 1, k, r->f);
+		if (k == 0)
+			break;
+		mbx_buf_append(&fr->payload, chunk, k);
+		got += k;
+	}
+	r->pos += got;
+	if (got < size) {
+		snprintf(what, sizeof what, "truncated: payload has %zu of %zu bytes", got, size);
+		return fail(r, fr, MBX_FRAME_BROKEN, err, n, what);
+	}
+	c = getc_unlocked(r->f);
+	r->pos += c != EOF;
+	if (c != '\n')
+		return fail(r, fr, MBX_FRAME_BROKEN, err, n,
+			    "no LF after the payload: the size is wrong or the stream is corrupt");
+	return 1;
+}
+
+static int
+check_sha(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n)
+{
+	const char *want = mbx_json_str(fr->hdr, "sha256");
+	char got[65];
+
+	if (!want)
+		return 1;
+	mbx_sha256_hex(fr->payload.data ? fr->payload.data : "", fr->payload.len, got);
+	if (strcmp(want, got) != 0)
+		return fail(r, fr, MBX_FRAME_BAD, err, n, "sha256 mismatch: the payload is corrupt");
+	return 1;
+}
+
+/* The NDJSON form: payload from the base64 "data" member. */
+static int
+inline_payload(struct mbx_frame_reader *r, struct mbx_frame *fr, const char *data,
+	       char *err, size_t n)
+{
+	mbx_buf_init(&fr->payload, r->max_payload);
+	fr->ndjson = 1;
+	fr->has_payload = 1;
+	if (mbx_b64_decode(&fr->payload, data, strlen(data)) < 0)
+		return fail(r, fr, MBX_FRAME_BAD, err, n, "\"data\" is not valid base64");
+	return check_sha(r, fr, err, n);
+}
+
+static int
+parse_header(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n)
+{
+	char e[200], what[300];
+
+	fr->hdr = mbx_json_parse(r->line.data, r->line.len, e, sizeof e);
+	if (!fr->hdr || !YAJL_IS_OBJECT(fr->hdr)) {
+		snprintf(what, sizeof what, "header is not a JSON object%s%s", fr->hdr ? "" : ": ",
+			 fr->hdr ? "" : e);
+		yajl_tree_free(fr->hdr);
+		fr->hdr = NULL;
+		/* a line-oriented reader can go on at the next line; a frame reader cannot
+		 * know where the next header starts, but the next line is its best guess */
+		return fail(r, fr, MBX_FRAME_BAD, err, n, what);
+	}
+	fr->type = mbx_json_str(fr->hdr, "type");
+	return 1;
+}
+
+int
+mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n)
+{
+	long long size;
+	const char *data;
+	int rc;
+
+	memset(fr, 0, sizeof *fr);
+	if (r->broken)
+		return 0;
+	fr->offset = r->pos;
+	fr->index = ++r->index;
+	do {
+		if ((rc = header_line(r)) == 0)
+			return 0;
+	} while (rc > 0 && r->line.len == 0);   /* blank lines between frames are allowed */
+	if (rc < 0)
+		return fail(r, fr, MBX_FRAME_BROKEN, err, n, "header line longer than 1 MiB");
+	if ((rc = parse_header(r, fr, err, n)) != 1)
+		return rc;
+	if ((data = mbx_json_str(fr->hdr, "data")) != NULL)
+		return inline_payload(r, fr, data, err, n);
+	if (mbx_json_num(fr->hdr, "size", &size) < 0)
+		return 1;                       /* a record without payload: error frames */
+	if (size < 0 || (unsigned long long)size > r->max_payload)
+		return fail(r, fr, MBX_FRAME_BROKEN, err, n, "size out of range");
+	fr->has_payload = 1;
+	if ((rc = read_payload(r, fr, (size_t)size, err, n)) != 1)
+		return rc;
+	return check_sha(r, fr, err, n);
+}
+
+/* Header members of rec, except those the frame writer sets itself. */
+static void
+copy_members(struct mbx_jw *w, yajl_val rec)
+{
+	static const char *const own[] = { "v", "size", "sha256", "data", NULL };
+	size_t i;
+	int k, skip;
+
+	for (i = 0; rec && YAJL_IS_OBJECT(rec) && i < rec->u.object.len; i++) {
+		for (skip = 0, k = 0; own[k]; k++)
+			skip |= strcmp(rec->u.object.keys[i], own[k]) == 0;
+		if (skip)
+			continue;
+		mbx_jw_key(w, rec->u.object.keys[i]);
+		mbx_jw_val(w, rec->u.object.values[i]);
+	}
+}
+
+int
+mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, int ndjson)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char hex[65];
+	int rc = 0;
+
+	mbx_sha256_hex(payload ? payload : "", len, hex);
+	mbx_buf_init(&b, ndjson ? MBX_FRAME_MAX_PAYLOAD * 2 : HEADER_MAX);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	copy_members(&w, rec);
+	mbx_jw_kint(&w, "v", MBX_FRAME_VERSION);
+	if (ndjson) {
+		struct mbx_buf enc;
+		mbx_buf_init(&enc, MBX_FRAME_MAX_PAYLOAD * 2);
+		rc = mbx_b64_encode(&enc, payload, len);
+		mbx_jw_key(&w, "data");
+		mbx_jw_strn(&w, enc.data ? enc.data : "", enc.len);
+		mbx_buf_free(&enc);
+	} else {
+		mbx_jw_kint(&w, "size", (long long)len);
+	}
+	mbx_jw_kstr(&w, "sha256", hex);
+	mbx_jw_end(&w);
+	if (rc < 0 || w.err || fwrite(b.data, 1, b.len, out) != b.len || putc('\n', out) == EOF ||
+	    (!ndjson && ((len && fwrite(payload, 1, len, out) != len) || putc('\n', out) == EOF)))
+		rc = -1;
+	mbx_buf_free(&b);
+	return rc;
+}
