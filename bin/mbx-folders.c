@@ -27,7 +27,7 @@ folders_of(const char *mailbox, const char *path)
 
 	rc = mbx_folder_walk(&graph, mailbox, path, emit_folder, NULL, msg, sizeof msg);
 	if (rc && *msg)
-		mbx_record_error(mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
+		mbx_report(rc, mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
 				 mailbox, msg);
 	return rc;
 }
@@ -56,7 +56,7 @@ from_args(const char *spec, const char *path)
 
 	rc = mbx_graph_mailbox(&graph, spec, mbx_opt.archive, &m, msg, sizeof msg);
 	if (rc) {
-		mbx_record_error(NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s",
+		mbx_report(rc, NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s",
 				 spec, msg);
 		return rc;
 	}

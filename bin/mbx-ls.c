@@ -73,7 +73,7 @@ items_of(const char *mailbox, const char *folder_id, const char *folder_path)
 	rc = mbx_graph_list(&graph, url, mailbox, emit_item, &f, msg, sizeof msg);
 	free(url);
 	if (rc)
-		mbx_record_error(mailbox, folder_path, "ItemListFailed",
+		mbx_report(rc, mailbox, folder_path, "ItemListFailed",
 				 "cannot list items of '%s': %s", folder_path, msg);
 	else
 		mbx_debug("%s: %lu items", folder_path, f.count);
@@ -100,7 +100,7 @@ items_under(const char *mailbox, const char *spec)
 
 	rc = mbx_folder_walk(&graph, mailbox, spec, walk_folder, &worst, msg, sizeof msg);
 	if (rc && *msg)
-		mbx_record_error(mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
 				 spec ? spec : "/", msg);
 	return mbx_exit_worst(worst, rc);
 }
@@ -115,7 +115,7 @@ items_in(const char *mailbox, const char *spec)
 
 	rc = mbx_graph_folder(&graph, mailbox, spec, &f, msg, sizeof msg);
 	if (rc)
-		mbx_record_error(mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
 				 spec, msg);
 	else
 		rc = items_of(mailbox, f.id, f.path);
@@ -132,7 +132,7 @@ mailboxes_of(const char *user)
 
 	rc = mbx_graph_mailbox(&graph, user, 0, &m, msg, sizeof msg);
 	if (rc) {
-		mbx_record_error(NULL, user, "MailboxNotFound", "cannot find mailboxes of '%s': %s",
+		mbx_report(rc, NULL, user, "MailboxNotFound", "cannot find mailboxes of '%s': %s",
 				 user, msg);
 		return rc;
 	}
@@ -183,7 +183,7 @@ run(int list_mailboxes, int argc, char **argv)
 		return mbx_records_run(types, from_record, NULL);
 	rc = mbx_graph_mailbox(&graph, argv[0], mbx_opt.archive, &m, msg, sizeof msg);
 	if (rc) {
-		mbx_record_error(NULL, argv[0], "MailboxNotFound", "cannot find mailbox of '%s': %s",
+		mbx_report(rc, NULL, argv[0], "MailboxNotFound", "cannot find mailbox of '%s': %s",
 				 argv[0], msg);
 		return rc;
 	}

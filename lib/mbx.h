@@ -155,6 +155,11 @@ void mbx_record_emit(struct mbx_buf *b);
 void mbx_record_error(const char *mailbox, const char *subject, const char *code,
 		      const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
 
+/* Report a failure with exit code rc: an error record (and stderr line) when it concerns
+ * one record (MBX_EXIT_PARTIAL); only the stderr line when it stops the program (auth,
+ * service, I/O), so a fatal failure leaves nothing on stdout. */
+void mbx_report(int rc, const char *mailbox, const char *subject, const char *code,
+		const char *fmt, ...) MBX_ATTR_PRINTF(5, 6);
 /* Write a parsed record back out unchanged (compact), e.g. upstream error records. */
 void mbx_record_write(yajl_val rec);
 /* The loop of every filter: read records from stdin; error records pass through; records
@@ -251,6 +256,14 @@ struct mbx_auth *mbx_auth_new(struct mbx_http *http, char *err, size_t errlen);
  * until the next call. */
 const char *mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t errlen);
 const char *mbx_auth_source(const struct mbx_auth *a);   /* "secret", "certificate", ... */
+/* The exit code for the last failure of mbx_auth_token: MBX_EXIT_AUTH when the identity
+ * platform said no, MBX_EXIT_SERVICE when it could not be reached. */
+int mbx_auth_exit_code(const struct mbx_auth *a);
+/* A signed client assertion (graph-api.md 2.3) with the key and certificate in pem:
+ * alg "PS256" (x5t#S256) or "RS256" (x5t), exp = now + exp_offset. 0, or -1 with err. */
+int mbx_auth_jwt_assertion(const char *pem, const char *client, const char *aud,
+			   const char *alg, long exp_offset, struct mbx_buf *out, char *err,
+			   size_t n);
 void mbx_auth_free(struct mbx_auth *a);
 
 /* --------------------------------------------------------------- http.c */
@@ -304,6 +317,8 @@ const struct mbx_http_stats *mbx_http_stats(const struct mbx_http *h);
 void mbx_http_free(struct mbx_http *h);
 /* Map a finished failed request to an exit code (auth, service, ...). */
 int mbx_http_exit_code(const struct mbx_req *r);
+/* "Not Found" for 404, "" for a status it does not know. */
+const char *mbx_http_reason(long status);
 
 /* -------------------------------------------------------------- graph.c */
 
@@ -401,8 +416,72 @@ struct mbx_fx_msg {
 	const struct mbx_fx_attach *attachs;
 	size_t nattachs;
 	int minimal;               /* 1: only the properties given (golden sample layout) */
+	const char *const *categories;   /* Keywords in PS_PUBLIC_STRINGS; may be NULL */
+	size_t ncategories;
 };
 /* Append the framed blob for m to out. 0, or -1 (buffer cap). */
 int mbx_fx_generate(struct mbx_buf *out, const struct mbx_fx_msg *m);
+
+/* The parser (fasttransfer.md 4-8, 11). Input: the decoded blob, framed (it starts with
+ * the Config record) or a bare FastTransfer stream. Lenient about structure and unknown
+ * tags (warnings); stops at truncation, an unknown type or a corrupt named property and
+ * keeps everything read before. */
+enum { MBX_FX_OK = 0, MBX_FX_TRUNCATED = 1, MBX_FX_CORRUPT = 2 };
+enum { MBX_FX_MESSAGE, MBX_FX_RECIP, MBX_FX_ATTACH };
+struct mbx_fx_prop {
+	uint32_t tag;              /* as on the wire: strings usually have type 0x84B0 */
+	size_t offset;             /* stream offset of the tag */
+	const unsigned char *guid; /* named property (id >= 0x8000): 16-byte set, else NULL */
+	int kind;                  /* named: 0 LID, 1 name */
+	uint32_t lid;
+	const unsigned char *name; /* kind 1: UTF-16LE, name_len bytes without the NUL */
+	size_t name_len;
+	const unsigned char *val;  /* the value: fixed bytes, the variable payload after its
+				    * length, or a multi-valued one's values after the count */
+	size_t len;
+	uint32_t count;            /* multi-valued: number of values */
+};
+struct mbx_fx_obj {            /* a message, recipient or attachment */
+	int kind;
+	struct mbx_fx_prop *props;
+	size_t nprops, capprops;
+	struct mbx_fx_obj **recips, **attachs;     /* a message's lists */
+	size_t nrecips, nattachs, caprecips, capattachs;
+	struct mbx_fx_obj *embedded;              /* an attachment's StartEmbed message */
+};
+struct mbx_fx_item {
+	int status;                /* MBX_FX_OK, MBX_FX_TRUNCATED or MBX_FX_CORRUPT */
+	char error[256];           /* why it stopped, with the offset; "" when OK */
+	int framed, has_version;
+	unsigned char version[6];  /* TellPartnerVersion words */
+	size_t *tbufs, ntbufs;     /* TransferBuffer payload sizes (bytes present) */
+	size_t blob_bytes;
+	struct mbx_buf stream;     /* the joined stream; every prop points into it */
+	struct mbx_fx_obj root;
+	unsigned long nprops, nnamed;     /* all property values (meta ones too), named ones */
+	char **warnings;           /* the first 64 */
+	size_t nwarnings;
+	unsigned long nwarn_total;
+};
+/* Parse blob into it (it keeps its own copy). Returns it->status; free it in any case. */
+int mbx_fx_parse(struct mbx_fx_item *it, const void *blob, size_t n);
+void mbx_fx_item_free(struct mbx_fx_item *it);
+/* "Does this parse without error", cheaply: no tree, no copy for a single TransferBuffer.
+ * Returns MBX_FX_OK, or the failure status with err filled. */
+int mbx_fx_check(const void *blob, size_t n, char *err, size_t errlen);
+/* First tagged property with this id (any type), or a named one by set and LID (name
+ * NULL) or name; NULL when absent. */
+const struct mbx_fx_prop *mbx_fx_get(const struct mbx_fx_obj *o, uint16_t id);
+const struct mbx_fx_prop *mbx_fx_get_named(const struct mbx_fx_obj *o,
+					   const unsigned char guid[16], uint32_t lid,
+					   const char *name);
+/* A string value (or element i of a multi-valued one) as malloc'd UTF-8 of at most max
+ * bytes (0 = all); NULL when it is not a string. */
+char *mbx_fx_text(const struct mbx_fx_prop *p, size_t max);
+char *mbx_fx_text_at(const struct mbx_fx_prop *p, uint32_t i, size_t max);
+/* Integer16/32, ErrorCode, Boolean, Integer64, Time (raw FILETIME): 0, or -1. */
+int mbx_fx_int(const struct mbx_fx_prop *p, long long *out);
+/* The JSON report of fasttransfer.md 11.5 as one object. 0, or -1 (w->err). */
+int mbx_fx_report(struct mbx_jw *w, const struct mbx_fx_item *it);
 
 #endif

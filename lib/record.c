@@ -198,3 +198,19 @@ mbx_records_run(const char *const *types, mbx_record_cb cb, void *ctx)
 	mbx_reader_free(&r);
 	return worst;
 }
+
+void
+mbx_report(int rc, const char *mailbox, const char *subject, const char *code,
+	   const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (rc == MBX_EXIT_PARTIAL)
+		mbx_record_error(mailbox, subject, code, "%s", msg);
+	else
+		mbx_err("%s", msg);
+}

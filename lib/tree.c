@@ -60,7 +60,7 @@ list_children(struct walk *w, const struct mbx_folder *parent, struct kids *k)
 	free(url);
 	if (rc == 0)
 		return 0;
-	mbx_record_error(w->mailbox, parent->path, "FolderListFailed",
+	mbx_report(rc, w->mailbox, parent->path, "FolderListFailed",
 			 "cannot list folders under '%s': %s",
 			 parent->path, msg);
 	w->partial = 1;

@@ -1,0 +1,188 @@
+/* mbx-graphd: a local emulator of the Microsoft Graph mailbox import/export API and of
+ * the identity platform's token endpoint, for tests, benchmarks and demos. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "server.h"
+
+static const char usage[] =
+	"mbx-graphd [--listen ADDR:PORT] [--port-file F] [--tls-cert PEM --tls-key PEM]\n"
+	"       [--seed FILE] [--generate SPEC] [--state DIR] [--log FILE]\n"
+	"       [--token-lifetime S] [--fault RULE]... [--page-size N] [--quota SPEC] [-v]";
+
+enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
+       OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA };
+
+struct config {
+	const char *listen, *port_file, *cert, *key, *seed, *generate, *state, *log;
+	long token_lifetime;
+};
+
+static struct gd_server server;
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static const struct gd_oauth_app *
+find_app(void *ctx, const char *client)
+{
+	struct gd_store *s = ctx;
+	size_t i;
+
+	for (i = 0; i < s->napps; i++)
+		if (strcmp(s->apps[i]->pub.client_id, client) == 0)
+			return &s->apps[i]->pub;
+	return NULL;
+}
+
+static const struct gd_oauth_user *
+find_user(void *ctx, const char *upn)
+{
+	static __thread struct gd_oauth_user u;
+	struct gd_user *usr = upn ? gd_user_find(ctx, upn) : NULL;
+
+	if (!usr)
+		return NULL;
+	u.upn = usr->upn;
+	u.id = usr->id;
+	return &u;
+}
+
+static void
+parse_quota(const char *spec)
+{
+	long c;
+
+	if (strncmp(spec, "concurrency=", 12) != 0 || mbx_parse_long(spec + 12, 1, 1000, &c) < 0)
+		mbx_die(MBX_EXIT_USAGE, "invalid --quota '%s': expected concurrency=N", spec);
+	server.store.concurrency = (int)c;
+}
+
+static void
+parse_args(int argc, char **argv, struct config *cf)
+{
+	static const struct option opts[] = {
+		{ "help", 0, 0, 'h' }, { "verbose", 0, 0, 'v' }, { "version", 0, 0, MBX_OPT_VERSION },
+		{ "listen", 1, 0, OPT_LISTEN }, { "port-file", 1, 0, OPT_PORT_FILE },
+		{ "tls-cert", 1, 0, OPT_CERT }, { "tls-key", 1, 0, OPT_KEY },
+		{ "seed", 1, 0, OPT_SEED }, { "generate", 1, 0, OPT_GENERATE },
+		{ "state", 1, 0, OPT_STATE }, { "log", 1, 0, OPT_LOG },
+		{ "token-lifetime", 1, 0, OPT_TOKEN_LIFETIME }, { "fault", 1, 0, OPT_FAULT },
+		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "quota", 1, 0, OPT_QUOTA }, { 0, 0, 0, 0 }
+	};
+	char err[512];
+	long l;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN: cf->listen = optarg; break;
+		case OPT_PORT_FILE: cf->port_file = optarg; break;
+		case OPT_CERT: cf->cert = optarg; break;
+		case OPT_KEY: cf->key = optarg; break;
+		case OPT_SEED: cf->seed = optarg; break;
+		case OPT_GENERATE: cf->generate = optarg; break;
+		case OPT_STATE: cf->state = optarg; break;
+		case OPT_LOG: cf->log = optarg; break;
+		case OPT_QUOTA: parse_quota(optarg); break;
+		case OPT_TOKEN_LIFETIME:
+			if (mbx_parse_long(optarg, 1, 86400, &cf->token_lifetime) < 0)
+				mbx_die(MBX_EXIT_USAGE, "invalid --token-lifetime '%s'", optarg);
+			break;
+		case OPT_PAGE_SIZE:
+			if (mbx_parse_long(optarg, 1, 1000, &l) < 0)
+				mbx_die(MBX_EXIT_USAGE, "invalid --page-size '%s': expected 1..1000", optarg);
+			server.store.page_size = (int)l;
+			break;
+		case OPT_FAULT:
+			if (gd_fault_add(&server, optarg, err, sizeof err) < 0)
+				mbx_die(MBX_EXIT_USAGE, "%s", err);
+			break;
+		default:
+			mbx_opts_common(c, optarg, usage);
+		}
+	}
+	if (optind != argc || (!cf->cert != !cf->key))
+		mbx_usage(usage, MBX_EXIT_USAGE);
+}
+
+static void
+load_data(const struct config *cf)
+{
+	char err[1024];
+	int loaded = 0;
+
+	if (cf->state && gd_state_load(&server.store, cf->state, err, sizeof err) > 0) {
+		loaded = 1;
+		if (cf->seed || cf->generate)
+			mbx_warn("using the saved state in '%s'; --seed and --generate ignored",
+				 cf->state);
+	}
+	if (!loaded && cf->seed && gd_seed(&server.store, cf->seed, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_USAGE, "%s", err);
+	if (!loaded && cf->generate && gd_generate(&server.store, cf->generate, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_USAGE, "%s", err);
+	if (!server.store.tenant_id)
+		mbx_die(MBX_EXIT_USAGE, "no tenant: give --seed with a tenant record, or --generate");
+	if (cf->state && !loaded && gd_state_save(&server.store, cf->state, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_IO, "%s", err);
+}
+
+static void
+setup_oauth(const struct config *cf)
+{
+	struct gd_oauth_dir dir = { server.store.tenant_id, server.store.domain, find_app,
+				    find_user, &server.store };
+	char err[512], key[4096];
+
+	if (cf->state)
+		snprintf(key, sizeof key, "%s/signing.key", cf->state);
+	server.oauth = gd_oauth_new(&dir, cf->state ? key : NULL, cf->token_lifetime, err,
+				    sizeof err);
+	if (!server.oauth)
+		mbx_die(MBX_EXIT_IO, "%s", err);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cf = { "127.0.0.1:8443", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct sigaction sa;
+	char err[1024];
+
+	mbx_log_init(argv[0]);
+	mbx_opts_init();
+	gd_store_init(&server.store);
+	pthread_mutex_init(&server.log_mu, NULL);
+	pthread_mutex_init(&server.fault_mu, NULL);
+	parse_args(argc, argv, &cf);
+	if (cf.log && !(server.log = fopen(cf.log, "a")))
+		mbx_die(MBX_EXIT_IO, "cannot open log '%s'", cf.log);
+	if (cf.state)
+		server.state_dir = cf.state;
+	load_data(&cf);
+	setup_oauth(&cf);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (gd_server_start(&server, cf.listen, cf.cert, cf.key, cf.port_file, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_USAGE, "%s", err);
+	while (!stop)
+		pause();
+	gd_server_stop(&server);
+	if (cf.state && gd_state_save(&server.store, cf.state, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_IO, "%s", err);
+	if (server.log)
+		fclose(server.log);
+	gd_oauth_free(server.oauth);
+	return 0;
+}

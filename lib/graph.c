@@ -1,0 +1,466 @@
+/* graph.c: typed Graph calls over the engine: URLs, error messages, GET, paged lists,
+ * mailbox and folder resolution (graph-api.md 3.1-3.4, 5, 6). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "mbx.h"
+
+#define PAGE_MAX ((size_t)64 << 20)    /* one page of a listing, parsed when complete */
+#define ELEM_MAX ((size_t)4 << 20)     /* one folder or item object */
+#define MAX_DEPTH 256
+
+void
+mbx_graph_init(struct mbx_graph *g)
+{
+	char err[512];
+
+	memset(g, 0, sizeof *g);
+	mbx_strlcpy(g->base, mbx_opt.graph_url, sizeof g->base);
+	g->http = mbx_http_new(err, sizeof err);
+	if (!g->http)
+		mbx_die(MBX_EXIT_SOFTWARE, "%s", err);
+	g->auth = mbx_auth_new(g->http, err, sizeof err);
+	if (!g->auth)
+		mbx_die(MBX_EXIT_AUTH, "%s", err);
+	mbx_http_set_auth(g->http, g->auth);
+}
+
+void
+mbx_graph_free(struct mbx_graph *g)
+{
+	mbx_auth_free(g->auth);
+	mbx_http_free(g->http);
+	memset(g, 0, sizeof *g);
+}
+
+char *
+mbx_graph_url(const struct mbx_graph *g, const char *fmt, ...)
+{
+	struct mbx_buf b;
+	va_list ap;
+	const char *p;
+
+	mbx_buf_init(&b, 0);
+	mbx_buf_printf(&b, "%s/", g->base);
+	va_start(ap, fmt);
+	for (p = fmt; *p; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			mbx_url_escape(&b, va_arg(ap, const char *));
+			p++;
+		} else {
+			mbx_buf_putc(&b, *p);
+		}
+	}
+	va_end(ap);
+	return mbx_buf_steal(&b);
+}
+
+/* Copy s into out as one line: control characters become spaces. */
+static void
+one_line(char *out, size_t n, const char *s)
+{
+	size_t i;
+
+	mbx_strlcpy(out, s, n);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20)
+			out[i] = ' ';
+}
+
+/* Graph error body (6.1), OAuth error (2.5), or the 409 {"Message":...} of imports. */
+static void
+body_error(const struct mbx_req *r, char *code, size_t nc, char *msg, size_t nm)
+{
+	yajl_val v = NULL, e;
+	const char *c = NULL, *m = NULL;
+
+	*code = *msg = '\0';
+	if (r->resp.len)
+		v = mbx_json_parse(r->resp.data, r->resp.len, NULL, 0);
+	if ((e = mbx_json_get(v, "error")) && YAJL_IS_OBJECT(e)) {
+		c = mbx_json_str(e, "code");
+		m = mbx_json_str(e, "message");
+	} else if (v) {
+		c = mbx_json_str(v, "error");
+		m = mbx_json_str(v, "error_description");
+		if (!m)
+			m = mbx_json_str(v, "message");
+	}
+	if (c)
+		one_line(code, nc, c);
+	if (m)
+		one_line(msg, nm, m);
+	yajl_tree_free(v);
+}
+
+void
+mbx_graph_errcode(const struct mbx_req *r, char *out, size_t n)
+{
+	char msg[8];
+
+	body_error(r, out, n, msg, sizeof msg);
+	if (!*out)
+		snprintf(out, n, "%s", r->status ? mbx_http_reason(r->status) : "ConnectionFailed");
+}
+
+void
+mbx_graph_errmsg(const struct mbx_req *r, char *out, size_t n)
+{
+	char code[128], msg[400];
+
+	if (r->status == 0 || r->status < 400 || r->resp.len == 0) {
+		snprintf(out, n, "%s", r->errmsg);
+		return;
+	}
+	body_error(r, code, sizeof code, msg, sizeof msg);
+	if (!*code && !*msg)
+		snprintf(out, n, "%s", r->errmsg);
+	else
+		snprintf(out, n, "%s%s%s%s%s", r->errmsg, *code ? ": " : "", code,
+			 *msg ? ": " : "", msg);
+}
+
+static struct mbx_req *
+get_req(const char *url, const char *lane)
+{
+	struct mbx_req *r = mbx_req_new("GET", url);
+
+	mbx_strlcpy(r->lane, lane ? lane : "", sizeof r->lane);
+	r->resp.max = PAGE_MAX;
+	return r;
+}
+
+/* Run r; 0 on 2xx, else an exit code with msg. */
+static int
+run_req(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n)
+{
+	mbx_http_perform(g->http, r);
+	if (r->status >= 200 && r->status < 300 && mbx_http_exit_code(r) == 0)
+		return 0;
+	mbx_graph_errmsg(r, msg, n);
+	return mbx_http_exit_code(r) ? mbx_http_exit_code(r) : MBX_EXIT_PARTIAL;
+}
+
+int
+mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *out,
+	      char *msg, size_t n)
+{
+	struct mbx_req *r = get_req(url, lane);
+	char e[256];
+	int rc;
+
+	*out = NULL;
+	if ((rc = run_req(g, r, msg, n)) == 0) {
+		*out = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, e, sizeof e);
+		if (!*out || !YAJL_IS_OBJECT(*out)) {
+			snprintf(msg, n, "malformed JSON in response: %s", *out ? "not an object" : e);
+			yajl_tree_free(*out);
+			*out = NULL;
+			rc = MBX_EXIT_SERVICE;
+		}
+	}
+	mbx_req_free(r);
+	return rc;
+}
+
+/* scheme://host:port of a URL, for the same-origin check of nextLinks. */
+static size_t
+origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+}
+
+static int
+same_origin(const char *a, const char *b)
+{
+	size_t n = origin_len(a);
+
+	return n && n == origin_len(b) && strncasecmp(a, b, n) == 0;
+}
+
+/* One page: fetched whole (bounded), then streamed element by element, so a page that
+ * is retried after a broken transfer never hands out an element twice. */
+static int
+list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
+	  void *ctx, char **next, char *msg, size_t n)
+{
+	struct mbx_req *r = get_req(url, lane);
+	struct mbx_jstream *s;
+	const char *nl;
+	int rc;
+
+	*next = NULL;
+	if ((rc = run_req(g, r, msg, n)) != 0) {
+		mbx_req_free(r);
+		return rc;
+	}
+	s = mbx_jstream_new("value", each, ctx, ELEM_MAX);
+	if (mbx_jstream_feed(s, r->resp.data ? r->resp.data : "", r->resp.len) < 0 ||
+	    mbx_jstream_finish(s) < 0) {
+		snprintf(msg, n, "malformed JSON in response: %s", mbx_jstream_error(s));
+		rc = MBX_EXIT_SERVICE;
+	} else if ((nl = mbx_jstream_top(s, "@odata.nextLink")) != NULL) {
+		*next = mbx_strdup(nl);
+	}
+	mbx_jstream_free(s);
+	mbx_req_free(r);
+	return rc;
+}
+
+int
+mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
+	       void *ctx, char *msg, size_t n)
+{
+	char *cur = mbx_strdup(url), *next;
+	int rc;
+
+	for (;;) {
+		rc = list_page(g, cur, lane, each, ctx, &next, msg, n);
+		free(cur);
+		if (rc || !next)
+			break;
+		if (!same_origin(next, g->base)) {
+			/* a nextLink carries our token to wherever it points */
+			snprintf(msg, n, "refusing @odata.nextLink to another host: '%.200s'", next);
+			free(next);
+			return MBX_EXIT_SERVICE;
+		}
+		cur = next;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- mailboxes */
+
+int
+mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t np,
+		   char *archive, size_t na, char *msg, size_t n)
+{
+	char *url = mbx_graph_url(g, "users/%s/settings/exchange", user);
+	yajl_val v;
+	const char *p, *a;
+	int rc;
+
+	rc = mbx_graph_get(g, url, "", &v, msg, n);
+	free(url);
+	if (rc)
+		return rc;
+	p = mbx_json_str(v, "primaryMailboxId");
+	a = mbx_json_str(v, "inPlaceArchiveMailboxId");
+	if (!p) {
+		snprintf(msg, n, "no primaryMailboxId in the exchange settings of '%s'", user);
+		rc = MBX_EXIT_SERVICE;
+	} else {
+		mbx_strlcpy(primary, p, np);
+		mbx_strlcpy(archive, a ? a : "", na);
+	}
+	yajl_tree_free(v);
+	return rc;
+}
+
+int
+mbx_graph_mailbox(struct mbx_graph *g, const char *spec, int archive, struct mbx_mailbox *out,
+		  char *msg, size_t n)
+{
+	char primary[192], arch[192];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (strncmp(spec, "MBX:", 4) == 0) {
+		mbx_strlcpy(out->id, spec, sizeof out->id);
+		mbx_strlcpy(out->kind, archive ? "archive" : "primary", sizeof out->kind);
+		return 0;
+	}
+	rc = mbx_graph_settings(g, spec, primary, sizeof primary, arch, sizeof arch, msg, n);
+	if (rc)
+		return rc;
+	if (archive && !*arch) {
+		snprintf(msg, n, "user '%s' has no archive mailbox", spec);
+		return MBX_EXIT_PARTIAL;
+	}
+	mbx_strlcpy(out->id, archive ? arch : primary, sizeof out->id);
+	mbx_strlcpy(out->user, spec, sizeof out->user);
+	mbx_strlcpy(out->kind, archive ? "archive" : "primary", sizeof out->kind);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- folders */
+
+void
+mbx_folder_clear(struct mbx_folder *f)
+{
+	free(f->id);
+	free(f->parent_id);
+	free(f->display_name);
+	free(f->well_known);
+	free(f->cls);
+	free(f->path);
+	memset(f, 0, sizeof *f);
+}
+
+int
+mbx_folder_from_json(struct mbx_folder *f, yajl_val v)
+{
+	memset(f, 0, sizeof *f);
+	if (!mbx_json_str(v, "id"))
+		return -1;
+	f->id = mbx_strdup(mbx_json_str(v, "id"));
+	f->parent_id = mbx_strdup(mbx_json_str(v, "parentFolderId"));
+	f->display_name = mbx_strdup(mbx_json_str(v, "displayName"));
+	f->well_known = mbx_strdup(mbx_json_str(v, "wellKnownName"));
+	f->cls = mbx_strdup(mbx_json_str(v, "type"));
+	if (mbx_json_num(v, "childFolderCount", &f->child_count) < 0)
+		f->child_count = -1;               /* unknown: ask */
+	if (mbx_json_num(v, "totalItemCount", &f->total_count) < 0)
+		f->total_count = -1;
+	return 0;
+}
+
+static int
+get_folder(struct mbx_graph *g, const char *mailbox, const char *id, struct mbx_folder *f,
+	   char *msg, size_t n)
+{
+	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s", mailbox, id);
+	yajl_val v;
+	int rc;
+
+	rc = mbx_graph_get(g, url, mailbox, &v, msg, n);
+	free(url);
+	if (rc == 0 && mbx_folder_from_json(f, v) < 0) {
+		snprintf(msg, n, "folder '%s' without an id in the response", id);
+		rc = MBX_EXIT_SERVICE;
+	}
+	yajl_tree_free(v);
+	return rc;
+}
+
+struct find {
+	const char *name;
+	struct mbx_folder hit;
+	int found;
+};
+
+static int
+match_child(void *ctx, yajl_val v)
+{
+	struct find *f = ctx;
+	const char *dn = mbx_json_str(v, "displayName");
+
+	/* Exchange folder names are unique without regard to case */
+	if (!f->found && dn && strcasecmp(dn, f->name) == 0)
+		f->found = mbx_folder_from_json(&f->hit, v) == 0;
+	return 0;
+}
+
+static int
+child_named(struct mbx_graph *g, const char *mailbox, const struct mbx_folder *parent,
+	    const char *name, struct mbx_folder *out, char *msg, size_t n)
+{
+	struct find f = { name, { 0 }, 0 };
+	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s/childFolders?$top=250",
+				  mailbox, parent->id);
+	int rc = mbx_graph_list(g, url, mailbox, match_child, &f, msg, n);
+
+	free(url);
+	if (rc)
+		return rc;
+	if (!f.found) {
+		snprintf(msg, n, "no folder '%s' under '%s'", name, parent->path);
+		return MBX_EXIT_PARTIAL;
+	}
+	*out = f.hit;
+	return 0;
+}
+
+/* "/A/B" -> the folder, walking down from the root one level at a time. */
+static int
+folder_by_path(struct mbx_graph *g, const char *mailbox, const char *spec,
+	       struct mbx_folder *out, char *msg, size_t n)
+{
+	struct mbx_folder cur, next;
+	struct mbx_buf path;
+	char **segs;
+	size_t nseg, i;
+	int rc;
+
+	if (mbx_path_split(spec, &segs, &nseg) < 0) {
+		snprintf(msg, n, "bad folder path '%s' (write '/' in a name as '\\/')", spec);
+		return MBX_EXIT_PARTIAL;
+	}
+	rc = get_folder(g, mailbox, "msgfolderroot", &cur, msg, n);
+	if (rc == 0)
+		cur.path = mbx_strdup("/");
+	for (i = 0; rc == 0 && i < nseg; i++) {
+		rc = child_named(g, mailbox, &cur, segs[i], &next, msg, n);
+		if (rc == 0) {
+			mbx_buf_init(&path, 0);
+			mbx_path_append(&path, cur.path, next.display_name ? next.display_name : "");
+			next.path = mbx_buf_steal(&path);
+			mbx_folder_clear(&cur);
+			cur = next;
+		}
+	}
+	mbx_path_free(segs, nseg);
+	if (rc)
+		mbx_folder_clear(&cur);
+	else
+		*out = cur;
+	return rc;
+}
+
+/* An id or well-known name -> the folder, its path found by walking up to the root. */
+static int
+folder_by_id(struct mbx_graph *g, const char *mailbox, const char *spec,
+	     struct mbx_folder *out, char *msg, size_t n)
+{
+	struct mbx_folder root, up;
+	struct mbx_buf path, tmp;
+	char *parent;
+	int rc, depth = 0;
+
+	if ((rc = get_folder(g, mailbox, "msgfolderroot", &root, msg, n)) != 0)
+		return rc;
+	if ((rc = get_folder(g, mailbox, spec, out, msg, n)) != 0) {
+		mbx_folder_clear(&root);
+		return rc;
+	}
+	mbx_buf_init(&path, 0);
+	if (strcmp(out->id, root.id) != 0)
+		mbx_path_append(&path, NULL, out->display_name ? out->display_name : "");
+	parent = mbx_strdup(out->parent_id);
+	while (rc == 0 && parent && strcmp(parent, root.id) != 0 && strcmp(out->id, root.id) != 0) {
+		if (++depth > MAX_DEPTH || (rc = get_folder(g, mailbox, parent, &up, msg, n)) != 0)
+			break;
+		mbx_buf_init(&tmp, 0);
+		mbx_path_append(&tmp, NULL, up.display_name ? up.display_name : "");
+		mbx_buf_append(&tmp, path.data ? path.data : "", path.len);
+		mbx_buf_free(&path);
+		path = tmp;
+		free(parent);
+		parent = mbx_strdup(up.parent_id);
+		mbx_folder_clear(&up);
+	}
+	free(parent);
+	mbx_folder_clear(&root);
+	out->path = path.len ? mbx_buf_steal(&path) : mbx_strdup("/");
+	mbx_buf_free(&path);
+	if (rc == 0 && depth > MAX_DEPTH) {
+		snprintf(msg, n, "folder '%s' is nested too deep (a parent loop?)", spec);
+		rc = MBX_EXIT_SERVICE;
+	}
+	if (rc)
+		mbx_folder_clear(out);
+	return rc;
+}
+
+int
+mbx_graph_folder(struct mbx_graph *g, const char *mailbox, const char *spec,
+		 struct mbx_folder *out, char *msg, size_t n)
+{
+	memset(out, 0, sizeof *out);
+	if (*spec == '/')
+		return folder_by_path(g, mailbox, spec, out, msg, n);
+	return folder_by_id(g, mailbox, spec, out, msg, n);
+}

@@ -1,0 +1,251 @@
+/* generate.c: deterministic tenants for tests, benchmarks and the demo (--generate), and
+ * the FastTransfer stream of a generated item, made again on demand from its seed so that
+ * 50,000 items of 40 KB do not sit in memory. */
+#include <stdlib.h>
+#include <string.h>
+#include "graphd.h"
+
+uint64_t gd_mix(uint64_t x);
+
+#define DEMO_CLIENT "11111111-2222-3333-4444-555555555555"
+#define DEMO_SECRET "mbx-graphd-demo-secret"
+
+static const char *const all_roles[] = {
+	"User.Read.All", "MailboxFolder.Read.All", "MailboxFolder.ReadWrite.All",
+	"MailboxItem.Read.All", "MailboxItem.ReadWrite.All", "MailboxItem.Export.All",
+	"MailboxItem.ImportExport.All",
+};
+
+static const char *const folder_names[] = {
+	"Projects", "Receipts", "Q1/Q2 Reports", "Travel", "Clients", "Invoices", "Team",
+	"Newsletters", "Archive 2025", "Back\\Slash", "Planning", "Hiring", "Legal", "Vendors",
+};
+
+static const char *const words[] = {
+	"quarterly", "report", "budget", "meeting", "review", "draft", "contract", "update",
+	"invoice", "travel", "plan", "roadmap", "launch", "notes", "agenda", "summary",
+};
+
+static const char *const people[] = {
+	"Adele Vance", "Alex Wilber", "Diego Siciliani", "Grady Archie", "Isaiah Langer",
+	"Johanna Lorenz", "Lee Gu", "Megan Bowen", "Nestor Wilke", "Patti Fernandez",
+};
+
+struct spec {
+	long users, folders, items, size, seed, archive;
+	char domain[128];
+};
+
+static int
+spec_value(const char *v, long *out)
+{
+	char num[32];
+	size_t n = strspn(v, "0123456789");
+	long mult = 1, x;
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (v[n] == 'k' || v[n] == 'K')
+		mult = 1024;
+	else if (v[n] == 'm' || v[n] == 'M')
+		mult = 1024 * 1024;
+	else if (v[n])
+		return -1;
+	if (v[n] && v[n + 1])
+		return -1;
+	if (mbx_parse_long(num, 0, 1L << 30, &x) < 0)
+		return -1;
+	*out = x * mult;
+	return 0;
+}
+
+static int
+parse_spec(const char *text, struct spec *sp, char *err, size_t n)
+{
+	char *copy = mbx_strdup(text), *save = NULL, *tok;
+	int rc = 0;
+
+	memset(sp, 0, sizeof *sp);
+	sp->users = 1;
+	sp->size = 4096;
+	snprintf(sp->domain, sizeof sp->domain, "contoso.com");
+	for (tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		long *dst = NULL;
+		if (!eq) {
+			rc = -1;
+			break;
+		}
+		*eq++ = '\0';
+		if (strcmp(tok, "domain") == 0) {
+			snprintf(sp->domain, sizeof sp->domain, "%s", eq);
+			continue;
+		}
+		dst = !strcmp(tok, "users") ? &sp->users : !strcmp(tok, "folders") ? &sp->folders
+		    : !strcmp(tok, "items") ? &sp->items : !strcmp(tok, "size") ? &sp->size
+		    : !strcmp(tok, "seed") ? &sp->seed : !strcmp(tok, "archive") ? &sp->archive : NULL;
+		if (!dst || spec_value(eq, dst) < 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		snprintf(err, n, "bad --generate spec '%s' (expected users=N,folders=N,items=N,"
+			 "size=N[k|m],seed=N,archive=0|1,domain=D)", text);
+	free(copy);
+	return rc;
+}
+
+static void
+gen_folders(struct gd_mailbox *m, const struct spec *sp, uint64_t rnd,
+	    struct gd_folder **made)
+{
+	struct gd_folder *inbox = gd_folder_find(m, "inbox");
+	long j;
+
+	for (j = 0; j < sp->folders; j++) {
+		const char *base = folder_names[j % (long)(sizeof folder_names / sizeof *folder_names)];
+		char name[160];
+		struct gd_folder *parent = inbox;
+		uint64_t r = gd_mix(rnd + (uint64_t)j);
+
+		/* some nest two or three deep under an earlier user folder */
+		if (j > 0 && r % 3 == 0)
+			parent = made[r % (uint64_t)j];
+		if (j < (long)(sizeof folder_names / sizeof *folder_names))
+			snprintf(name, sizeof name, "%s", base);
+		else
+			snprintf(name, sizeof name, "%s %ld", base, j);
+		made[j] = gd_folder_add(m, parent, name, NULL, "IPF.Note");
+	}
+}
+
+static void
+iso_time(uint64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+gen_items(struct gd_store *s, struct gd_mailbox *m, const struct spec *sp, uint64_t rnd,
+	  struct gd_folder **made)
+{
+	struct gd_folder *inbox = gd_folder_find(m, "inbox");
+	long k;
+
+	for (k = 0; k < sp->items; k++) {
+		uint64_t r = gd_mix(rnd ^ (uint64_t)(k + 1) * 0x100000001b3ULL);
+		struct gd_folder *f = sp->folders && k % 3 ? made[(k / 3) % sp->folders] : inbox;
+		/* 2026, spread over the year; modified a little after created */
+		uint64_t t = 1767225600ULL + r % (330ULL * 86400);
+		char c[32], mo[32];
+		struct gd_item *it;
+
+		iso_time(t, c, sizeof c);
+		iso_time(t + (r >> 20) % 7200, mo, sizeof mo);
+		it = gd_item_add(s, f, "IPM.Note", c, mo);
+		it->gen_seed = r;
+		it->gen_size = (size_t)sp->size;
+		if (r % 4 == 0) {
+			it->cats = mbx_xcalloc(1, sizeof *it->cats);
+			it->cats[0] = mbx_strdup(r % 8 ? "Blue category" : "Red category");
+			it->ncats = 1;
+		}
+	}
+}
+
+int
+gd_generate(struct gd_store *s, const char *text, char *err, size_t n)
+{
+	struct spec sp;
+	uint64_t rnd;
+	long u;
+
+	if (parse_spec(text, &sp, err, n) < 0)
+		return -1;
+	rnd = gd_mix((uint64_t)sp.seed);
+	if (!s->tenant_id) {
+		char g[64];
+		uint64_t a = gd_mix(rnd), b = gd_mix(a);
+		snprintf(g, sizeof g, "%08x-%04x-4%03x-a%03x-%012llx", (unsigned)(a >> 32),
+			 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff, (unsigned)b & 0xfff,
+			 (unsigned long long)(b >> 16) & 0xffffffffffffULL);
+		s->tenant_id = mbx_strdup(g);
+		s->domain = mbx_strdup(sp.domain);
+	}
+	if (s->napps == 0)
+		gd_app_add(s, DEMO_CLIENT, DEMO_SECRET, NULL, all_roles,
+			   sizeof all_roles / sizeof *all_roles, 1);
+	s->idseq = rnd & 0xffffff;
+	for (u = 1; u <= sp.users; u++) {
+		char upn[256];
+		struct gd_user *usr;
+		struct gd_folder **made = mbx_xcalloc((size_t)sp.folders + 1, sizeof *made);
+
+		snprintf(upn, sizeof upn, "user%ld@%s", u, sp.domain);
+		usr = gd_user_add(s, upn, NULL, NULL, NULL, (int)sp.archive);
+		gen_folders(usr->primary, &sp, rnd + (uint64_t)u * 7919, made);
+		gen_items(s, usr->primary, &sp, rnd + (uint64_t)u * 104729, made);
+		free(made);
+	}
+	return 0;
+}
+
+/* The message of a generated item, from its seed alone. */
+int
+gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
+{
+	struct mbx_fx_recip to[2];
+	struct mbx_fx_attach att;
+	struct mbx_fx_msg m;
+	char subject[200], body_head[320], addr[2][128];
+	struct mbx_buf body;
+	uint64_t r = it->gen_seed;
+	size_t np = sizeof people / sizeof *people, nw = sizeof words / sizeof *words, i;
+	int rc;
+
+	if (it->data)
+		return mbx_buf_append(out, it->data, it->len);
+	memset(&m, 0, sizeof m);
+	snprintf(subject, sizeof subject, "%s %s %s", words[r % nw], words[(r >> 8) % nw],
+		 words[(r >> 16) % nw]);
+	for (i = 0; i < 2; i++) {
+		const char *p = people[(r >> (24 + 4 * i)) % np];
+		to[i].name = p;
+		snprintf(addr[i], sizeof addr[i], "%.*s@contoso.com", (int)strcspn(p, " "), p);
+		to[i].address = addr[i];
+		to[i].type = (int)i + 1;
+	}
+	snprintf(body_head, sizeof body_head, "Hello,\n\nplease find the %s attached.\n", subject);
+	mbx_buf_init(&body, 0);
+	mbx_buf_puts(&body, body_head);
+	/* pad the body so the stream comes out near the requested size (UTF-16: x2) */
+	while (body.len * 2 + 1200 < it->gen_size)
+		mbx_buf_printf(&body, "%s ", words[(r + body.len) % nw]);
+	m.message_class = it->cls;
+	m.subject = subject;
+	m.body = body.data;
+	m.sender_name = people[(r >> 40) % np];
+	m.sender_address = "sender@fabrikam.com";
+	m.delivery_time = 1767225600 + (int64_t)(r % (330ULL * 86400));
+	m.flags = 1;
+	m.recips = to;
+	m.nrecips = 2;
+	m.categories = (const char *const *)it->cats;
+	m.ncategories = it->ncats;
+	if (r % 5 == 0) {
+		att.name = "notes.txt";
+		att.mime = "text/plain";
+		att.data = body_head;
+		att.len = strlen(body_head);
+		m.attachs = &att;
+		m.nattachs = 1;
+	}
+	rc = mbx_fx_generate(out, &m);
+	mbx_buf_free(&body);
+	return rc;
+}

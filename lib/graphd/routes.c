@@ -1,0 +1,553 @@
+/* routes.c: the Graph endpoints of graph-api.md 3.1-3.4 and 3.9-3.10, strictly: the
+ * token and role checks of 2.6-2.7, the error shapes of 6, and the per-mailbox
+ * concurrency limit of 7. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "server.h"
+#include "odata.h"
+
+#define MAX_SEGS 16
+
+struct path {
+	char *seg[MAX_SEGS];
+	size_t n;
+	const char *ver;           /* "beta" or "v1.0" */
+};
+
+static void
+path_free(struct path *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->seg[i]);
+}
+
+/* Split the raw path and decode each segment; "folders('id')" becomes two. */
+static int
+split_path(const char *url, struct path *p)
+{
+	const char *s = url;
+
+	memset(p, 0, sizeof *p);
+	while (*s == '/')
+		s++;
+	while (*s && p->n < MAX_SEGS - 1) {
+		size_t k = strcspn(s, "/");
+		const char *paren = memchr(s, '(', k);
+		if (paren && k > 2 && s[k - 1] == ')') {
+			size_t inner = k - (size_t)(paren - s) - 2;
+			const char *in = paren + 1;
+			if (inner >= 2 && in[0] == '\'' && in[inner - 1] == '\'')
+				in++, inner -= 2;
+			p->seg[p->n++] = mbx_url_unescape(s, (size_t)(paren - s), 0);
+			p->seg[p->n++] = mbx_url_unescape(in, inner, 0);
+		} else {
+			p->seg[p->n++] = mbx_url_unescape(s, k, 0);
+		}
+		if (!p->seg[p->n - 1])
+			return -1;
+		s += k;
+		while (*s == '/')
+			s++;
+	}
+	return *s ? -1 : 0;
+}
+
+static int
+is(const struct path *p, size_t i, const char *name)
+{
+	return i < p->n && strcasecmp(p->seg[i], name) == 0;
+}
+
+/* Authenticate and authorise: 0, or the error is in r. role2 is the higher one. */
+static int
+authorise(struct gd_server *sv, struct gd_req *r, const char *role, const char *role2,
+	  struct gd_oauth_principal *pr)
+{
+	char why[256];
+
+	if (gd_oauth_verify(sv->oauth, r->authorization, pr, why, sizeof why) < 0) {
+		gd_json_error(r, 401, "InvalidAuthenticationToken", "%s", why);
+		return -1;
+	}
+	mbx_strlcpy(r->app, pr->client_id, sizeof r->app);
+	if (!gd_oauth_has(pr, role) && !(role2 && gd_oauth_has(pr, role2))) {
+		gd_json_error(r, 403, "ErrorAccessDenied",
+			      "Access is denied. Check credentials and try again. The app needs %s.",
+			      role);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
+{
+	char ctx[1024];
+
+	r->status = 200;
+	mbx_buf_reset(&r->out);
+	mbx_jw_init(w, &r->out);
+	mbx_jw_obj(w);
+	snprintf(ctx, sizeof ctx, "%s/%s/$metadata#%s", r->self, "beta", context);
+	mbx_jw_kstr(w, "@odata.context", ctx);
+}
+
+static int
+no_options(struct gd_req *r, const char *const *allowed)
+{
+	char bad[128];
+
+	if (gd_odata_check(r, allowed, bad, sizeof bad) == 0)
+		return 0;
+	gd_json_error(r, 400, "BadRequest", "Query option '%s' is not supported on this resource.",
+		      bad);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- settings (3.1) */
+
+static void
+settings(struct gd_server *sv, struct gd_req *r, const struct path *p)
+{
+	static const char *const none[] = { NULL };
+	struct gd_oauth_principal pr;
+	struct gd_user *u;
+	struct mbx_jw w;
+
+	if (authorise(sv, r, "User.Read.All", "User.ReadWrite.All", &pr) < 0 ||
+	    no_options(r, none) < 0)
+		return;
+	pthread_mutex_lock(&sv->store.mu);
+	u = gd_user_find(&sv->store, p->seg[2]);
+	if (!u || (pr.delegated && strcasecmp(pr.user, u->upn) != 0)) {
+		pthread_mutex_unlock(&sv->store.mu);
+		if (u)
+			gd_json_error(r, 403, "ErrorAccessDenied", "Access is denied.");
+		else
+			gd_json_error(r, 404, "Request_ResourceNotFound",
+				      "Resource '%s' does not exist or one of its queried reference-"
+				      "property objects are not present.", p->seg[2]);
+		return;
+	}
+	out_start(r, &w, "users('x')/settings/exchange/$entity");
+	mbx_jw_kstr(&w, "id", u->id);
+	mbx_jw_kstr(&w, "primaryMailboxId", u->primary->id);
+	/* 8.18: the archive id is a beta property */
+	if (u->archive && strcmp(p->ver, "beta") == 0)
+		mbx_jw_kstr(&w, "inPlaceArchiveMailboxId", u->archive->id);
+	mbx_jw_end(&w);
+	pthread_mutex_unlock(&sv->store.mu);
+}
+
+/* ---------------------------------------------------------------- objects */
+
+static long long visible_kids(const struct gd_folder *f);
+
+static void
+folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f)
+{
+	char url[600];
+
+	snprintf(url, sizeof url, "%s/beta/admin/exchange/mailboxes/%s", r->self, f->mbx->id);
+	mbx_jw_obj(w);
+	mbx_jw_kstr(w, "@odata.type", "#microsoft.graph.mailboxFolder");
+	mbx_jw_kstr(w, "id", f->id);
+	if (gd_odata_selected(r, "displayName"))
+		mbx_jw_kstr(w, "displayName", f->name);
+	if (gd_odata_selected(r, "parentFolderId"))
+		mbx_jw_kstr(w, "parentFolderId", f->parent ? f->parent->id : NULL);
+	mbx_jw_kstr(w, "parentMailboxUrl", url);
+	if (gd_odata_selected(r, "childFolderCount"))
+		mbx_jw_kint(w, "childFolderCount", visible_kids(f));
+	if (gd_odata_selected(r, "totalItemCount"))
+		mbx_jw_kint(w, "totalItemCount", (long long)f->nitems);
+	if (gd_odata_selected(r, "wellKnownName"))
+		mbx_jw_kstr(w, "wellKnownName", f->wk);
+	if (gd_odata_selected(r, "type"))
+		mbx_jw_kstr(w, "type", f->cls);
+	mbx_jw_end(w);
+}
+
+static long long
+item_size(const struct gd_item *it)
+{
+	return it->data ? (long long)it->len : (long long)it->gen_size;
+}
+
+static void
+item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
+{
+	char etag[160];
+	size_t i;
+
+	snprintf(etag, sizeof etag, "W/\"%s\"", it->change_key);
+	mbx_jw_obj(w);
+	mbx_jw_kstr(w, "@odata.type", "#microsoft.graph.mailboxItem");
+	mbx_jw_kstr(w, "@odata.etag", etag);
+	mbx_jw_kstr(w, "id", it->id);
+	if (gd_odata_selected(r, "createdDateTime"))
+		mbx_jw_kstr(w, "createdDateTime", it->created);
+	if (gd_odata_selected(r, "lastModifiedDateTime"))
+		mbx_jw_kstr(w, "lastModifiedDateTime", it->modified);
+	if (gd_odata_selected(r, "changeKey"))
+		mbx_jw_kstr(w, "changeKey", it->change_key);
+	if (gd_odata_selected(r, "categories")) {
+		mbx_jw_key(w, "categories");
+		mbx_jw_arr(w);
+		for (i = 0; i < it->ncats; i++)
+			mbx_jw_str(w, it->cats[i]);
+		mbx_jw_end(w);
+	}
+	if (gd_odata_selected(r, "type"))
+		mbx_jw_kstr(w, "type", it->cls);
+	if (gd_odata_selected(r, "size"))
+		mbx_jw_kint(w, "size", item_size(it));
+	mbx_jw_end(w);
+}
+
+static int
+folder_prop(void *ctx, const char *name, const char **s, long long *num)
+{
+	const struct gd_folder *f = ctx;
+
+	if (!strcasecmp(name, "displayName")) return *s = f->name, 0;
+	if (!strcasecmp(name, "type")) return *s = f->cls, 0;
+	if (!strcasecmp(name, "wellKnownName")) return *s = f->wk, 0;
+	if (!strcasecmp(name, "id")) return *s = f->id, 0;
+	if (!strcasecmp(name, "childFolderCount")) return *num = visible_kids(f), 1;
+	if (!strcasecmp(name, "totalItemCount")) return *num = (long long)f->nitems, 1;
+	return -1;
+}
+
+static int
+item_prop(void *ctx, const char *name, const char **s, long long *num)
+{
+	const struct gd_item *it = ctx;
+
+	if (!strcasecmp(name, "createdDateTime")) return *s = it->created, 0;
+	if (!strcasecmp(name, "lastModifiedDateTime")) return *s = it->modified, 0;
+	if (!strcasecmp(name, "receivedDateTime")) return *s = it->created, 0;  /* 8.14 */
+	if (!strcasecmp(name, "type")) return *s = it->cls, 0;
+	if (!strcasecmp(name, "changeKey")) return *s = it->change_key, 0;
+	if (!strcasecmp(name, "id")) return *s = it->id, 0;
+	if (!strcasecmp(name, "size")) return *num = item_size(it), 1;
+	return -1;
+}
+
+/* ---------------------------------------------------------------- collections */
+
+struct coll {
+	void **v;
+	size_t n;
+	gd_prop_fn prop;
+	void (*json)(struct gd_req *, struct mbx_jw *, const void *);
+	const char *context;
+};
+
+static void fjson(struct gd_req *r, struct mbx_jw *w, const void *o) { folder_json(r, w, o); }
+static void ijson(struct gd_req *r, struct mbx_jw *w, const void *o) { item_json(r, w, o); }
+
+/* A page of c after $filter, $skip and $top, with a nextLink when more remain. */
+static void
+collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
+{
+	static const char *const opts[] = { "top", "skip", "select", "filter", "count", NULL };
+	const char *filter = gd_odata(r, "filter");
+	struct mbx_jw w;
+	struct mbx_buf next;
+	long top, skip, seen = 0, shown = 0;
+	char err[300];
+	size_t i;
+	int m;
+
+	if (no_options(r, opts) < 0)
+		return;
+	if (gd_odata_paging(r, sv->store.page_size, &top, &skip) < 0) {
+		gd_json_error(r, 400, "BadRequest", "Invalid $top or $skip.");
+		return;
+	}
+	out_start(r, &w, c->context);
+	mbx_jw_key(&w, "value");
+	mbx_jw_arr(&w);
+	for (i = 0; i < c->n; i++) {
+		m = filter ? gd_filter_match(filter, c->prop, c->v[i], err, sizeof err) : 1;
+		if (m < 0) {
+			gd_json_error(r, 400, "BadRequest", "%s", err);
+			return;
+		}
+		if (!m)
+			continue;
+		if (seen++ < skip || shown >= top)
+			continue;
+		c->json(r, &w, c->v[i]);
+		shown++;
+	}
+	mbx_jw_end(&w);
+	if (gd_odata(r, "count") && strcasecmp(gd_odata(r, "count"), "true") == 0)
+		mbx_jw_kint(&w, "@odata.count", seen);
+	if (skip + shown < seen) {
+		mbx_buf_init(&next, 0);
+		gd_odata_next(r, skip + shown, &next);
+		mbx_jw_kstr(&w, "@odata.nextLink", next.data);
+		mbx_buf_free(&next);
+	}
+	mbx_jw_end(&w);
+}
+
+/* /folders: every folder of the IPM tree, flat, but the root and hidden ones (8.10). */
+static void
+list_folders(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
+{
+	struct coll c = { NULL, 0, folder_prop, fjson, "admin/exchange/mailboxes/x/folders" };
+	size_t i;
+
+	c.v = mbx_xcalloc(m->nall + 1, sizeof *c.v);
+	for (i = 0; i < m->nall; i++)
+		if (!m->all[i]->hidden)
+			c.v[c.n++] = m->all[i];
+	collection(sv, r, &c);
+	free(c.v);
+}
+
+/* Recoverable Items is outside the IPM subtree: addressable by name, never listed. */
+static void
+list_children(struct gd_server *sv, struct gd_req *r, struct gd_folder *f)
+{
+	struct coll c = { NULL, 0, folder_prop, fjson,
+			  "admin/exchange/mailboxes/x/folders('x')/childFolders" };
+	size_t i;
+
+	c.v = mbx_xcalloc(f->nkids + 1, sizeof *c.v);
+	for (i = 0; i < f->nkids; i++)
+		if (!f->kids[i]->hidden)
+			c.v[c.n++] = f->kids[i];
+	collection(sv, r, &c);
+	free(c.v);
+}
+
+static long long
+visible_kids(const struct gd_folder *f)
+{
+	size_t i;
+	long long n = 0;
+
+	for (i = 0; i < f->nkids; i++)
+		n += !f->kids[i]->hidden;
+	return n;
+}
+
+static void
+list_items(struct gd_server *sv, struct gd_req *r, struct gd_folder *f)
+{
+	struct coll c = { (void **)f->items, f->nitems, item_prop, ijson,
+			  "admin/exchange/mailboxes/x/folders('x')/items" };
+
+	collection(sv, r, &c);
+}
+
+static void
+one(struct gd_req *r, const void *o, int folder)
+{
+	static const char *const opts[] = { "select", NULL };
+	struct mbx_jw w;
+
+	if (no_options(r, opts) < 0)
+		return;
+	r->status = 200;
+	mbx_buf_reset(&r->out);
+	mbx_jw_init(&w, &r->out);
+	(folder ? fjson : ijson)(r, &w, o);
+}
+
+/* ---------------------------------------------------------------- mailboxes */
+
+/* Ids are base64-like; anything else is malformed (ErrorInvalidIdMalformed, 6.3). */
+static int
+id_wellformed(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 8 && n < 512 && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					   "0123456789+/=-_") == n;
+}
+
+static struct gd_folder *
+folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id)
+{
+	struct gd_folder *f = gd_folder_find(m, id);
+
+	if (f)
+		return f;
+	if (!id_wellformed(id))
+		gd_json_error(r, 400, "ErrorInvalidIdMalformed", "Id is malformed.");
+	else
+		gd_json_error(r, 404, "ErrorItemNotFound",
+			      "The specified object was not found in the store.");
+	return NULL;
+}
+
+static void
+folder_routes(struct gd_server *sv, struct gd_req *r, const struct path *p,
+	      struct gd_mailbox *m)
+{
+	struct gd_folder *f = NULL, *c;
+	struct gd_item *it;
+	int items = is(p, 7, "items");
+
+	if (p->n > 6 && !(f = folder_or_error(r, m, p->seg[6])))
+		return;
+	if (p->n == 6)
+		list_folders(sv, r, m);
+	else if (p->n == 7)
+		one(r, f, 1);
+	else if (is(p, 7, "childFolders") && p->n == 8)
+		list_children(sv, r, f);
+	else if (is(p, 7, "childFolders") && p->n == 9) {
+		if ((c = folder_or_error(r, m, p->seg[8])) && c->parent != f)
+			gd_json_error(r, 404, "ErrorItemNotFound",
+				      "The specified object was not found in the store.");
+		else if (c)
+			one(r, c, 1);
+	} else if (items && p->n == 8)
+		list_items(sv, r, f);
+	else if (items && p->n == 9) {
+		if ((it = gd_item_find(f, p->seg[8])))
+			one(r, it, 0);
+		else if (!id_wellformed(p->seg[8]))
+			gd_json_error(r, 400, "ErrorInvalidIdMalformed", "Id is malformed.");
+		else
+			gd_json_error(r, 404, "ErrorItemNotFound",
+				      "The specified object was not found in the store.");
+	} else
+		gd_json_error(r, 400, "BadRequest", "Resource not found for the segment '%s'.",
+			      p->seg[p->n - 1]);
+}
+
+static void
+mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
+{
+	struct gd_oauth_principal pr;
+	struct gd_mailbox *m;
+	int items = is(p, 7, "items");
+
+	if (!is(p, 5, "folders")) {
+		gd_json_error(r, p->n > 5 ? 400 : 405, p->n > 5 ? "BadRequest" : "Request_BadRequest",
+			      "Resource not found for the segment '%s'.", p->seg[p->n - 1]);
+		return;
+	}
+	if (authorise(sv, r, items ? "MailboxItem.Read.All" : "MailboxFolder.Read.All",
+		      items ? "MailboxItem.ReadWrite.All" : "MailboxFolder.ReadWrite.All", &pr) < 0)
+		return;
+	if (strcasecmp(r->method, "GET") != 0) {
+		gd_json_error(r, 405, "Request_BadRequest", "The method is not allowed here.");
+		return;
+	}
+	pthread_mutex_lock(&sv->store.mu);
+	m = gd_mailbox_find(&sv->store, p->seg[4]);
+	if (!m)
+		gd_json_error(r, 404, "ErrorMailboxNotFound", "The mailbox '%s' was not found.",
+			      p->seg[4]);
+	else if (pr.delegated && strcasecmp(pr.user, m->user) != 0)
+		gd_json_error(r, 403, "ErrorAccessDenied", "Access is denied.");
+	else if (strcmp(m->kind, "archive") == 0 && strcmp(p->ver, "v1.0") == 0)
+		gd_json_error(r, 400, "ErrorInvalidRequest", "Operation on Archive mailbox not allowed");
+	else
+		folder_routes(sv, r, p, m);
+	pthread_mutex_unlock(&sv->store.mu);
+}
+
+static void
+oauth_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
+{
+	int tok = is(p, 3, "token");
+
+	if (strcasecmp(r->method, "POST") != 0) {
+		gd_json_error(r, 405, "Request_BadRequest", "Use POST.");
+		return;
+	}
+	mbx_buf_reset(&r->out);
+	r->status = tok ? gd_oauth_token(sv->oauth, p->seg[0], r->body.data ? r->body.data : "",
+					 r->body.len, r->authorization, r->self, &r->out)
+			: gd_oauth_devicecode(sv->oauth, p->seg[0], r->body.data ? r->body.data : "",
+					      r->body.len, r->self, &r->out);
+}
+
+void
+gd_route(struct gd_server *sv, struct gd_req *r)
+{
+	struct path p;
+
+	if (split_path(r->url, &p) < 0 || p.n == 0) {
+		gd_json_error(r, 400, "BadRequest", "Invalid request path.");
+	} else if (p.n == 4 && is(&p, 1, "oauth2") && is(&p, 2, "v2.0") &&
+		   (is(&p, 3, "token") || is(&p, 3, "devicecode"))) {
+		oauth_routes(sv, r, &p);
+	} else if (!is(&p, 0, "beta") && !is(&p, 0, "v1.0")) {
+		gd_json_error(r, 400, "BadRequest", "Invalid version: '%s'.", p.seg[0]);
+	} else {
+		p.ver = is(&p, 0, "beta") ? "beta" : "v1.0";
+		if (p.n == 5 && is(&p, 1, "users") && is(&p, 3, "settings") && is(&p, 4, "exchange"))
+			settings(sv, r, &p);
+		else if (p.n >= 6 && is(&p, 1, "admin") && is(&p, 2, "exchange") &&
+			 is(&p, 3, "mailboxes")) {
+			mbx_strlcpy(r->mailbox, p.seg[4], sizeof r->mailbox);
+			mailbox_routes(sv, r, &p);
+		} else
+			gd_json_error(r, 400, "BadRequest", "Resource not found for the segment '%s'.",
+				      p.seg[p.n > 1 ? 1 : 0]);
+	}
+	path_free(&p);
+}
+
+/* The per-mailbox concurrency limit (graph-api.md 7): counted from the moment a request
+ * naming a mailbox arrives until it is answered, injected latency included. */
+int
+gd_route_enter(struct gd_server *sv, struct gd_req *r)
+{
+	const char *m = strcasestr(r->url, "/mailboxes/");
+	char id[192];
+	struct gd_mailbox *mb;
+	char *dec;
+	size_t k;
+	int over = 0;
+
+	if (!m)
+		return 0;
+	m += 11;
+	k = strcspn(m, "/?");
+	dec = mbx_url_unescape(m, k, 0);
+	mbx_strlcpy(id, dec ? dec : "", sizeof id);
+	free(dec);
+	pthread_mutex_lock(&sv->store.mu);
+	if ((mb = gd_mailbox_find(&sv->store, id)) != NULL)
+		over = ++mb->inflight > sv->store.concurrency;
+	pthread_mutex_unlock(&sv->store.mu);
+	if (over) {
+		mbx_strlcpy(r->retry_after, "1", sizeof r->retry_after);
+		gd_json_error(r, 429, "ApplicationThrottled",
+			      "Application is over its MailboxConcurrency limit.");
+	}
+	return mb ? (over ? -1 : 1) : 0;
+}
+
+void
+gd_route_leave(struct gd_server *sv, struct gd_req *r)
+{
+	const char *m = strcasestr(r->url, "/mailboxes/");
+	struct gd_mailbox *mb;
+	char id[192], *dec;
+
+	if (!m)
+		return;
+	m += 11;
+	dec = mbx_url_unescape(m, strcspn(m, "/?"), 0);
+	mbx_strlcpy(id, dec ? dec : "", sizeof id);
+	free(dec);
+	pthread_mutex_lock(&sv->store.mu);
+	if ((mb = gd_mailbox_find(&sv->store, id)) != NULL && mb->inflight > 0)
+		mb->inflight--;
+	pthread_mutex_unlock(&sv->store.mu);
+}

@@ -1,0 +1,649 @@
+/* http.c: the libcurl multi engine (DESIGN 5): reused connections, HTTP/2 when offered,
+ * at most --jobs requests in flight per lane (mailbox), retries like curl --retry that
+ * honour Retry-After, one token refresh on 401, and a request log with secrets redacted. */
+#include <curl/curl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "mbx.h"
+
+#define BACKOFF_BASE 1.0       /* seconds; doubled per attempt, full jitter */
+#define BACKOFF_CAP 60.0
+#define LOW_SPEED_TIME 60L     /* abort a transfer that moves < 1 byte/s for this long */
+
+struct lane {
+	char key[192];
+	int inflight;
+	double paused_until;       /* a 429/503 Retry-After pauses the whole lane */
+	struct mbx_req *head, *tail;
+	struct lane *next;
+};
+
+struct priv {
+	struct mbx_req *next;      /* lane queue */
+	struct lane *lane;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	double first, started, not_before, retry_after;
+	int refreshed, done, exit, too_large;
+	char errbuf[CURL_ERROR_SIZE];      /* curl's detailed message of the last attempt */
+};
+
+struct mbx_http {
+	CURLM *multi;
+	struct lane *lanes;
+	CURL *pool[64];
+	int npool, inflight, queued;
+	struct mbx_auth *auth;
+	struct mbx_http_stats st;
+	int warned_insecure;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct mbx_http *
+mbx_http_new(char *err, size_t errlen)
+{
+	struct mbx_http *h;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "cannot initialise libcurl");
+		return NULL;
+	}
+	h = mbx_xcalloc(1, sizeof *h);
+	h->multi = curl_multi_init();
+	if (!h->multi) {
+		free(h);
+		snprintf(err, errlen, "cannot initialise libcurl");
+		return NULL;
+	}
+	/* HTTP/2 multiplexing over one connection per host when the server offers it */
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	return h;
+}
+
+void
+mbx_http_set_auth(struct mbx_http *h, struct mbx_auth *a)
+{
+	h->auth = a;
+}
+
+const struct mbx_http_stats *
+mbx_http_stats(const struct mbx_http *h)
+{
+	return &h->st;
+}
+
+void
+mbx_http_free(struct mbx_http *h)
+{
+	struct lane *l, *n;
+	int i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->npool; i++)
+		curl_easy_cleanup(h->pool[i]);
+	for (l = h->lanes; l; l = n) {
+		n = l->next;
+		free(l);
+	}
+	curl_multi_cleanup(h->multi);
+	free(h);
+	curl_global_cleanup();
+}
+
+struct mbx_req *
+mbx_req_new(const char *method, const char *url)
+{
+	struct mbx_req *r = mbx_xcalloc(1, sizeof *r);
+
+	r->method = method;
+	r->url = mbx_strdup(url);
+	mbx_buf_init(&r->body, 0);
+	mbx_buf_init(&r->resp, 0);
+	r->priv = mbx_xcalloc(1, sizeof(struct priv));
+	return r;
+}
+
+void
+mbx_req_free(struct mbx_req *r)
+{
+	if (!r)
+		return;
+	free(r->url);
+	mbx_buf_free(&r->body);
+	mbx_buf_free(&r->resp);
+	free(r->priv);
+	free(r);
+}
+
+/* ---------------------------------------------------------------- lanes */
+
+static struct lane *
+lane_of(struct mbx_http *h, const char *key)
+{
+	struct lane *l;
+
+	for (l = h->lanes; l; l = l->next)
+		if (strcmp(l->key, key) == 0)
+			return l;
+	l = mbx_xcalloc(1, sizeof *l);
+	mbx_strlcpy(l->key, key, sizeof l->key);
+	l->next = h->lanes;
+	h->lanes = l;
+	return l;
+}
+
+static void
+enqueue(struct mbx_http *h, struct mbx_req *r, int front)
+{
+	struct priv *p = r->priv;
+	struct lane *l = p->lane;
+
+	p->next = NULL;
+	if (front) {
+		p->next = l->head;
+		l->head = r;
+		if (!l->tail)
+			l->tail = r;
+	} else {
+		if (l->tail)
+			((struct priv *)l->tail->priv)->next = r;
+		else
+			l->head = r;
+		l->tail = r;
+	}
+	h->queued++;
+}
+
+static struct mbx_req *
+dequeue(struct mbx_http *h, struct lane *l)
+{
+	struct mbx_req *r = l->head;
+
+	l->head = ((struct priv *)r->priv)->next;
+	if (!l->head)
+		l->tail = NULL;
+	h->queued--;
+	return r;
+}
+
+/* ---------------------------------------------------------------- logging */
+
+/* The URL as it may be logged: secrets redacted, no query at all for import URLs. */
+static const char *
+log_url(const struct mbx_req *r, char *out, size_t n)
+{
+	char tmp[2048];
+
+	mbx_strlcpy(tmp, r->url, sizeof tmp);
+	if (r->flags & MBX_REQ_SECRET_URL)
+		tmp[strcspn(tmp, "?")] = '\0';
+	return mbx_redact(tmp, out, n);
+}
+
+static const char *
+reason(long status)
+{
+	static const struct { long code; const char *text; } t[] = {
+		{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
+		{ 308, "Permanent Redirect" }, { 400, "Bad Request" }, { 401, "Unauthorized" },
+		{ 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+		{ 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
+		{ 413, "Payload Too Large" }, { 429, "Too Many Requests" },
+		{ 500, "Internal Server Error" }, { 502, "Bad Gateway" },
+		{ 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == status)
+			return t[i].text;
+	return "";
+}
+
+const char *
+mbx_http_reason(long status)
+{
+	return reason(status);
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static size_t
+on_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct mbx_req *r = ud;
+	struct priv *pr = r->priv;
+	size_t n = size * nmemb;
+	long status = 0;
+
+	curl_easy_getinfo(pr->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (r->on_body && status >= 200 && status < 300)
+		return r->on_body(r, p, n) == 0 ? n : 0;
+	if (mbx_buf_append(&r->resp, p, n) < 0) {
+		pr->too_large = 1;
+		return 0;              /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/* Retry-After: delta-seconds (fractional seen in the docs) or an HTTP-date. */
+static double
+parse_retry_after(const char *v)
+{
+	double d;
+	time_t t;
+	char buf[128];
+
+	mbx_strlcpy(buf, v, sizeof buf);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (mbx_parse_double(buf, 0, 86400, &d) == 0)
+		return d;
+	t = curl_getdate(buf, NULL);
+	if (t > 0) {
+		d = difftime(t, time(NULL));
+		return d > 0 ? d : 0;
+	}
+	return -1;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct mbx_req *r = ud;
+	struct priv *pr = r->priv;
+	size_t n = size * nmemb, k;
+	char line[1200];
+
+	k = n < sizeof line - 1 ? n : sizeof line - 1;
+	memcpy(line, p, k);
+	line[k] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncmp(line, "HTTP/", 5) == 0) {          /* a new response (after 100) */
+		pr->retry_after = -1;
+		r->location[0] = '\0';
+	} else if (strncasecmp(line, "retry-after:", 12) == 0) {
+		pr->retry_after = parse_retry_after(line + 12 + strspn(line + 12, " \t"));
+	} else if (strncasecmp(line, "location:", 9) == 0) {
+		mbx_strlcpy(r->location, line + 9 + strspn(line + 9, " \t"), sizeof r->location);
+	}
+	if (mbx_verbosity >= 2 && *line) {
+		char red[1300];
+		mbx_debug("< %s", mbx_redact(line, red, sizeof red));
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------- attempts */
+
+/* Plain http:// only to this machine: tokens must not cross a network in clear. */
+static int
+plain_http_allowed(const char *url)
+{
+	const char *host;
+	size_t n;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 1;
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	host = url + 7;
+	n = strcspn(host, ":/?#");
+	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	       strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0;
+}
+
+static void
+set_tls(struct mbx_http *h, CURL *e)
+{
+	if (mbx_opt.cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, mbx_opt.cacert);
+	if (mbx_opt.insecure) {
+		if (!h->warned_insecure++)
+			mbx_warn("--insecure: the service's TLS certificate is not verified");
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static CURL *
+easy_for(struct mbx_http *h, struct mbx_req *r)
+{
+	CURL *e = h->npool ? h->pool[--h->npool] : curl_easy_init();
+
+	if (!e)
+		mbx_die(MBX_EXIT_SOFTWARE, "out of memory");
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	((struct priv *)r->priv)->errbuf[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ((struct priv *)r->priv)->errbuf);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+	if (strcmp(r->method, "GET") != 0 || r->body.len) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.data ? r->body.data : "");
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+	}
+	set_tls(h, e);
+	return e;
+}
+
+/* Headers of one attempt; the token is fetched anew each time (it may have been
+ * refreshed by another request, or after a 401). 0, or -1 with the auth failure. */
+static int
+headers_for(struct mbx_http *h, struct mbx_req *r)
+{
+	struct priv *p = r->priv;
+	struct mbx_buf b;
+	const char *tok;
+	char err[512];
+
+	curl_slist_free_all(p->hdrs);
+	p->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (r->ctype) {
+		mbx_buf_init(&b, 0);
+		mbx_buf_printf(&b, "Content-Type: %s", r->ctype);
+		p->hdrs = curl_slist_append(p->hdrs, b.data);
+		mbx_buf_free(&b);
+	}
+	if (!(r->flags & MBX_REQ_NOAUTH) && h->auth) {
+		tok = mbx_auth_token(h->auth, p->refreshed == 1, err, sizeof err);
+		if (!tok) {
+			snprintf(r->errmsg, sizeof r->errmsg, "%s", err);
+			return -1;
+		}
+		if (p->refreshed == 1)
+			p->refreshed = 2;
+		mbx_buf_init(&b, 0);
+		mbx_buf_printf(&b, "Authorization: Bearer %s", tok);
+		p->hdrs = curl_slist_append(p->hdrs, b.data);
+		memset(b.data, 0, b.len);      /* do not leave the token in freed memory */
+		mbx_buf_free(&b);
+	}
+	return 0;
+}
+
+static void finish(struct mbx_http *h, struct mbx_req *r, int exitcode);
+
+static void
+start(struct mbx_http *h, struct mbx_req *r)
+{
+	struct priv *p = r->priv;
+	char u[2048];
+
+	if (headers_for(h, r) < 0) {
+		finish(h, r, mbx_auth_exit_code(h->auth));
+		return;
+	}
+	p->easy = easy_for(h, r);
+	curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, p->hdrs);
+	mbx_buf_reset(&r->resp);
+	r->attempts++;
+	p->started = now();
+	p->retry_after = -1;
+	p->too_large = 0;
+	h->st.requests++;
+	h->st.bytes_out += r->body.len;
+	mbx_debug("> %s %s", r->method, log_url(r, u, sizeof u));
+	curl_multi_add_handle(h->multi, p->easy);
+	p->lane->inflight++;
+	h->inflight++;
+}
+
+/* ---------------------------------------------------------------- outcomes */
+
+static void
+finish(struct mbx_http *h, struct mbx_req *r, int exitcode)
+{
+	struct priv *p = r->priv;
+
+	p->done = 1;
+	p->exit = exitcode;
+	if (exitcode)
+		h->st.failures++;
+	curl_slist_free_all(p->hdrs);
+	p->hdrs = NULL;
+	if (r->on_done)
+		r->on_done(r);
+}
+
+static int
+retryable_status(long s)
+{
+	return s == 408 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+}
+
+/* Certificate problems are configuration, not weather: never retried. */
+static int
+tls_fatal(CURLcode c)
+{
+	return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE ||
+	       c == CURLE_SSL_CERTPROBLEM || c == CURLE_SSL_ISSUER_ERROR ||
+	       c == CURLE_SSL_PINNEDPUBKEYNOTMATCH || c == CURLE_SSL_CRL_BADFILE;
+}
+
+static double
+backoff(int attempt)
+{
+	double cap = BACKOFF_BASE * pow(2, attempt - 1);
+
+	if (cap > BACKOFF_CAP)
+		cap = BACKOFF_CAP;
+	return cap * ((double)rand() / RAND_MAX);     /* full jitter */
+}
+
+/* Queue r again after delay seconds, unless that would exceed the retry budget. */
+static int
+retry(struct mbx_http *h, struct mbx_req *r, double delay, int lane_wide)
+{
+	struct priv *p = r->priv;
+	double t = now();
+
+	if (t + delay - p->first > mbx_opt.retry_max_time)
+		return 0;
+	if (r->on_body && r->on_reset)
+		r->on_reset(r);
+	p->not_before = t + delay;
+	if (lane_wide && p->lane->paused_until < p->not_before)
+		p->lane->paused_until = p->not_before;
+	h->st.retries++;
+	h->st.waited += delay;
+	mbx_debug("retrying in %.1f s (attempt %d)", delay, r->attempts + 1);
+	enqueue(h, r, 1);
+	return 1;
+}
+
+static void
+describe(struct mbx_req *r, CURLcode c)
+{
+	char u[1024];
+
+	if (c == CURLE_WRITE_ERROR && ((struct priv *)r->priv)->too_large)
+		snprintf(r->errmsg, sizeof r->errmsg, "response from '%s' larger than %zu bytes",
+			 log_url(r, u, sizeof u), r->resp.max);
+	else if (c != CURLE_OK)
+		snprintf(r->errmsg, sizeof r->errmsg, "cannot connect to '%.300s': %.180s",
+			 log_url(r, u, sizeof u), *((struct priv *)r->priv)->errbuf
+			 ? ((struct priv *)r->priv)->errbuf : curl_easy_strerror(c));
+	else
+		snprintf(r->errmsg, sizeof r->errmsg, "%ld %s", r->status, reason(r->status));
+}
+
+static int
+classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
+{
+	struct priv *p = r->priv;
+	double delay;
+
+	describe(r, c);
+	if (c != CURLE_OK)
+		return tls_fatal(c) || p->too_large ? MBX_EXIT_SERVICE
+			: retry(h, r, backoff(r->attempts), 0) ? -1 : MBX_EXIT_SERVICE;
+	if (r->status >= 200 && r->status < 400)
+		return 0;
+	if (r->status == 401 && !(r->flags & MBX_REQ_NOAUTH) && h->auth && !p->refreshed) {
+		p->refreshed = 1;              /* once: a fresh token, then the answer stands */
+		enqueue(h, r, 1);
+		return -1;
+	}
+	if (retryable_status(r->status) && !(r->flags & MBX_REQ_NORETRY)) {
+		if (r->status == 429 || r->status == 503)
+			h->st.throttled++;
+		delay = p->retry_after >= 0 ? p->retry_after : backoff(r->attempts);
+		if (retry(h, r, delay, p->retry_after >= 0))
+			return -1;
+		return MBX_EXIT_SERVICE;
+	}
+	if (r->status == 401 || r->status == 403)
+		return r->flags & MBX_REQ_NOAUTH ? MBX_EXIT_PARTIAL : MBX_EXIT_AUTH;
+	return MBX_EXIT_PARTIAL;
+}
+
+static void
+complete(struct mbx_http *h, CURL *e, CURLcode c)
+{
+	struct mbx_req *r = NULL;
+	struct priv *p;
+	char u[1024];
+	curl_off_t dl = 0;
+	int rc;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
+	p = r->priv;
+	curl_multi_remove_handle(h->multi, e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &dl);
+	h->st.bytes_in += (unsigned long long)dl;
+	r->curl_code = (int)c;
+	if (h->npool < (int)(sizeof h->pool / sizeof h->pool[0]))
+		h->pool[h->npool++] = e;
+	else
+		curl_easy_cleanup(e);
+	p->easy = NULL;
+	p->lane->inflight--;
+	h->inflight--;
+	mbx_debug("< %s %ld %s (%.0f ms, %lld bytes)", log_url(r, u, sizeof u), r->status,
+		  c ? curl_easy_strerror(c) : reason(r->status), (now() - p->started) * 1000,
+		  (long long)dl);
+	rc = classify(h, r, c);
+	if (rc >= 0) {
+		if (rc == MBX_EXIT_SERVICE && r->attempts > 1) {
+			char tmp[sizeof r->errmsg];
+			mbx_strlcpy(tmp, r->errmsg, sizeof tmp);
+			snprintf(r->errmsg, sizeof r->errmsg, "gave up after %d attempts: %.440s",
+				 r->attempts, tmp);
+		}
+		finish(h, r, rc);
+	}
+}
+
+/* ---------------------------------------------------------------- driving */
+
+void
+mbx_http_submit(struct mbx_http *h, struct mbx_req *r)
+{
+	struct priv *p = r->priv;
+	char u[1024];
+
+	memset(p, 0, sizeof *p);
+	p->first = now();
+	p->lane = lane_of(h, r->lane);
+	r->attempts = 0;
+	r->status = 0;
+	r->errmsg[0] = '\0';
+	if (!plain_http_allowed(r->url)) {
+		snprintf(r->errmsg, sizeof r->errmsg,
+			 "refusing '%s': only https://, or http:// to this machine",
+			 log_url(r, u, sizeof u));
+		finish(h, r, MBX_EXIT_SERVICE);
+		return;
+	}
+	enqueue(h, r, 0);
+}
+
+/* Start what may start; return ms until the next queued request may, or -1. */
+static long
+pump(struct mbx_http *h)
+{
+	struct lane *l;
+	double t = now(), next = -1, due;
+
+	for (l = h->lanes; l; l = l->next) {
+		while (l->head && l->inflight < mbx_opt.jobs) {
+			struct priv *p = l->head->priv;
+			due = p->not_before > l->paused_until ? p->not_before : l->paused_until;
+			if (due > t) {
+				if (next < 0 || due < next)
+					next = due;
+				break;
+			}
+			start(h, dequeue(h, l));
+		}
+	}
+	return next < 0 ? -1 : (long)((next - t) * 1000) + 1;
+}
+
+/* One round: start, transfer, collect. */
+static void
+step(struct mbx_http *h)
+{
+	CURLMsg *m;
+	int running, left;
+	long wait = pump(h);
+
+	curl_multi_perform(h->multi, &running);
+	while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE)
+			complete(h, m->easy_handle, m->data.result);
+	if (h->inflight == 0 && h->queued == 0)
+		return;
+	/* sleep until a transfer moves or a paused request is due, at most 1 s */
+	curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < 1000 ? (int)wait : 1000, NULL);
+}
+
+int
+mbx_http_run(struct mbx_http *h)
+{
+	while (h->inflight || h->queued)
+		step(h);
+	return 0;
+}
+
+long
+mbx_http_perform(struct mbx_http *h, struct mbx_req *r)
+{
+	struct priv *p = r->priv;
+
+	mbx_http_submit(h, r);
+	while (!p->done)
+		step(h);
+	return r->status;
+}
+
+int
+mbx_http_exit_code(const struct mbx_req *r)
+{
+	return ((const struct priv *)r->priv)->exit;
+}
