@@ -95,3 +95,27 @@ admin() {
 
 # Tests use `run --separate-stderr CMD`: $output is stdout, $stderr is stderr.
 bats_require_minimum_version 1.5.0
+
+# token [CLIENT SECRET]: an access token from the emulator's token endpoint.
+token() {
+	curl -sS --cacert "$MBX_CACERT" "$GRAPHD_URL/$AZURE_TENANT_ID/oauth2/v2.0/token" \
+		--data-urlencode "client_id=${1:-$AZURE_CLIENT_ID}" \
+		--data-urlencode "client_secret=${2:-$AZURE_CLIENT_SECRET}" \
+		--data-urlencode "scope=https://graph.microsoft.com/.default" \
+		--data-urlencode "grant_type=client_credentials" | jq -r .access_token
+}
+
+# graph METHOD PATH [curl args...]: a Graph call with a token; prints the body, then the
+# status on the last line.
+graph() {
+	local m=$1 p=$2
+	shift 2
+	curl -sS --cacert "$MBX_CACERT" -X "$m" -H "Authorization: Bearer ${TOKEN:-$(token)}" \
+		-w '\n%{http_code}' "$GRAPHD_URL/beta/$p" "$@"
+}
+
+# The id of a user's mailbox from the admin endpoint: mailbox_id USER [primary|archive]
+mailbox_id() {
+	admin GET /mailboxes | jq -r --arg u "$1" --arg k "${2:-primary}" \
+		'.value[] | select(.user == $u and .kind == $k) | .id'
+}

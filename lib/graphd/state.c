@@ -115,7 +115,7 @@ save_folders(FILE *f, const struct gd_mailbox *m, struct mbx_buf *b)
 	struct mbx_jw w;
 	size_t i;
 
-	for (i = 1; i < m->nall; i++) {          /* all[0] is the root */
+	for (i = 0; i < m->nall; i++) {          /* the root too: its id is kept */
 		mbx_buf_init(&path, 0);
 		gd_item_path(m->all[i], &path);
 		mbx_jw_init(&w, b);
