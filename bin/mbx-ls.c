@@ -123,29 +123,37 @@ items_in(const char *mailbox, const char *spec)
 	return rc;
 }
 
+/* One settings call gives both mailboxes of a user (graph-api.md 3.1). */
 static int
 mailboxes_of(const char *user)
 {
 	struct mbx_mailbox m;
-	char msg[1024];
+	char msg[1024], primary[192], archive[192];
 	int rc;
 
-	rc = mbx_graph_mailbox(&graph, user, 0, &m, msg, sizeof msg);
+	if (strncmp(user, "MBX:", 4) == 0) {
+		mbx_graph_mailbox(&graph, user, 0, &m, msg, sizeof msg);
+		mbx_mailbox_emit(&m);
+		return 0;
+	}
+	rc = mbx_graph_settings(&graph, user, primary, sizeof primary, archive, sizeof archive,
+				msg, sizeof msg);
 	if (rc) {
 		mbx_report(rc, NULL, user, "MailboxNotFound", "cannot find mailboxes of '%s': %s",
-				 user, msg);
+			   user, msg);
 		return rc;
 	}
+	memset(&m, 0, sizeof m);
+	mbx_strlcpy(m.user, user, sizeof m.user);
+	mbx_strlcpy(m.id, primary, sizeof m.id);
+	mbx_strlcpy(m.kind, "primary", sizeof m.kind);
 	mbx_mailbox_emit(&m);
-	if (strncmp(user, "MBX:", 4) == 0)
-		return 0;
-	rc = mbx_graph_mailbox(&graph, user, 1, &m, msg, sizeof msg);
-	if (rc == 0)
+	if (*archive) {
+		mbx_strlcpy(m.id, archive, sizeof m.id);
+		mbx_strlcpy(m.kind, "archive", sizeof m.kind);
 		mbx_mailbox_emit(&m);
-	else
-		mbx_debug("no archive mailbox for '%s': %s", user, msg);
-	/* a user without an archive is not a failure; other errors are */
-	return rc == MBX_EXIT_PARTIAL ? 0 : rc;
+	}
+	return 0;
 }
 
 static int
