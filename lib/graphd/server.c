@@ -342,7 +342,9 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	}
 	if (!fault_pick(sv, r, &f))
 		return 0;
-	r->fault = f.status ? "status" : *f.body ? f.body : "latency";
+	/* static strings: f is a copy that dies with this call */
+	r->fault = f.status ? "status" : !strcmp(f.body, "malformed") ? "malformed"
+		 : !strcmp(f.body, "truncated") ? "truncated" : "latency";
 	if (f.latency_ms)
 		usleep((useconds_t)f.latency_ms * 1000);
 	if (f.status) {
