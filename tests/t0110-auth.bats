@@ -114,6 +114,21 @@ token_requests() {
 	assert_regex "$stderr" "the service refused MBX_ACCESS_TOKEN"
 }
 
+@test "an expired or malformed access token: exit 3 with the service's reason" {
+	unset AZURE_CLIENT_SECRET
+	admin POST /token-lifetime -d '{"seconds":1}' >/dev/null
+	old=$(token "$GEN_CLIENT_ID" "$GEN_CLIENT_SECRET")
+	admin POST /token-lifetime -d '{"seconds":3599}' >/dev/null
+	sleep 1.2
+	MBX_ACCESS_TOKEN=$old run --separate-stderr mbx-ls -M alice@contoso.com
+	assert_equal "$status" 3
+	assert_equal "$output" ""
+	assert_regex "$stderr" "the service refused MBX_ACCESS_TOKEN: InvalidAuthenticationToken: Lifetime validation failed, the token is expired\.$"
+	MBX_ACCESS_TOKEN=eyJhbGciOiJIUzI1NiJ9.e30 run --separate-stderr mbx-ls -M alice@contoso.com
+	assert_equal "$status" 3
+	assert_regex "$stderr" "InvalidAuthenticationToken: IDX14100: JWT is not well formed\.$"
+}
+
 @test "MBX_TOKEN_COMMAND prints the token; a failing command is an auth error" {
 	tok=$(token "$GEN_CLIENT_ID" "$GEN_CLIENT_SECRET")
 	MBX_TOKEN_COMMAND="echo $tok" run --separate-stderr mbx-ls -M alice@contoso.com
