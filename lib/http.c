@@ -605,9 +605,9 @@ pump(struct mbx_http *h)
 	return next < 0 ? -1 : (long)((next - t) * 1000) + 1;
 }
 
-/* One round: start, transfer, collect. */
+/* One round: start, transfer, collect; then wait up to max_ms for more to do. */
 static void
-step(struct mbx_http *h)
+step(struct mbx_http *h, int max_ms)
 {
 	CURLMsg *m;
 	int running, left;
@@ -620,14 +620,24 @@ step(struct mbx_http *h)
 	if (h->inflight == 0 && h->queued == 0)
 		return;
 	/* sleep until a transfer moves or a paused request is due, at most 1 s */
-	curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < 1000 ? (int)wait : 1000, NULL);
+	if (max_ms > 0)
+		curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < max_ms ? (int)wait : max_ms,
+				NULL);
+}
+
+int
+mbx_http_step(struct mbx_http *h, int wait_ms)
+{
+	if (h->inflight || h->queued)
+		step(h, wait_ms);
+	return h->inflight + h->queued;
 }
 
 int
 mbx_http_run(struct mbx_http *h)
 {
 	while (h->inflight || h->queued)
-		step(h);
+		step(h, 1000);
 	return 0;
 }
 
@@ -638,7 +648,7 @@ mbx_http_perform(struct mbx_http *h, struct mbx_req *r)
 
 	mbx_http_submit(h, r);
 	while (!p->done)
-		step(h);
+		step(h, 1000);
 	return r->status;
 }
 
@@ -646,4 +656,21 @@ int
 mbx_http_exit_code(const struct mbx_req *r)
 {
 	return ((const struct priv *)r->priv)->exit;
+}
+
+int
+mbx_http_pending(const struct mbx_http *h, const char *lane)
+{
+	const struct lane *l;
+	const struct mbx_req *r;
+	int n = 0;
+
+	for (l = h->lanes; l; l = l->next) {
+		if (strcmp(l->key, lane) != 0)
+			continue;
+		n = l->inflight;
+		for (r = l->head; r; r = ((const struct priv *)r->priv)->next)
+			n++;
+	}
+	return n;
 }

@@ -61,6 +61,38 @@ mbx_json_bool(yajl_val obj, const char *key)
 	return YAJL_IS_TRUE(mbx_json_get(obj, key));
 }
 
+static yajl_val
+new_string(const char *s)
+{
+	yajl_val v = mbx_xcalloc(1, sizeof *v);
+
+	v->type = yajl_t_string;
+	v->u.string = mbx_strdup(s);
+	return v;
+}
+
+void
+mbx_json_set_str(yajl_val obj, const char *key, const char *s)
+{
+	size_t i, n;
+
+	if (!obj || !YAJL_IS_OBJECT(obj))
+		return;
+	for (i = 0; i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0) {
+			yajl_tree_free(obj->u.object.values[i]);
+			obj->u.object.values[i] = new_string(s);
+			return;
+		}
+	/* yajl_tree_free frees keys, values and both arrays with free(): grow them alike */
+	n = obj->u.object.len + 1;
+	obj->u.object.keys = mbx_xrealloc((void *)obj->u.object.keys, n * sizeof(char *));
+	obj->u.object.values = mbx_xrealloc(obj->u.object.values, n * sizeof(yajl_val));
+	obj->u.object.keys[n - 1] = mbx_strdup(key);
+	obj->u.object.values[n - 1] = new_string(s);
+	obj->u.object.len = n;
+}
+
 /* ------------------------------------------------------------ writer */
 
 void

@@ -91,6 +91,8 @@ yajl_val mbx_json_get(yajl_val obj, const char *key);
 const char *mbx_json_str(yajl_val obj, const char *key);      /* NULL unless a string */
 int mbx_json_num(yajl_val obj, const char *key, long long *out);  /* 0 ok, -1 absent/not int */
 int mbx_json_bool(yajl_val obj, const char *key);             /* 1 true, 0 false/absent */
+/* Set obj[key] to the string s, replacing the value or adding the member. */
+void mbx_json_set_str(yajl_val obj, const char *key, const char *s);
 
 /* A compact JSON writer onto an mbx_buf; tracks commas. Nesting depth <= 32. */
 struct mbx_jw {
@@ -311,6 +313,12 @@ void mbx_req_free(struct mbx_req *r);
 void mbx_http_submit(struct mbx_http *h, struct mbx_req *r);
 /* Drive transfers until nothing is queued or in flight; on_done callbacks may submit more. */
 int mbx_http_run(struct mbx_http *h);
+/* One round of the engine, then wait up to wait_ms for activity (0: do not block);
+ * returns the number of requests still queued or in flight, so a caller can interleave
+ * reading its input. */
+int mbx_http_step(struct mbx_http *h, int wait_ms);
+/* Requests queued or in flight on lane. */
+int mbx_http_pending(const struct mbx_http *h, const char *lane);
 /* Submit r and drive the engine until r is done. Returns r->status (0 if no response). */
 long mbx_http_perform(struct mbx_http *h, struct mbx_req *r);
 const struct mbx_http_stats *mbx_http_stats(const struct mbx_http *h);

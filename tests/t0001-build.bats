@@ -3,7 +3,7 @@
 
 load helpers
 
-programs="mbx-ls mbx-folders mbx-graphd"
+programs="mbx-ls mbx-folders mbx-graphd mbx-export"
 
 @test "--help prints usage on stdout and exits 0" {
 	for p in $programs; do

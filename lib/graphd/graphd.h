@@ -39,6 +39,8 @@ struct gd_mailbox {
 	struct gd_folder **all;    /* every folder, creation order */
 	size_t nall, capall;
 	int inflight;              /* requests in flight now (quota 4) */
+	struct gd_item **index;    /* items by id, open addressing; rebuilt when stale */
+	size_t index_cap, index_items;
 };
 
 struct gd_user {
@@ -73,6 +75,8 @@ struct gd_user *gd_user_find(struct gd_store *s, const char *key);   /* upn or i
 struct gd_mailbox *gd_mailbox_find(struct gd_store *s, const char *id);
 struct gd_folder *gd_folder_find(struct gd_mailbox *m, const char *id_or_wk);
 struct gd_item *gd_item_find(struct gd_folder *f, const char *id);
+/* Any item of the mailbox by id (exportItems has no folder in the request). */
+struct gd_item *gd_mailbox_item(struct gd_mailbox *m, const char *id);
 struct gd_user *gd_user_add(struct gd_store *s, const char *upn, const char *id,
 			    const char *primary, const char *archive, int with_archive);
 struct gd_folder *gd_folder_add(struct gd_mailbox *m, struct gd_folder *parent,
@@ -105,6 +109,8 @@ struct gd_req {
 	struct mbx_buf out;
 	char retry_after[32], location[1024];
 	int malformed, truncated;  /* faults */
+	int omit;                  /* exportItems: leave out this many entries */
+	char itemerror[64];        /* exportItems: this per-item error for the first entry */
 	/* log */
 	char mailbox[192], app[64];
 	const char *fault;

@@ -426,6 +426,100 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct path *p,
 			      p->seg[p->n - 1]);
 }
 
+/* ---------------------------------------------------------------- exportItems (3.13) */
+
+static void
+export_one(struct gd_req *r, struct mbx_jw *w, struct gd_mailbox *m, const char *id,
+	   int fail)
+{
+	struct gd_item *it = gd_mailbox_item(m, id);
+	struct mbx_buf blob, enc;
+
+	mbx_jw_obj(w);
+	mbx_jw_kstr(w, "itemId", id);
+	if (!it || fail) {
+		mbx_jw_key(w, "error");
+		mbx_jw_obj(w);
+		mbx_jw_kstr(w, "code", fail ? r->itemerror : id_wellformed(id)
+			    ? "ErrorItemNotFound" : "ErrorInvalidIdMalformed");
+		mbx_jw_kstr(w, "message", fail ? "Injected per-item failure."
+			    : "The specified object was not found in the store.");
+		mbx_jw_end(w);
+	} else {
+		mbx_buf_init(&blob, 0);
+		mbx_buf_init(&enc, 0);
+		gd_item_stream(it, &blob);
+		mbx_b64_encode(&enc, blob.data ? blob.data : "", blob.len);
+		mbx_jw_kstr(w, "changeKey", it->change_key);
+		mbx_jw_kstr(w, "data", enc.data ? enc.data : "");
+		mbx_buf_free(&blob);
+		mbx_buf_free(&enc);
+	}
+	mbx_jw_end(w);
+}
+
+static void
+export_items(struct gd_req *r, struct gd_mailbox *m)
+{
+	yajl_val v = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
+	yajl_val ids = mbx_json_get(v, "itemIds");      /* CSDL says ItemIds (8.2) */
+	struct mbx_jw w;
+	size_t i;
+
+	if (!ids || !YAJL_IS_ARRAY(ids) || ids->u.array.len < 1 || ids->u.array.len > 20) {
+		gd_json_error(r, 400, "ErrorInvalidRequest",
+			      "itemIds must be an array of 1 to 20 item ids of this mailbox.");
+		yajl_tree_free(v);
+		return;
+	}
+	out_start(r, &w, "Collection(microsoft.graph.exportItemResponse)");
+	mbx_jw_key(&w, "value");
+	mbx_jw_arr(&w);
+	for (i = (size_t)r->omit; i < ids->u.array.len; i++) {
+		yajl_val id = ids->u.array.values[i];
+		export_one(r, &w, m, YAJL_IS_STRING(id) ? id->u.string : "",
+			   *r->itemerror && i == (size_t)r->omit);
+	}
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	yajl_tree_free(v);
+}
+
+static int
+mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_principal *pr,
+	       const struct path *p)
+{
+	if (!m)
+		gd_json_error(r, 404, "ErrorMailboxNotFound", "The mailbox '%s' was not found.",
+			      p->seg[4]);
+	else if (pr->delegated && strcasecmp(pr->user, m->user) != 0)
+		gd_json_error(r, 403, "ErrorAccessDenied", "Access is denied.");
+	else if (strcmp(m->kind, "archive") == 0 && strcmp(p->ver, "v1.0") == 0)
+		gd_json_error(r, 400, "ErrorInvalidRequest", "Operation on Archive mailbox not allowed");
+	else
+		return 0;
+	return -1;
+}
+
+static void
+export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
+{
+	struct gd_oauth_principal pr;
+	struct gd_mailbox *m;
+
+	if (authorise(sv, r, "MailboxItem.Export.All", "MailboxItem.ImportExport.All", &pr) < 0)
+		return;
+	if (strcasecmp(r->method, "POST") != 0) {
+		gd_json_error(r, 405, "Request_BadRequest", "exportItems is an action: use POST.");
+		return;
+	}
+	pthread_mutex_lock(&sv->store.mu);
+	m = gd_mailbox_find(&sv->store, p->seg[4]);
+	if (mailbox_checks(r, m, &pr, p) == 0)
+		export_items(r, m);
+	pthread_mutex_unlock(&sv->store.mu);
+}
+
 static void
 mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
 {
@@ -433,6 +527,10 @@ mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
 	struct gd_mailbox *m;
 	int items = is(p, 7, "items");
 
+	if (p->n == 6 && is(p, 5, "exportItems")) {
+		export_route(sv, r, p);
+		return;
+	}
 	if (!is(p, 5, "folders")) {
 		gd_json_error(r, p->n > 5 ? 400 : 405, p->n > 5 ? "BadRequest" : "Request_BadRequest",
 			      "Resource not found for the segment '%s'.", p->seg[p->n - 1]);
@@ -447,14 +545,7 @@ mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
 	}
 	pthread_mutex_lock(&sv->store.mu);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
-	if (!m)
-		gd_json_error(r, 404, "ErrorMailboxNotFound", "The mailbox '%s' was not found.",
-			      p->seg[4]);
-	else if (pr.delegated && strcasecmp(pr.user, m->user) != 0)
-		gd_json_error(r, 403, "ErrorAccessDenied", "Access is denied.");
-	else if (strcmp(m->kind, "archive") == 0 && strcmp(p->ver, "v1.0") == 0)
-		gd_json_error(r, 400, "ErrorInvalidRequest", "Operation on Archive mailbox not allowed");
-	else
+	if (mailbox_checks(r, m, &pr, p) == 0)
 		folder_routes(sv, r, p, m);
 	pthread_mutex_unlock(&sv->store.mu);
 }

@@ -158,6 +158,8 @@ fault_kv(struct gd_fault *f, const char *k, const char *v)
 	}
 	if (!strcmp(k, "retry-after"))
 		return mbx_parse_double(v, 0, 3600, &f->retry_after);
+	if (!strcmp(k, "itemerror"))
+		return mbx_strlcpy(f->itemerror, v, sizeof f->itemerror) < sizeof f->itemerror ? 0 : -1;
 	if (mbx_parse_long(v, 0, 1L << 30, &l) < 0)
 		return -1;
 	if (!strcmp(k, "status") && l >= 100 && l < 600)
@@ -168,6 +170,8 @@ fault_kv(struct gd_fault *f, const char *k, const char *v)
 		f->skip = l;
 	else if (!strcmp(k, "latency"))
 		f->latency_ms = (int)l;
+	else if (!strcmp(k, "omit"))
+		f->omit = (int)l;
 	else
 		return -1;
 	return 0;
@@ -191,11 +195,11 @@ fault_parse(const char *rule, struct gd_fault *f, char *err, size_t n)
 		*eq = '\0';
 		rc = fault_kv(f, tok, eq + 1);
 	}
-	if (!rc && !f->status && !*f->body && !f->latency_ms)
+	if (!rc && !f->status && !*f->body && !f->latency_ms && !f->omit && !*f->itemerror)
 		rc = -1;
 	if (rc)
 		snprintf(err, n, "bad fault rule '%s' (keys: match, method, status, retry-after, "
-			 "count, skip, body=malformed|truncated, latency)", rule);
+			 "count, skip, body=malformed|truncated, latency, omit, itemerror)", rule);
 	free(copy);
 	return rc;
 }
@@ -359,6 +363,10 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	}
 	r->malformed = !strcmp(f.body, "malformed");
 	r->truncated = !strcmp(f.body, "truncated");
+	r->omit = f.omit;
+	mbx_strlcpy(r->itemerror, f.itemerror, sizeof r->itemerror);
+	if (f.omit || *f.itemerror)
+		r->fault = f.omit ? "omit" : "itemerror";
 	return 0;
 }
 

@@ -272,3 +272,59 @@ gd_app_add(struct gd_store *s, const char *client, const char *secret, const cha
 	s->apps[s->napps++] = a;
 	return a;
 }
+
+static size_t
+id_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t
+count_items(const struct gd_mailbox *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->nall; i++)
+		n += m->all[i]->nitems;
+	return n;
+}
+
+/* Rebuild the id index when the item count changed (items are added, ids replaced by a
+ * saved state before the first lookup). */
+static void
+reindex(struct gd_mailbox *m, size_t n)
+{
+	size_t i, k, cap = 64;
+
+	while (cap < 2 * n + 1)
+		cap *= 2;
+	free(m->index);
+	m->index = mbx_xcalloc(cap, sizeof *m->index);
+	m->index_cap = cap;
+	m->index_items = n;
+	for (i = 0; i < m->nall; i++)
+		for (k = 0; k < m->all[i]->nitems; k++) {
+			struct gd_item *it = m->all[i]->items[k];
+			size_t h = id_hash(it->id) & (cap - 1);
+			while (m->index[h])
+				h = (h + 1) & (cap - 1);
+			m->index[h] = it;
+		}
+}
+
+struct gd_item *
+gd_mailbox_item(struct gd_mailbox *m, const char *id)
+{
+	size_t n = count_items(m), h;
+
+	if (!m->index || n != m->index_items)
+		reindex(m, n);
+	for (h = id_hash(id) & (m->index_cap - 1); m->index[h]; h = (h + 1) & (m->index_cap - 1))
+		if (strcmp(m->index[h]->id, id) == 0)
+			return m->index[h];
+	return NULL;
+}

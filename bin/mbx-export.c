@@ -1,0 +1,402 @@
+/* mbx-export: export items as frames (mbx-frames(5)) through exportItems
+ * (graph-api.md 3.13): ids grouped per mailbox in calls of at most 20, --jobs calls in
+ * flight per mailbox, every item written as soon as its part of a response is parsed. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "mbx.h"
+
+static const char usage[] =
+	"mbx-export [-hnqv] [--ndjson] [--jobs N] [--stats FILE] [options] < item-records\n"
+	"       mbx-export [options] --mailbox MAILBOX ID...";
+
+#define BATCH 20               /* the service's limit per call */
+#define MAX_TRIES 3            /* per item: missing entries and per-item errors */
+#define ELEM_MAX ((size_t)256 << 20)
+
+enum { OPT_NDJSON = MBX_OPT_FIRST_LOCAL, OPT_MAILBOX };
+
+struct batch {
+	char mailbox[192];
+	yajl_val recs[BATCH];      /* the input records: the frame headers */
+	int tries[BATCH], done[BATCH];
+	char code[BATCH][64];      /* last per-item error code */
+	int n;
+	struct mbx_jstream *js;
+	struct batch *next;        /* the list of filling batches, one per mailbox */
+};
+
+static struct mbx_graph graph;
+static int ndjson;
+static struct batch *filling;
+static int pending;            /* batches submitted and not done */
+static struct {
+	unsigned long ok, failed, bytes, records;
+	int worst;
+	double start;
+} st;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *
+rec_id(const struct batch *b, int i)
+{
+	return mbx_json_str(b->recs[i], "id");
+}
+
+/* The item failed for good: an error frame travels down the pipe (mbx-frames(5)). */
+static void
+fail_item(struct batch *b, int i, const char *code, const char *msg)
+{
+	mbx_record_error(b->mailbox, rec_id(b, i), code, "cannot export '%s': %s", rec_id(b, i),
+			 msg);
+	b->done[i] = 1;
+	st.failed++;
+	st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+}
+
+static int
+find(const struct batch *b, const char *id)
+{
+	int i;
+
+	for (i = 0; id && i < b->n; i++)
+		if (!b->done[i] && strcmp(rec_id(b, i), id) == 0)
+			return i;
+	return -1;
+}
+
+/* One element of the response's value array: the item's stream, or its error. */
+static int
+on_element(void *ctx, yajl_val e)
+{
+	struct batch *b = ctx;
+	int i = find(b, mbx_json_str(e, "itemId"));
+	yajl_val err = mbx_json_get(e, "error");     /* also "Error" (graph-api.md 8.3) */
+	const char *data = mbx_json_str(e, "data");
+	struct mbx_buf blob;
+
+	if (i < 0)
+		return 0;                            /* unasked or already written: ignore */
+	if (err || !data) {
+		snprintf(b->code[i], sizeof b->code[i], "%s",
+			 mbx_json_str(err, "code") ? mbx_json_str(err, "code") : "NoData");
+		return 0;
+	}
+	mbx_buf_init(&blob, MBX_FRAME_MAX_PAYLOAD);
+	if (mbx_b64_decode(&blob, data, strlen(data)) < 0) {
+		snprintf(b->code[i], sizeof b->code[i], "BadBase64");
+		mbx_buf_free(&blob);
+		return 0;
+	}
+	if (mbx_json_str(e, "changeKey"))           /* the version that was exported */
+		mbx_json_set_str(b->recs[i], "changeKey", mbx_json_str(e, "changeKey"));
+	if (mbx_frame_write(stdout, b->recs[i], blob.data, blob.len, ndjson) < 0 ||
+	    fflush(stdout) == EOF)
+		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
+	b->done[i] = 1;
+	st.ok++;
+	st.bytes += blob.len;
+	mbx_buf_free(&blob);
+	return 0;
+}
+
+static int
+on_body(struct mbx_req *r, const char *p, size_t n)
+{
+	struct batch *b = r->ctx;
+
+	return mbx_jstream_feed(b->js, p, n) == 0 ? 0 : -1;
+}
+
+/* A retried call starts its response anew; items already written stay written. */
+static void
+on_reset(struct mbx_req *r)
+{
+	struct batch *b = r->ctx;
+
+	mbx_jstream_free(b->js);
+	b->js = mbx_jstream_new("value", on_element, b, ELEM_MAX);
+}
+
+static void submit(struct batch *b);
+
+/* Items the response did not deliver: asked again a few times, then error frames. */
+static void
+settle(struct batch *b, const char *why)
+{
+	int i, again = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->done[i])
+			continue;
+		if (++b->tries[i] >= MAX_TRIES || !strcmp(b->code[i], "ErrorItemNotFound") ||
+		    !strcmp(b->code[i], "ErrorInvalidIdMalformed"))
+			fail_item(b, i, *b->code[i] ? b->code[i] : "NotReturned",
+				  *b->code[i] ? b->code[i] : why);
+		else
+			again = 1;
+	}
+	if (again)
+		submit(b);
+	else {
+		for (i = 0; i < b->n; i++)
+			yajl_tree_free(b->recs[i]);
+		mbx_jstream_free(b->js);
+		free(b);
+	}
+}
+
+static void
+on_done(struct mbx_req *r)
+{
+	struct batch *b = r->ctx;
+	char msg[1024], code[128];
+	int i, rc = mbx_http_exit_code(r);
+
+	pending--;
+	if (rc == 0 && mbx_jstream_finish(b->js) < 0)
+		mbx_warn("incomplete exportItems response for '%s': %s", b->mailbox,
+			 mbx_jstream_error(b->js));
+	if (rc) {
+		mbx_graph_errmsg(r, msg, sizeof msg);
+		mbx_graph_errcode(r, code, sizeof code);
+		for (i = 0; i < b->n; i++)
+			if (!b->done[i])
+				fail_item(b, i, code, msg);
+		st.worst = mbx_exit_worst(st.worst, rc);
+	}
+	mbx_req_free(r);
+	settle(b, "the service did not return the item");
+}
+
+/* POST the ids of b that are not done yet. */
+static void
+submit(struct batch *b)
+{
+	char *url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/exportItems", b->mailbox);
+	struct mbx_req *r = mbx_req_new("POST", url);
+	struct mbx_jw w;
+	int i;
+
+	free(url);
+	mbx_jw_init(&w, &r->body);
+	mbx_jw_obj(&w);
+	mbx_jw_key(&w, "itemIds");
+	mbx_jw_arr(&w);
+	for (i = 0; i < b->n; i++) {
+		b->code[i][0] = '\0';
+		if (!b->done[i])
+			mbx_jw_str(&w, rec_id(b, i));
+	}
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	r->ctype = "application/json";
+	mbx_strlcpy(r->lane, b->mailbox, sizeof r->lane);
+	r->on_body = on_body;
+	r->on_reset = on_reset;
+	r->on_done = on_done;
+	r->ctx = b;
+	mbx_jstream_free(b->js);
+	b->js = mbx_jstream_new("value", on_element, b, ELEM_MAX);
+	pending++;
+	mbx_http_submit(graph.http, r);
+}
+
+/* Take the filling batch of b out of the list and send it. */
+static void
+flush(struct batch *b)
+{
+	struct batch **p;
+
+	for (p = &filling; *p; p = &(*p)->next)
+		if (*p == b) {
+			*p = b->next;
+			break;
+		}
+	b->next = NULL;
+	submit(b);
+}
+
+static void
+add_item(const char *mailbox, yajl_val rec)
+{
+	struct batch *b;
+
+	for (b = filling; b && strcmp(b->mailbox, mailbox) != 0; b = b->next)
+		;
+	if (!b) {
+		b = mbx_xcalloc(1, sizeof *b);
+		mbx_strlcpy(b->mailbox, mailbox, sizeof b->mailbox);
+		b->next = filling;
+		filling = b;
+	}
+	b->recs[b->n++] = rec;
+	if (b->n == BATCH)
+		flush(b);
+}
+
+/* Keep reading only while few calls wait: memory stays flat however long the input. */
+static void
+backpressure(void)
+{
+	while (pending >= 4 * mbx_opt.jobs)
+		mbx_http_step(graph.http, 1000);
+}
+
+static void
+take_record(yajl_val rec, unsigned long line)
+{
+	const char *t = mbx_record_type(rec), *mbx = mbx_json_str(rec, "mailbox");
+
+	if (t && strcmp(t, "error") == 0) {
+		mbx_record_write(rec);               /* error frames pass through */
+		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+	} else if (!t || strcmp(t, "item") != 0 || !mbx || !mbx_json_str(rec, "id")) {
+		mbx_record_error(mbx, NULL, "BadRecord", "stdin:%lu: %s", line, !t || strcmp(t, "item")
+				 ? "not an item record" : "item record without mailbox or id");
+		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+	} else {
+		st.records++;
+		add_item(mbx, rec);
+		return;
+	}
+	yajl_tree_free(rec);
+}
+
+static void
+read_input(void)
+{
+	struct mbx_reader rd;
+	char err[512];
+	yajl_val rec;
+	int rc;
+
+	mbx_reader_init(&rd, stdin, "stdin", (size_t)16 << 20);
+	while ((rc = mbx_reader_next(&rd, &rec, err, sizeof err)) != 0) {
+		if (rc < 0) {
+			mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
+			st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+		} else {
+			take_record(rec, rd.lineno);
+		}
+		backpressure();
+		mbx_http_step(graph.http, 0);
+	}
+	mbx_reader_free(&rd);
+}
+
+/* --mailbox M ID...: item records made from the arguments; M is a mailbox id or a user
+ * (with --archive, the user's archive). */
+static void
+from_args(const char *spec, int argc, char **argv)
+{
+	struct mbx_mailbox m;
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char msg[1024];
+	const char *mailbox = m.id;
+	int i, rc;
+
+	rc = mbx_graph_mailbox(&graph, spec, mbx_opt.archive, &m, msg, sizeof msg);
+	if (rc)
+		mbx_die(rc, "cannot find mailbox of '%s': %s", spec, msg);
+	for (i = 0; i < argc; i++) {
+		mbx_buf_init(&b, 0);
+		mbx_jw_init(&w, &b);
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "type", "item");
+		mbx_jw_kstr(&w, "mailbox", mailbox);
+		mbx_jw_kstr(&w, "id", argv[i]);
+		mbx_jw_end(&w);
+		take_record(mbx_json_parse(b.data, b.len, NULL, 0), 0);
+		mbx_buf_free(&b);
+		backpressure();
+	}
+}
+
+static void
+write_stats(void)
+{
+	const struct mbx_http_stats *h = mbx_http_stats(graph.http);
+	double el = now() - st.start;
+	struct mbx_buf b;
+	struct mbx_jw w;
+	FILE *f;
+	char rate[64];
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "stats");
+	mbx_jw_kstr(&w, "program", mbx_progname);
+	mbx_jw_kint(&w, "items", (long long)st.records);
+	mbx_jw_kint(&w, "ok", (long long)st.ok);
+	mbx_jw_kint(&w, "failed", (long long)st.failed);
+	mbx_jw_kint(&w, "bytes", (long long)st.bytes);
+	mbx_jw_kint(&w, "requests", (long long)h->requests);
+	mbx_jw_kint(&w, "retries", (long long)h->retries);
+	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
+	snprintf(rate, sizeof rate, "%.3f", h->waited);
+	mbx_jw_key(&w, "waited");
+	mbx_jw_raw(&w, rate);
+	snprintf(rate, sizeof rate, "%.3f", el);
+	mbx_jw_key(&w, "elapsed");
+	mbx_jw_raw(&w, rate);
+	snprintf(rate, sizeof rate, "%.1f", el > 0 ? st.ok / el : 0);
+	mbx_jw_key(&w, "itemsPerSecond");
+	mbx_jw_raw(&w, rate);
+	mbx_jw_end(&w);
+	f = fopen(mbx_opt.stats, "w");
+	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
+		mbx_err("cannot write stats '%s'", mbx_opt.stats);
+	mbx_buf_free(&b);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		MBX_COMMON_LONGOPTS,
+		{ "ndjson", 0, 0, OPT_NDJSON }, { "mailbox", 1, 0, OPT_MAILBOX }, { 0, 0, 0, 0 }
+	};
+	const char *mailbox = NULL;
+	int c;
+
+	mbx_log_init(argv[0]);
+	mbx_opts_init();
+	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (mbx_opts_common(c, optarg, usage))
+			continue;
+		if (c == OPT_NDJSON)
+			ndjson = 1;
+		else if (c == OPT_MAILBOX)
+			mailbox = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if ((mailbox && argc == 0) || (!mailbox && argc > 0))
+		mbx_usage(usage, MBX_EXIT_USAGE);
+	st.start = now();
+	mbx_graph_init(&graph);
+	if (mailbox)
+		from_args(mailbox, argc, argv);
+	else
+		read_input();
+	while (filling)
+		flush(filling);
+	mbx_http_run(graph.http);
+	if (mbx_opt.stats)
+		write_stats();
+	mbx_debug("%lu items exported, %lu failed", st.ok, st.failed);
+	mbx_graph_free(&graph);
+	return st.worst;
+}
