@@ -605,24 +605,26 @@ pump(struct mbx_http *h)
 	return next < 0 ? -1 : (long)((next - t) * 1000) + 1;
 }
 
-/* One round: start, transfer, collect; then wait up to max_ms for more to do. */
+/* One round: transfer, collect, start what the completions made room for; then wait up
+ * to max_ms for sockets or for the next paused request to come due. Starting after
+ * collecting matters: a lane whose calls all finished at once must not sit idle for the
+ * whole wait. */
 static void
 step(struct mbx_http *h, int max_ms)
 {
 	CURLMsg *m;
 	int running, left;
-	long wait = pump(h);
+	long wait;
 
+	pump(h);
 	curl_multi_perform(h->multi, &running);
 	while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
 		if (m->msg == CURLMSG_DONE)
 			complete(h, m->easy_handle, m->data.result);
-	if (h->inflight == 0 && h->queued == 0)
+	wait = pump(h);
+	if ((h->inflight == 0 && h->queued == 0) || max_ms <= 0)
 		return;
-	/* sleep until a transfer moves or a paused request is due, at most 1 s */
-	if (max_ms > 0)
-		curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < max_ms ? (int)wait : max_ms,
-				NULL);
+	curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < max_ms ? (int)wait : max_ms, NULL);
 }
 
 int

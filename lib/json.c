@@ -239,6 +239,15 @@ mbx_jw_raw(struct mbx_jw *w, const char *json)
 }
 
 void
+mbx_jw_raw_str(struct mbx_jw *w, const char *s, size_t n)
+{
+	sep(w);
+	put(w, "\"", 1);
+	put(w, s, n);
+	put(w, "\"", 1);
+}
+
+void
 mbx_jw_kstr(struct mbx_jw *w, const char *k, const char *s)
 {
 	mbx_jw_key(w, k);

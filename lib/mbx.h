@@ -113,6 +113,8 @@ void mbx_jw_int(struct mbx_jw *w, long long v);
 void mbx_jw_bool(struct mbx_jw *w, int v);
 void mbx_jw_null(struct mbx_jw *w);
 void mbx_jw_raw(struct mbx_jw *w, const char *json);            /* already-valid JSON value */
+/* A string the caller knows needs no escaping (base64, hex): quoted, copied as is. */
+void mbx_jw_raw_str(struct mbx_jw *w, const char *s, size_t n);
 void mbx_jw_val(struct mbx_jw *w, yajl_val v);                  /* serialise a tree value */
 /* Convenience: "key":"value" pairs. */
 void mbx_jw_kstr(struct mbx_jw *w, const char *k, const char *s);

@@ -110,6 +110,7 @@ struct gd_req {
 	char retry_after[32], location[1024];
 	int malformed, truncated;  /* faults */
 	int omit;                  /* exportItems: leave out this many entries */
+	int latency_ms;            /* answer no sooner than this after arrival */
 	char itemerror[64];        /* exportItems: this per-item error for the first entry */
 	/* log */
 	char mailbox[192], app[64];

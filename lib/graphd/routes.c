@@ -428,61 +428,114 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct path *p,
 
 /* ---------------------------------------------------------------- exportItems (3.13) */
 
+/* What an export needs of an item, copied under the store lock so that the expensive
+ * part (making the stream, base64) runs without it and calls run in parallel. */
+struct snap {
+	char *id, *change_key, *code;
+	struct gd_item item;       /* generator parameters; data copied */
+};
+
 static void
-export_one(struct gd_req *r, struct mbx_jw *w, struct gd_mailbox *m, const char *id,
-	   int fail)
+snap_take(struct snap *sn, struct gd_mailbox *m, const char *id, const char *fail)
 {
 	struct gd_item *it = gd_mailbox_item(m, id);
+	size_t i;
+
+	memset(sn, 0, sizeof *sn);
+	sn->id = mbx_strdup(id);
+	if (fail || !it) {
+		sn->code = mbx_strdup(fail ? fail : id_wellformed(id) ? "ErrorItemNotFound"
+				      : "ErrorInvalidIdMalformed");
+		return;
+	}
+	sn->change_key = mbx_strdup(it->change_key);
+	sn->item = *it;
+	sn->item.cls = mbx_strdup(it->cls);
+	sn->item.cats = mbx_xcalloc(it->ncats + 1, sizeof *sn->item.cats);
+	for (i = 0; i < it->ncats; i++)
+		sn->item.cats[i] = mbx_strdup(it->cats[i]);
+	if (it->data) {
+		sn->item.data = mbx_xmalloc(it->len ? it->len : 1);
+		memcpy(sn->item.data, it->data, it->len);
+	}
+}
+
+static void
+snap_free(struct snap *sn)
+{
+	size_t i;
+
+	free(sn->id);
+	free(sn->change_key);
+	free(sn->code);
+	if (sn->change_key) {
+		free(sn->item.cls);
+		for (i = 0; i < sn->item.ncats; i++)
+			free(sn->item.cats[i]);
+		free(sn->item.cats);
+		free(sn->item.data);
+	}
+}
+
+static void
+export_one(struct mbx_jw *w, const struct snap *sn)
+{
 	struct mbx_buf blob, enc;
 
 	mbx_jw_obj(w);
-	mbx_jw_kstr(w, "itemId", id);
-	if (!it || fail) {
+	mbx_jw_kstr(w, "itemId", sn->id);
+	if (sn->code) {
 		mbx_jw_key(w, "error");
 		mbx_jw_obj(w);
-		mbx_jw_kstr(w, "code", fail ? r->itemerror : id_wellformed(id)
-			    ? "ErrorItemNotFound" : "ErrorInvalidIdMalformed");
-		mbx_jw_kstr(w, "message", fail ? "Injected per-item failure."
-			    : "The specified object was not found in the store.");
+		mbx_jw_kstr(w, "code", sn->code);
+		mbx_jw_kstr(w, "message", "The specified object was not found in the store.");
 		mbx_jw_end(w);
 	} else {
 		mbx_buf_init(&blob, 0);
 		mbx_buf_init(&enc, 0);
-		gd_item_stream(it, &blob);
+		gd_item_stream(&sn->item, &blob);
 		mbx_b64_encode(&enc, blob.data ? blob.data : "", blob.len);
-		mbx_jw_kstr(w, "changeKey", it->change_key);
-		mbx_jw_kstr(w, "data", enc.data ? enc.data : "");
+		mbx_jw_kstr(w, "changeKey", sn->change_key);
+		mbx_jw_key(w, "data");
+		mbx_jw_raw_str(w, enc.data ? enc.data : "", enc.len);  /* base64: nothing to escape */
 		mbx_buf_free(&blob);
 		mbx_buf_free(&enc);
 	}
 	mbx_jw_end(w);
 }
 
-static void
-export_items(struct gd_req *r, struct gd_mailbox *m)
+static yajl_val
+export_ids(struct gd_req *r)
 {
 	yajl_val v = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
 	yajl_val ids = mbx_json_get(v, "itemIds");      /* CSDL says ItemIds (8.2) */
-	struct mbx_jw w;
 	size_t i;
 
+	for (i = 0; ids && YAJL_IS_ARRAY(ids) && i < ids->u.array.len; i++)
+		if (!YAJL_IS_STRING(ids->u.array.values[i]))
+			ids = NULL;
 	if (!ids || !YAJL_IS_ARRAY(ids) || ids->u.array.len < 1 || ids->u.array.len > 20) {
 		gd_json_error(r, 400, "ErrorInvalidRequest",
 			      "itemIds must be an array of 1 to 20 item ids of this mailbox.");
 		yajl_tree_free(v);
-		return;
+		return NULL;
 	}
+	return v;
+}
+
+static void
+export_write(struct gd_req *r, struct snap *sn, size_t n)
+{
+	struct mbx_jw w;
+	size_t i;
+
 	out_start(r, &w, "Collection(microsoft.graph.exportItemResponse)");
 	mbx_jw_key(&w, "value");
 	mbx_jw_arr(&w);
-	for (i = (size_t)r->omit; i < ids->u.array.len; i++) {
-		yajl_val id = ids->u.array.values[i];
-		export_one(r, &w, m, YAJL_IS_STRING(id) ? id->u.string : "",
-			   *r->itemerror && i == (size_t)r->omit);
-	}
+	for (i = 0; i < n; i++)
+		export_one(&w, &sn[i]);
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
-	yajl_tree_free(v);
 }
 
 static int
@@ -506,6 +559,9 @@ export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
 {
 	struct gd_oauth_principal pr;
 	struct gd_mailbox *m;
+	struct snap sn[20];
+	yajl_val v, ids;
+	size_t i, n = 0;
 
 	if (authorise(sv, r, "MailboxItem.Export.All", "MailboxItem.ImportExport.All", &pr) < 0)
 		return;
@@ -513,11 +569,21 @@ export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
 		gd_json_error(r, 405, "Request_BadRequest", "exportItems is an action: use POST.");
 		return;
 	}
+	if (!(v = export_ids(r)))
+		return;
+	ids = mbx_json_get(v, "itemIds");
 	pthread_mutex_lock(&sv->store.mu);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
 	if (mailbox_checks(r, m, &pr, p) == 0)
-		export_items(r, m);
+		for (i = (size_t)r->omit; i < ids->u.array.len; i++, n++)
+			snap_take(&sn[n], m, ids->u.array.values[i]->u.string,
+				  *r->itemerror && i == (size_t)r->omit ? r->itemerror : NULL);
 	pthread_mutex_unlock(&sv->store.mu);
+	if (r->status == 0 || r->status == 200)
+		export_write(r, sn, n);
+	for (i = 0; i < n; i++)
+		snap_free(&sn[i]);
+	yajl_tree_free(v);
 }
 
 static void

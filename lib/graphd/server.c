@@ -349,8 +349,7 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	/* static strings: f is a copy that dies with this call */
 	r->fault = f.status ? "status" : !strcmp(f.body, "malformed") ? "malformed"
 		 : !strcmp(f.body, "truncated") ? "truncated" : "latency";
-	if (f.latency_ms)
-		usleep((useconds_t)f.latency_ms * 1000);
+	r->latency_ms = f.latency_ms;
 	if (f.status) {
 		if (f.retry_after >= 0) {
 			snprintf(r->retry_after, sizeof r->retry_after, "%g", f.retry_after);
@@ -482,9 +481,21 @@ header(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
+/* Injected latency is the time from arrival to answer, as a client sees a slow
+ * service: the work done meanwhile counts against it. */
+static void
+hold_until(const struct gd_req *r, double arrived)
+{
+	double left = arrived + r->latency_ms / 1000.0 - wall();
+
+	if (r->latency_ms && left > 0)
+		usleep((useconds_t)(left * 1e6));
+}
+
 static void
 serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 {
+	double arrived = wall();
 	int held;
 
 	r->authorization = header(c, "Authorization");
@@ -501,6 +512,7 @@ serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 	held = gd_route_enter(sv, r);
 	if (held >= 0 && !apply_faults(sv, r))
 		gd_route(sv, r);
+	hold_until(r, arrived);
 	if (held)
 		gd_route_leave(sv, r);
 }

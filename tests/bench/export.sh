@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# tests/bench/export.sh: mbx-export against the emulator, with figures measured in one
+# run (issue: export speed and memory). Prints:
+#  1. throughput with 50 ms injected latency per request, as items/s, percent of the
+#     bound 4 calls x 20 items / 0.05 s = 1600 items/s, and the ratio to a sequential
+#     curl+jq exporter (tests/bench/baseline-export.sh) measured on a sample;
+#  2. CPU time per MB of mbx-export against `base64 -d` on the same bytes, no latency;
+#  3. peak RSS at 1,000 and 50,000 items of 40 KB.
+# Usage: tests/bench/export.sh [BUILDDIR]   (needs /usr/bin/time, jq, curl, openssl)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$src}
+export PATH="$build/bin:$build/tests:$PATH"
+work=$(mktemp -d)
+trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+export BATS_FILE_TMPDIR=$work
+source "$src/tests/helpers.bash" 2>/dev/null || true
+
+start() {   # start NAME SPEC [args]: an emulator; exports its URLs
+	local name=$1 spec=$2
+	shift 2
+	GRAPHD_DIR=$work/$name graphd_start --generate "$spec" "$@"
+	echo "$GRAPHD_PID" >"$work/$name.pid"
+}
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+now() { date +%s.%N; }
+
+echo "== 1. throughput, 5000 items of 40 KB, 50 ms latency per request"
+start lat users=1,folders=4,items=5000,size=40k,seed=1 --fault "match=/exportItems,latency=50,count=0"
+mbx-folders user1@contoso.com | mbx-ls >"$work/items"
+n=$(wc -l <"$work/items")
+t0=$(now); mbx-export <"$work/items" | mbx-testtool frames-read | wc -l >"$work/count"; t1=$(now)
+el=$(secs "$t0" "$t1")
+rate=$(awk -v n="$n" -v t="$el" 'BEGIN { printf "%.0f", n / t }')
+echo "mbx-export: $(cat "$work/count") of $n items in $el s = $rate items/s, $(awk -v r="$rate" 'BEGIN { printf "%.1f", 100 * r / 1600 }') % of the 1600 items/s bound"
+export TOKEN=$(token)
+head -n 40 "$work/items" >"$work/sample"
+t0=$(now); bash "$src/tests/bench/baseline-export.sh" <"$work/sample" >/dev/null; t1=$(now)
+bl=$(awk -v t="$(secs "$t0" "$t1")" 'BEGIN { printf "%.1f", 40 / t }')
+echo "baseline (curl+jq, one item per call): $bl items/s on 40 items; ratio $(awk -v r="$rate" -v b="$bl" 'BEGIN { printf "%.1f", r / b }')x"
+graphd_stop
+
+echo "== 2. CPU per MB, no latency, 2000 items of 40 KB"
+start cpu users=1,folders=2,items=2000,size=40k,seed=2
+mbx-folders user1@contoso.com | mbx-ls >"$work/items2"
+/usr/bin/time -f "%U %S" -o "$work/cpu" mbx-export <"$work/items2" >"$work/frames2"
+mb=$(awk -v b="$(wc -c <"$work/frames2")" 'BEGIN { printf "%.2f", b / 1048576 }')
+mbx-export --ndjson <"$work/items2" | jq -r .data | tr -d '\n' >"$work/b64"
+/usr/bin/time -f "%U %S" -o "$work/cpu64" base64 -d <"$work/b64" >/dev/null
+c1=$(awk '{ print $1 + $2 }' "$work/cpu"); c2=$(awk '{ print $1 + $2 }' "$work/cpu64")
+echo "mbx-export: $c1 s CPU for $mb MB; base64 -d: $c2 s; ratio $(awk -v a="$c1" -v b="$c2" 'BEGIN { if (b < 0.01) b = 0.01; printf "%.2f", a / b }')x"
+graphd_stop
+
+echo "== 3. peak RSS, 40 KB items"
+for n in 1000 50000; do
+	start "rss$n" "users=1,folders=2,items=$n,size=40k,seed=3"
+	mbx-folders user1@contoso.com | mbx-ls >"$work/items$n"
+	/usr/bin/time -f "%M" -o "$work/rss$n" mbx-export <"$work/items$n" >/dev/null
+	echo "$n items: peak RSS $(cat "$work/rss$n") KiB"
+	graphd_stop
+done
+echo "RSS ratio 50000/1000: $(awk -v a="$(cat "$work/rss50000")" -v b="$(cat "$work/rss1000")" 'BEGIN { printf "%.3f", a / b }')"
