@@ -13,7 +13,6 @@ static const char usage[] =
 
 #define BATCH 20               /* the service's limit per call */
 #define MAX_TRIES 3            /* per item: missing entries and per-item errors */
-#define ELEM_MAX ((size_t)256 << 20)
 
 enum { OPT_NDJSON = MBX_OPT_FIRST_LOCAL, OPT_MAILBOX };
 
@@ -23,7 +22,7 @@ struct batch {
 	int tries[BATCH], done[BATCH];
 	char code[BATCH][64];      /* last per-item error code */
 	int n;
-	struct mbx_jstream *js;
+	struct mbx_xparse *xp;
 	struct batch *next;        /* the list of filling batches, one per mailbox */
 };
 
@@ -76,36 +75,25 @@ find(const struct batch *b, const char *id)
 
 /* One element of the response's value array: the item's stream, or its error. */
 static int
-on_element(void *ctx, yajl_val e)
+on_element(void *ctx, const struct mbx_xitem *e)
 {
 	struct batch *b = ctx;
-	int i = find(b, mbx_json_str(e, "itemId"));
-	yajl_val err = mbx_json_get(e, "error");     /* also "Error" (graph-api.md 8.3) */
-	const char *data = mbx_json_str(e, "data");
-	struct mbx_buf blob;
+	int i = find(b, e->item_id);
 
 	if (i < 0)
 		return 0;                            /* unasked or already written: ignore */
-	if (err || !data) {
-		snprintf(b->code[i], sizeof b->code[i], "%s",
-			 mbx_json_str(err, "code") ? mbx_json_str(err, "code") : "NoData");
+	if (*e->err_code || !e->data) {
+		snprintf(b->code[i], sizeof b->code[i], "%s", *e->err_code ? e->err_code : "NoData");
 		return 0;
 	}
-	mbx_buf_init(&blob, MBX_FRAME_MAX_PAYLOAD);
-	if (mbx_b64_decode(&blob, data, strlen(data)) < 0) {
-		snprintf(b->code[i], sizeof b->code[i], "BadBase64");
-		mbx_buf_free(&blob);
-		return 0;
-	}
-	if (mbx_json_str(e, "changeKey"))           /* the version that was exported */
-		mbx_json_set_str(b->recs[i], "changeKey", mbx_json_str(e, "changeKey"));
-	if (mbx_frame_write(stdout, b->recs[i], blob.data, blob.len, ndjson) < 0 ||
+	if (*e->change_key)                          /* the version that was exported */
+		mbx_json_set_str(b->recs[i], "changeKey", e->change_key);
+	if (mbx_frame_write(stdout, b->recs[i], e->data->data, e->data->len, ndjson) < 0 ||
 	    fflush(stdout) == EOF)
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
 	b->done[i] = 1;
 	st.ok++;
-	st.bytes += blob.len;
-	mbx_buf_free(&blob);
+	st.bytes += e->data->len;
 	return 0;
 }
 
@@ -114,7 +102,7 @@ on_body(struct mbx_req *r, const char *p, size_t n)
 {
 	struct batch *b = r->ctx;
 
-	return mbx_jstream_feed(b->js, p, n) == 0 ? 0 : -1;
+	return mbx_xparse_feed(b->xp, p, n) == 0 ? 0 : -1;
 }
 
 /* A retried call starts its response anew; items already written stay written. */
@@ -123,8 +111,8 @@ on_reset(struct mbx_req *r)
 {
 	struct batch *b = r->ctx;
 
-	mbx_jstream_free(b->js);
-	b->js = mbx_jstream_new("value", on_element, b, ELEM_MAX);
+	mbx_xparse_free(b->xp);
+	b->xp = mbx_xparse_new(on_element, b, MBX_FRAME_MAX_PAYLOAD);
 }
 
 static void submit(struct batch *b);
@@ -150,7 +138,7 @@ settle(struct batch *b, const char *why)
 	else {
 		for (i = 0; i < b->n; i++)
 			yajl_tree_free(b->recs[i]);
-		mbx_jstream_free(b->js);
+		mbx_xparse_free(b->xp);
 		free(b);
 	}
 }
@@ -163,9 +151,9 @@ on_done(struct mbx_req *r)
 	int i, rc = mbx_http_exit_code(r);
 
 	pending--;
-	if (rc == 0 && mbx_jstream_finish(b->js) < 0)
+	if (rc == 0 && mbx_xparse_finish(b->xp) < 0)
 		mbx_warn("incomplete exportItems response for '%s': %s", b->mailbox,
-			 mbx_jstream_error(b->js));
+			 mbx_xparse_error(b->xp));
 	if (rc) {
 		mbx_graph_errmsg(r, msg, sizeof msg);
 		mbx_graph_errcode(r, code, sizeof code);
@@ -205,8 +193,8 @@ submit(struct batch *b)
 	r->on_reset = on_reset;
 	r->on_done = on_done;
 	r->ctx = b;
-	mbx_jstream_free(b->js);
-	b->js = mbx_jstream_new("value", on_element, b, ELEM_MAX);
+	mbx_xparse_free(b->xp);
+	b->xp = mbx_xparse_new(on_element, b, MBX_FRAME_MAX_PAYLOAD);
 	pending++;
 	mbx_http_submit(graph.http, r);
 }

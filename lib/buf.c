@@ -249,53 +249,108 @@ mbx_b64url_encode(struct mbx_buf *out, const void *in, size_t n)
 	return b64_encode(out, in, n, b64url, 0);
 }
 
-static int
-b64_value(unsigned char c)
+/* Decoding table: 0..63, or 0xff for anything that is not in either alphabet. */
+static unsigned char b64_table[256];
+
+static void
+b64_table_init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
+	int i;
+
+	if (b64_table['B'])
+		return;
+	memset(b64_table, 0xff, sizeof b64_table);
+	for (i = 0; i < 64; i++) {
+		b64_table[(unsigned char)b64std[i]] = (unsigned char)i;
+		b64_table[(unsigned char)b64url[i]] = (unsigned char)i;
+	}
 }
 
-/* Decode standard or URL-safe base64, padded or not. Whitespace is not allowed:
- * Graph gives one unbroken string (fasttransfer.md 2). */
+void
+mbx_b64dec_init(struct mbx_b64dec *d)
+{
+	b64_table_init();
+	d->acc = 0;
+	d->nacc = 0;
+	d->pad = 0;
+	d->bad = 0;
+}
+
+/* Decode a run of characters, 4 at a time straight into out's reserved space. */
+int
+mbx_b64dec_update(struct mbx_b64dec *d, struct mbx_buf *out, const char *in, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)in, *end = p + n;
+	unsigned char *o;
+	unsigned v;
+
+	if (d->bad || reserve(out, n / 4 * 3 + 3) < 0)
+		return d->bad = -1;
+	o = (unsigned char *)out->data + out->len;
+	for (; p < end; p++) {
+		/* the common case: whole quads, no padding; 0xff marks a bad character */
+		while (d->nacc == 0 && !d->pad && end - p >= 4) {
+			unsigned a = b64_table[p[0]], b = b64_table[p[1]];
+			unsigned c = b64_table[p[2]], e = b64_table[p[3]];
+			if ((a | b | c | e) & 0x80)
+				break;
+			*o++ = (unsigned char)(a << 2 | b >> 4);
+			*o++ = (unsigned char)(b << 4 | c >> 2);
+			*o++ = (unsigned char)(c << 6 | e);
+			p += 4;
+		}
+		if (p == end)
+			break;
+		if (*p == '=') {
+			d->pad++;
+			continue;
+		}
+		if (d->pad || (v = b64_table[*p]) == 0xff)
+			return d->bad = -1;
+		d->acc = (d->acc << 6) | v;
+		if (++d->nacc == 4) {
+			*o++ = (unsigned char)(d->acc >> 16);
+			*o++ = (unsigned char)(d->acc >> 8);
+			*o++ = (unsigned char)d->acc;
+			d->acc = 0;
+			d->nacc = 0;
+		}
+	}
+	out->len = (size_t)(o - (unsigned char *)out->data);
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+int
+mbx_b64dec_final(struct mbx_b64dec *d, struct mbx_buf *out)
+{
+	unsigned char t[2];
+
+	if (d->bad || d->nacc == 1 || d->pad > 2 || (d->pad && (d->nacc + d->pad) % 4))
+		return -1;
+	if (d->nacc == 2) {
+		t[0] = (unsigned char)(d->acc >> 4);
+		return mbx_buf_append(out, t, 1);
+	}
+	if (d->nacc == 3) {
+		t[0] = (unsigned char)(d->acc >> 10);
+		t[1] = (unsigned char)(d->acc >> 2);
+		return mbx_buf_append(out, t, 2);
+	}
+	return 0;
+}
+
+/* Standard or URL-safe base64, padded or not. Whitespace is not allowed: Graph gives one
+ * unbroken string (fasttransfer.md 2). */
 int
 mbx_b64_decode(struct mbx_buf *out, const char *in, size_t n)
 {
-	unsigned acc = 0;
-	int bits = 0;
-	size_t i, pad = 0;
-	unsigned char byte;
+	struct mbx_b64dec d;
 
-	while (n > 0 && in[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if (n % 4 == 1 || (pad && (n + pad) % 4))
+	mbx_b64dec_init(&d);
+	if (mbx_b64dec_update(&d, out, in, n) < 0)
 		return -1;
-	if (reserve(out, n / 4 * 3 + 2) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		int v = b64_value((unsigned char)in[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			byte = (unsigned char)(acc >> bits);
-			mbx_buf_append(out, &byte, 1);
-		}
-	}
-	return 0;
+	return mbx_b64dec_final(&d, out);
 }
 
 void

@@ -75,6 +75,15 @@ size_t mbx_b64_encoded_len(size_t n);
 int mbx_b64_encode(struct mbx_buf *out, const void *in, size_t n);
 int mbx_b64url_encode(struct mbx_buf *out, const void *in, size_t n);
 int mbx_b64_decode(struct mbx_buf *out, const char *in, size_t n);     /* accepts both alphabets */
+/* Streaming decoder: feed runs of base64 as they arrive, then final. 0, or -1 on a
+ * character outside both alphabets, data after padding, or a bad length. */
+struct mbx_b64dec {
+	unsigned acc;
+	int nacc, pad, bad;
+};
+void mbx_b64dec_init(struct mbx_b64dec *d);
+int mbx_b64dec_update(struct mbx_b64dec *d, struct mbx_buf *out, const char *in, size_t n);
+int mbx_b64dec_final(struct mbx_b64dec *d, struct mbx_buf *out);
 /* Lowercase hex SHA-256 of p (65 bytes incl. NUL). */
 void mbx_sha256_hex(const void *p, size_t n, char out[65]);
 /* Percent-encode one URL path segment or query value (everything but unreserved chars). */
@@ -210,6 +219,23 @@ int mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, 
 void mbx_frame_clear(struct mbx_frame *fr);
 /* Write rec's members plus v/size/sha256 (or v/data/sha256 when ndjson) and the payload. */
 int mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, int ndjson);
+
+/* -------------------------------------------------------- exportitems.c */
+
+/* The exportItems response (graph-api.md 3.13) read as it streams: each element of
+ * "value" is handed out when it closes, its base64 "data" already decoded (data NULL for
+ * an element without it). Strings are "" when absent. */
+struct mbx_xitem {
+	const char *item_id, *change_key, *err_code, *err_message;
+	struct mbx_buf *data;
+};
+typedef int (*mbx_xitem_cb)(void *ctx, const struct mbx_xitem *it);  /* non-zero stops */
+struct mbx_xparse;
+struct mbx_xparse *mbx_xparse_new(mbx_xitem_cb cb, void *ctx, size_t max_data);
+int mbx_xparse_feed(struct mbx_xparse *x, const char *p, size_t n);   /* 0, or -1 */
+int mbx_xparse_finish(struct mbx_xparse *x);                          /* 0, or -1 */
+const char *mbx_xparse_error(const struct mbx_xparse *x);
+void mbx_xparse_free(struct mbx_xparse *x);
 
 /* --------------------------------------------------------------- opts.c */
 

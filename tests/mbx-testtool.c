@@ -51,6 +51,41 @@ tt_json_stream(int argc, char **argv)
 	return rc ? MBX_EXIT_BADINPUT : 0;
 }
 
+static int
+print_xitem(void *ctx, const struct mbx_xitem *it)
+{
+	char hex[65] = "-";
+
+	(void)ctx;
+	if (it->data)
+		mbx_sha256_hex(it->data->data ? it->data->data : "", it->data->len, hex);
+	printf("[%s] [%s] [%s] [%s] %s %zu\n", it->item_id, it->change_key, it->err_code,
+	       it->err_message, hex, it->data ? it->data->len : 0);
+	return 0;
+}
+
+/* xparse [CHUNK]: an exportItems response on stdin, one line per element. */
+static int
+tt_xparse(int argc, char **argv)
+{
+	long chunk = 1;
+	struct mbx_xparse *x = mbx_xparse_new(print_xitem, NULL, 0);
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (argc > 1 && mbx_parse_long(argv[1], 1, 65536, &chunk) < 0)
+		mbx_die(2, "usage: xparse [CHUNK]");
+	while (rc == 0 && (n = fread(buf, 1, (size_t)chunk, stdin)) > 0)
+		rc = mbx_xparse_feed(x, buf, n);
+	if (rc == 0)
+		rc = mbx_xparse_finish(x);
+	if (rc)
+		mbx_err("bad response: %s", mbx_xparse_error(x));
+	mbx_xparse_free(x);
+	return rc ? MBX_EXIT_BADINPUT : 0;
+}
+
 /* path-split PATH: one segment per line. */
 static int
 tt_path_split(int argc, char **argv)
@@ -204,7 +239,8 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-	{ "json-stream", tt_json_stream }, { "path-split", tt_path_split },
+	{ "json-stream", tt_json_stream }, { "xparse", tt_xparse },
+	{ "path-split", tt_path_split },
 	{ "path-join", tt_path_join }, { "records", tt_records },
 	{ "redact", tt_misc }, { "b64enc", tt_misc }, { "b64urlenc", tt_misc },
 	{ "b64dec", tt_misc }, { "urlenc", tt_misc }, { "sha256", tt_misc },

@@ -116,3 +116,28 @@ load helpers
 	run mbx-testtool sha256 abc
 	assert_output ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
 }
+
+@test "exportItems reader: any chunking, escapes, errors, extra members, any order" {
+	doc='{"@odata.context":"x","value":[{"itemId":"a\/b","changeKey":"ck","data":"aGVs\/G8="},{"itemId":"z","error":{"code":"ErrorItemNotFound","message":"nf"}} , {"data":"aGVsbG8","itemId":"c","extra":{"x":[1,true,null]}}],"n":-1.5e3}'
+	for chunk in 1 2 7 4096; do
+		run --separate-stderr mbx-testtool xparse "$chunk" <<<"$doc"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "${lines[0]}" "[a/b] [ck] [] [] a7594956716c45829445cae1c2b497c02ee586846e606979a50518b975534dc7 5"
+		assert_equal "${lines[1]}" "[z] [] [ErrorItemNotFound] [nf] - 0"
+		assert_equal "${lines[2]}" "[c] [] [] [] 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824 5"
+	done
+}
+
+@test "exportItems reader: bad base64, truncation and broken JSON are errors" {
+	run --separate-stderr mbx-testtool xparse 3 <<<'{"value":[{"itemId":"a","data":"aGV*"}]}'
+	assert_equal "$status" 5
+	assert_equal "$stderr" 'mbx-testtool: bad response: "data" is not valid base64'
+	run --separate-stderr mbx-testtool xparse 3 <<<'{"value":[{"itemId":"a","data":"aGVsbG8="},{"itemId":"b","da'
+	assert_equal "$status" 5
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$stderr" "mbx-testtool: bad response: premature end of JSON"
+	run --separate-stderr mbx-testtool xparse 3 <<<'{"value":[{"itemId":"a"]}'
+	assert_equal "$status" 5
+	assert_equal "$stderr" "mbx-testtool: bad response: mismatched bracket"
+}
