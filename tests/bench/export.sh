@@ -30,10 +30,10 @@ echo "== 1. throughput, 5000 items of 40 KB, 50 ms latency per request"
 start lat users=1,folders=4,items=5000,size=40k,seed=1 --fault "match=/exportItems,latency=50,count=0"
 mbx-folders user1@contoso.com | mbx-ls >"$work/items"
 n=$(wc -l <"$work/items")
-t0=$(now); mbx-export <"$work/items" | mbx-testtool frames-read | wc -l >"$work/count"; t1=$(now)
+t0=$(now); mbx-export --stats "$work/stats.json" <"$work/items" >/dev/null; t1=$(now)
 el=$(secs "$t0" "$t1")
 rate=$(awk -v n="$n" -v t="$el" 'BEGIN { printf "%.0f", n / t }')
-echo "mbx-export: $(cat "$work/count") of $n items in $el s = $rate items/s, $(awk -v r="$rate" 'BEGIN { printf "%.1f", 100 * r / 1600 }') % of the 1600 items/s bound"
+echo "mbx-export: $(jq .ok "$work/stats.json") of $n items in $el s = $rate items/s, $(awk -v r="$rate" 'BEGIN { printf "%.1f", 100 * r / 1600 }') % of the 1600 items/s bound"
 export TOKEN=$(token)
 head -n 40 "$work/items" >"$work/sample"
 t0=$(now); bash "$src/tests/bench/baseline-export.sh" <"$work/sample" >/dev/null; t1=$(now)
@@ -44,11 +44,12 @@ graphd_stop
 echo "== 2. CPU per MB, no latency, 2000 items of 40 KB"
 start cpu users=1,folders=2,items=2000,size=40k,seed=2
 mbx-folders user1@contoso.com | mbx-ls >"$work/items2"
-/usr/bin/time -f "%U %S" -o "$work/cpu" mbx-export <"$work/items2" >"$work/frames2"
+mbx-export <"$work/items2" >"$work/frames2"
+/usr/bin/time -f "%U %S" -o "$work/cpu.txt" mbx-export <"$work/items2" >/dev/null
 mb=$(awk -v b="$(wc -c <"$work/frames2")" 'BEGIN { printf "%.2f", b / 1048576 }')
 mbx-export --ndjson <"$work/items2" | jq -r .data | tr -d '\n' >"$work/b64"
-/usr/bin/time -f "%U %S" -o "$work/cpu64" base64 -d <"$work/b64" >/dev/null
-c1=$(awk '{ print $1 + $2 }' "$work/cpu"); c2=$(awk '{ print $1 + $2 }' "$work/cpu64")
+/usr/bin/time -f "%U %S" -o "$work/cpu64.txt" base64 -d <"$work/b64" >/dev/null
+c1=$(awk '{ print $1 + $2 }' "$work/cpu.txt"); c2=$(awk '{ print $1 + $2 }' "$work/cpu64.txt")
 echo "mbx-export: $c1 s CPU for $mb MB; base64 -d: $c2 s; ratio $(awk -v a="$c1" -v b="$c2" 'BEGIN { if (b < 0.01) b = 0.01; printf "%.2f", a / b }')x"
 graphd_stop
 
@@ -56,8 +57,8 @@ echo "== 3. peak RSS, 40 KB items"
 for n in 1000 50000; do
 	start "rss$n" "users=1,folders=2,items=$n,size=40k,seed=3"
 	mbx-folders user1@contoso.com | mbx-ls >"$work/items$n"
-	/usr/bin/time -f "%M" -o "$work/rss$n" mbx-export <"$work/items$n" >/dev/null
-	echo "$n items: peak RSS $(cat "$work/rss$n") KiB"
+	/usr/bin/time -f "%M" -o "$work/rss$n.txt" mbx-export <"$work/items$n" >/dev/null
+	echo "$n items: peak RSS $(cat "$work/rss$n.txt") KiB"
 	graphd_stop
 done
-echo "RSS ratio 50000/1000: $(awk -v a="$(cat "$work/rss50000")" -v b="$(cat "$work/rss1000")" 'BEGIN { printf "%.3f", a / b }')"
+echo "RSS ratio 50000/1000: $(awk -v a="$(cat "$work/rss50000.txt")" -v b="$(cat "$work/rss1000.txt")" 'BEGIN { printf "%.3f", a / b }')"
