@@ -306,7 +306,7 @@ mbx_b64dec_update(struct mbx_b64dec *d, struct mbx_buf *out, const char *in, siz
 			continue;
 		}
 		if (d->pad || (v = b64_table[*p]) == 0xff)
-			return d->bad = -1;
+			break;
 		d->acc = (d->acc << 6) | v;
 		if (++d->nacc == 4) {
 			*o++ = (unsigned char)(d->acc >> 16);
@@ -316,8 +316,11 @@ mbx_b64dec_update(struct mbx_b64dec *d, struct mbx_buf *out, const char *in, siz
 			d->nacc = 0;
 		}
 	}
+	/* what was decoded stays a valid, terminated buffer, even when we stop early */
 	out->len = (size_t)(o - (unsigned char *)out->data);
 	out->data[out->len] = '\0';
+	if (p < end)
+		return d->bad = -1;
 	return 0;
 }
 
