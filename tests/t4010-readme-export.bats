@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# The export pipelines README.md shows, run as written (with the emulator's users).
+
+load helpers
+
+setup_file() {
+	graphd_start --generate users=2,folders=5,items=60,size=4k,seed=17
+	export MBX1=$(mailbox_id user1@contoso.com)
+	admin GET "/mailboxes/$MBX1" >"$BATS_FILE_TMPDIR/admin.json"
+}
+
+teardown_file() {
+	graphd_stop
+}
+
+@test "README: a full export, compressed with zstd, holds every item byte for byte" {
+	command -v zstd >/dev/null || skip "zstd not installed"
+	cd "$BATS_TEST_TMPDIR"
+	grep -qF 'mbx-folders alice@contoso.com | mbx-ls | mbx-export | zstd > alice.mbx.zst' "$MBX_SRCDIR/README.md"
+	run bash -c 'set -o pipefail; mbx-folders user1@contoso.com | mbx-ls | mbx-export | zstd -q > alice.mbx.zst'
+	assert_success
+	assert_equal "$output" ""
+	zstd -dcq alice.mbx.zst >frames
+	run --separate-stderr mbx-testtool frames-read <frames
+	assert_success
+	assert_equal "${#lines[@]}" 60
+	diff <(grep -a '^{"type":"item"' frames | jq -r '"\(.id) \(.sha256)"' | sort) \
+		<(jq -r '.items[] | "\(.id) \(.sha256)"' "$BATS_FILE_TMPDIR/admin.json" | sort)
+}
+
+@test "README: items of one folder changed since a date, filtered with jq, exported" {
+	grep -qF "jq -c 'select(.lastModifiedDateTime > \"2026-11-01\")'" "$MBX_SRCDIR/README.md"
+	run bash -c 'set -o pipefail; mbx-ls user1@contoso.com /Inbox | jq -c "select(.lastModifiedDateTime > \"2026-06-01\")" | mbx-export --ndjson'
+	assert_success
+	want=$(mbx-ls user1@contoso.com /Inbox | jq -c 'select(.lastModifiedDateTime > "2026-06-01")' | wc -l)
+	assert [ "$want" -gt 0 ]
+	assert_equal "${#lines[@]}" "$want"
+	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.lastModifiedDateTime <= "2026-06-01") | .id')" ""
+	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r '.data | @base64d | length > 0' | sort -u)" true
+}
