@@ -44,8 +44,9 @@ load helpers
 }
 
 @test "every environment variable the code reads is documented in mbx(7) or mbx-graphd(1)" {
-	vars=$(grep -ohE 'getenv\("[A-Z_]+"\)' "$MBX_SRCDIR"/lib/*.c "$MBX_SRCDIR"/bin/*.c |
-		sed 's/getenv("\(.*\)")/\1/' | sort -u)
+	vars=$(grep -ohE '(getenv|env)\("[A-Z_]+"\)' "$MBX_SRCDIR"/lib/*.c "$MBX_SRCDIR"/bin/*.c |
+		sed 's/.*("\(.*\)")/\1/' | sort -u)
+	[ -n "$vars" ]
 	for v in $vars; do
 		grep -q "$v" "$MBX_SRCDIR/man/mbx.7" "$MBX_SRCDIR/man/mbx-graphd.1" ||
 			fail "$v is not documented"
