@@ -10,10 +10,12 @@
 static const char usage[] =
 	"mbx-graphd [--listen ADDR:PORT] [--port-file F] [--tls-cert PEM --tls-key PEM]\n"
 	"       [--seed FILE] [--generate SPEC] [--state DIR] [--log FILE]\n"
-	"       [--token-lifetime S] [--fault RULE]... [--page-size N] [--quota SPEC] [-v]";
+	"       [--token-lifetime S] [--import-lifetime S] [--fault RULE]... [--page-size N]\n"
+	"       [--quota SPEC] [-v]";
 
 enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
-       OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA };
+       OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA,
+       OPT_IMPORT_LIFETIME };
 
 struct config {
 	const char *listen, *port_file, *cert, *key, *seed, *generate, *state, *log;
@@ -58,11 +60,29 @@ find_user(void *ctx, const char *upn)
 static void
 parse_quota(const char *spec)
 {
+	const char *s = spec;
 	long c;
 
-	if (strncmp(spec, "concurrency=", 12) != 0 || mbx_parse_long(spec + 12, 1, 1000, &c) < 0)
-		mbx_die(MBX_EXIT_USAGE, "invalid --quota '%s': expected concurrency=N", spec);
-	server.store.concurrency = (int)c;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char one[64];
+		int bad = n >= sizeof one;
+		if (!bad) {
+			memcpy(one, s, n);
+			one[n] = '\0';
+		}
+		if (!bad && strncmp(one, "concurrency=", 12) == 0)
+			bad = mbx_parse_long(one + 12, 1, 1000, &c) < 0 || !(server.store.concurrency = (int)c);
+		else if (!bad && strncmp(one, "upload=", 7) == 0)
+			bad = mbx_parse_rate(one + 7, &server.store.upload_bytes,
+					     &server.store.upload_window) < 0;
+		else
+			bad = 1;
+		if (bad)
+			mbx_die(MBX_EXIT_USAGE, "invalid --quota '%s': expected concurrency=N or "
+				"upload=BYTES/SECONDS, comma-separated", spec);
+		s += n + (s[n] == ',');
+	}
 }
 
 static void
@@ -75,7 +95,8 @@ parse_args(int argc, char **argv, struct config *cf)
 		{ "seed", 1, 0, OPT_SEED }, { "generate", 1, 0, OPT_GENERATE },
 		{ "state", 1, 0, OPT_STATE }, { "log", 1, 0, OPT_LOG },
 		{ "token-lifetime", 1, 0, OPT_TOKEN_LIFETIME }, { "fault", 1, 0, OPT_FAULT },
-		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "quota", 1, 0, OPT_QUOTA }, { 0, 0, 0, 0 }
+		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "quota", 1, 0, OPT_QUOTA },
+		{ "import-lifetime", 1, 0, OPT_IMPORT_LIFETIME }, { 0, 0, 0, 0 }
 	};
 	char err[512];
 	long l;
@@ -95,6 +116,10 @@ parse_args(int argc, char **argv, struct config *cf)
 		case OPT_TOKEN_LIFETIME:
 			if (mbx_parse_long(optarg, 1, 86400, &cf->token_lifetime) < 0)
 				mbx_die(MBX_EXIT_USAGE, "invalid --token-lifetime '%s'", optarg);
+			break;
+		case OPT_IMPORT_LIFETIME:
+			if (mbx_parse_long(optarg, 1, 7 * 86400, &server.store.import_lifetime) < 0)
+				mbx_die(MBX_EXIT_USAGE, "invalid --import-lifetime '%s'", optarg);
 			break;
 		case OPT_PAGE_SIZE:
 			if (mbx_parse_long(optarg, 1, 1000, &l) < 0)

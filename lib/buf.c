@@ -427,3 +427,47 @@ mbx_url_unescape(const char *s, size_t n, int plus)
 	d[j] = '\0';
 	return d;
 }
+
+/* "15M": K, M and G are powers of 1024. */
+int
+mbx_parse_size(const char *s, long long *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	long long mult = 1;
+	long v;
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k': case 'K': mult = 1LL << 10; break;
+	case 'm': case 'M': mult = 1LL << 20; break;
+	case 'g': case 'G': mult = 1LL << 30; break;
+	}
+	if (mult > 1)
+		num[n - 1] = '\0';
+	if (mbx_parse_long(num, 1, 1L << 30, &v) < 0)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* "BYTES/SECONDS", the seconds optionally ending in 's': "15M/30s". */
+int
+mbx_parse_rate(const char *s, long long *bytes, double *secs)
+{
+	const char *slash = strchr(s, '/');
+	char b[32], t[32];
+	size_t k;
+
+	if (!slash || (size_t)(slash - s) >= sizeof b || strlen(slash + 1) >= sizeof t)
+		return -1;
+	memcpy(b, s, (size_t)(slash - s));
+	b[slash - s] = '\0';
+	mbx_strlcpy(t, slash + 1, sizeof t);
+	k = strlen(t);
+	if (k > 1 && t[k - 1] == 's')
+		t[k - 1] = '\0';
+	return mbx_parse_size(b, bytes) < 0 || mbx_parse_double(t, 0.001, 86400, secs) < 0 ? -1 : 0;
+}

@@ -131,8 +131,8 @@ get_req(const char *url, const char *lane)
 }
 
 /* Run r; 0 on 2xx, else an exit code with msg. */
-static int
-run_req(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n)
+int
+mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n)
 {
 	mbx_http_perform(g->http, r);
 	if (r->status >= 200 && r->status < 300 && mbx_http_exit_code(r) == 0)
@@ -150,7 +150,7 @@ mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *
 	int rc;
 
 	*out = NULL;
-	if ((rc = run_req(g, r, msg, n)) == 0) {
+	if ((rc = mbx_graph_run(g, r, msg, n)) == 0) {
 		*out = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, e, sizeof e);
 		if (!*out || !YAJL_IS_OBJECT(*out)) {
 			snprintf(msg, n, "malformed JSON in response: %s", *out ? "not an object" : e);
@@ -192,7 +192,7 @@ list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb
 	int rc;
 
 	*next = NULL;
-	if ((rc = run_req(g, r, msg, n)) != 0) {
+	if ((rc = mbx_graph_run(g, r, msg, n)) != 0) {
 		mbx_req_free(r);
 		return rc;
 	}
@@ -463,4 +463,146 @@ mbx_graph_folder(struct mbx_graph *g, const char *mailbox, const char *spec,
 	if (*spec == '/')
 		return folder_by_path(g, mailbox, spec, out, msg, n);
 	return folder_by_id(g, mailbox, spec, out, msg, n);
+}
+
+/* ---------------------------------------------------------------- creating folders */
+
+/* POST a child folder (graph-api.md 3.5). 0 and *out filled; a 409 (it exists after all,
+ * created by someone else meanwhile) is reported as MBX_EXIT_PARTIAL with code "exists". */
+static int
+create_child(struct mbx_graph *g, const char *mailbox, const struct mbx_folder *parent,
+	     const char *name, const char *cls, struct mbx_folder *out, int *exists,
+	     char *msg, size_t n)
+{
+	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s/childFolders",
+				  mailbox, parent->id);
+	struct mbx_req *r = mbx_req_new("POST", url);
+	struct mbx_jw w;
+	yajl_val v;
+	int rc;
+
+	free(url);
+	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
+	r->ctype = "application/json";
+	mbx_jw_init(&w, &r->body);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "displayName", name);
+	mbx_jw_kstr(&w, "type", cls ? cls : "IPF.Note");
+	mbx_jw_end(&w);
+	rc = mbx_graph_run(g, r, msg, n);
+	*exists = r->status == 409;
+	if (rc == 0) {
+		v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, NULL, 0);
+		if (!v || mbx_folder_from_json(out, v) < 0) {
+			snprintf(msg, n, "malformed JSON in response: no folder id");
+			rc = MBX_EXIT_SERVICE;
+		}
+		yajl_tree_free(v);
+	}
+	mbx_req_free(r);
+	return rc;
+}
+
+/* One level of mkpath: the child named name under cur, made when missing. */
+static int
+mkpath_step(struct mbx_graph *g, const char *mailbox, struct mbx_folder *cur,
+	    const char *name, const char *cls, int dry, int *created, char *msg, size_t n)
+{
+	struct mbx_folder next;
+	struct mbx_buf path;
+	int rc, exists = 0;
+
+	/* under a folder a dry run only pretended to make, nothing exists yet */
+	rc = cur->id ? child_named(g, mailbox, cur, name, &next, msg, n) : MBX_EXIT_PARTIAL;
+	if (rc == MBX_EXIT_PARTIAL && dry) {
+		memset(&next, 0, sizeof next);
+		next.display_name = mbx_strdup(name);
+		next.cls = mbx_strdup(cls);
+		*created = 1;
+		rc = 0;
+	} else if (rc == MBX_EXIT_PARTIAL && cur->id) {
+		rc = create_child(g, mailbox, cur, name, cls, &next, &exists, msg, n);
+		if (rc && exists)        /* lost a race: it is there now */
+			rc = child_named(g, mailbox, cur, name, &next, msg, n);
+		else if (rc == 0)
+			*created = 1;
+	}
+	if (rc)
+		return rc;
+	mbx_buf_init(&path, 0);
+	mbx_path_append(&path, cur->path, next.display_name ? next.display_name : name);
+	next.path = mbx_buf_steal(&path);
+	mbx_folder_clear(cur);
+	*cur = next;
+	return 0;
+}
+
+int
+mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, const char *cls,
+		 int dry, struct mbx_folder *out, int *created, char *msg, size_t n)
+{
+	struct mbx_folder cur;
+	char **segs;
+	size_t nseg, i;
+	int rc;
+
+	*created = 0;
+	if (mbx_path_split(path, &segs, &nseg) < 0) {
+		snprintf(msg, n, "bad folder path '%s' (write '/' in a name as '\\/')", path);
+		return MBX_EXIT_PARTIAL;
+	}
+	rc = get_folder(g, mailbox, "msgfolderroot", &cur, msg, n);
+	if (rc == 0)
+		cur.path = mbx_strdup("/");
+	for (i = 0; rc == 0 && i < nseg; i++) {
+		int made = 0;
+		rc = mkpath_step(g, mailbox, &cur, segs[i], cls, dry, &made, msg, n);
+		*created |= made && i + 1 == nseg;
+	}
+	mbx_path_free(segs, nseg);
+	if (rc)
+		mbx_folder_clear(&cur);
+	else
+		*out = cur;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- rename, delete */
+
+/* PATCH displayName (graph-api.md 3.6). */
+int
+mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id, const char *name,
+		 char *msg, size_t n)
+{
+	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s", mailbox, id);
+	struct mbx_req *r = mbx_req_new("PATCH", url);
+	struct mbx_jw w;
+	int rc;
+
+	free(url);
+	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
+	r->ctype = "application/json";
+	mbx_jw_init(&w, &r->body);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "displayName", name);
+	mbx_jw_end(&w);
+	rc = mbx_graph_run(g, r, msg, n);
+	mbx_req_free(r);
+	return rc;
+}
+
+/* DELETE with the /$ref of the v1.0 page (3.7; the emulator takes both forms). */
+int
+mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
+		   size_t n)
+{
+	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s/$ref", mailbox, id);
+	struct mbx_req *r = mbx_req_new("DELETE", url);
+	int rc;
+
+	free(url);
+	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
+	rc = mbx_graph_run(g, r, msg, n);
+	mbx_req_free(r);
+	return rc;
 }

@@ -444,6 +444,21 @@ tls_fatal(CURLcode c)
 	       c == CURLE_SSL_PINNEDPUBKEYNOTMATCH || c == CURLE_SSL_CRL_BADFILE;
 }
 
+/* A non-idempotent request (an import) that lost its connection may have been carried
+ * out: only a connection that was never made is safe to try again. */
+static int
+transport_retryable(struct mbx_req *r, CURLcode c)
+{
+	size_t k;
+
+	if (!(r->flags & MBX_REQ_UNSAFE) || c == CURLE_COULDNT_CONNECT ||
+	    c == CURLE_COULDNT_RESOLVE_HOST || c == CURLE_COULDNT_RESOLVE_PROXY)
+		return 1;
+	k = strlen(r->errmsg);
+	snprintf(r->errmsg + k, sizeof r->errmsg - k, " (the request may have been carried out)");
+	return 0;
+}
+
 static double
 backoff(int attempt)
 {
@@ -499,7 +514,7 @@ classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 
 	describe(r, c);
 	if (c != CURLE_OK)
-		return tls_fatal(c) || p->too_large ? MBX_EXIT_SERVICE
+		return tls_fatal(c) || p->too_large || !transport_retryable(r, c) ? MBX_EXIT_SERVICE
 			: retry(h, r, backoff(r->attempts), 0) ? -1 : MBX_EXIT_SERVICE;
 	if (r->status >= 200 && r->status < 400)
 		return 0;

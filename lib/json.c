@@ -247,6 +247,17 @@ mbx_jw_raw_str(struct mbx_jw *w, const char *s, size_t n)
 	put(w, "\"", 1);
 }
 
+/* Bytes as a base64 string, encoded straight into the buffer (no second copy). */
+void
+mbx_jw_b64(struct mbx_jw *w, const void *p, size_t n)
+{
+	sep(w);
+	put(w, "\"", 1);
+	if (mbx_b64_encode(w->b, p ? p : "", n) < 0)
+		w->err = 1;
+	put(w, "\"", 1);
+}
+
 void
 mbx_jw_kstr(struct mbx_jw *w, const char *k, const char *s)
 {

@@ -69,6 +69,9 @@ void *mbx_xrealloc(void *p, size_t n);
 /* Parse a whole decimal integer in [min,max]; 0 ok, -1 otherwise. Use instead of atoi. */
 int mbx_parse_long(const char *s, long min, long max, long *out);
 int mbx_parse_double(const char *s, double min, double max, double *out);
+/* A size with an optional K, M or G (powers of 1024); a rate "BYTES/SECONDS[s]". */
+int mbx_parse_size(const char *s, long long *out);
+int mbx_parse_rate(const char *s, long long *bytes, double *secs);
 
 /* base64 (RFC 4648) and base64url (no padding). Return bytes written, or -1. */
 size_t mbx_b64_encoded_len(size_t n);
@@ -124,6 +127,7 @@ void mbx_jw_null(struct mbx_jw *w);
 void mbx_jw_raw(struct mbx_jw *w, const char *json);            /* already-valid JSON value */
 /* A string the caller knows needs no escaping (base64, hex): quoted, copied as is. */
 void mbx_jw_raw_str(struct mbx_jw *w, const char *s, size_t n);
+void mbx_jw_b64(struct mbx_jw *w, const void *p, size_t n);       /* bytes as base64 string */
 void mbx_jw_val(struct mbx_jw *w, yajl_val v);                  /* serialise a tree value */
 /* Convenience: "key":"value" pairs. */
 void mbx_jw_kstr(struct mbx_jw *w, const char *k, const char *s);
@@ -302,7 +306,8 @@ void mbx_auth_free(struct mbx_auth *a);
 enum {
 	MBX_REQ_NOAUTH = 1,        /* no Authorization header (token endpoint, import URL) */
 	MBX_REQ_NORETRY = 2,       /* a single attempt */
-	MBX_REQ_SECRET_URL = 4     /* never log the URL's query (import URL) */
+	MBX_REQ_SECRET_URL = 4,    /* never log the URL's query (import URL) */
+	MBX_REQ_UNSAFE = 8         /* not idempotent: a broken connection is not retried */
 };
 struct mbx_req {
 	/* in */
@@ -409,6 +414,61 @@ int mbx_folder_from_json(struct mbx_folder *f, yajl_val v);
 /* Resolve spec (path or id) in mailbox to a folder with its path filled. */
 int mbx_graph_folder(struct mbx_graph *g, const char *mailbox, const char *spec,
 		     struct mbx_folder *out, char *msg, size_t n);
+/* The folder at path, created with its missing parents (graph-api.md 3.5; existing folders
+ * are reused, so it is idempotent). cls is the class of folders it creates. dry: create
+ * nothing, the missing ones come back without an id. *created says whether the last one
+ * was (or would be) created. */
+int mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path,
+		     const char *cls, int dry, struct mbx_folder *out, int *created, char *msg,
+		     size_t n);
+
+/* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
+int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
+/* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or an exit code + msg. */
+int mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id,
+		     const char *name, char *msg, size_t n);
+int mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
+		       size_t n);
+
+/* ----------------------------------------------------------- importer.c */
+
+/* An import session (graph-api.md 3.14): the pre-authenticated URL is a secret. */
+struct mbx_isession {
+	char mailbox[192];
+	char *url;
+	double opened, expires;    /* Unix seconds */
+	unsigned long gen;         /* renewals so far: uploads remember which URL they used */
+};
+/* Open or renew s for mailbox: 0, or an exit code with msg. */
+int mbx_isession_open(struct mbx_graph *g, struct mbx_isession *s, const char *mailbox,
+		      char *msg, size_t n);
+/* Time to renew: less than a fifth of its lifetime (at most 5 minutes) left. */
+int mbx_isession_due(const struct mbx_isession *s);
+void mbx_isession_clear(struct mbx_isession *s);
+/* The upload of one stream (3.15): Mode create, or update of item_id at ck. */
+struct mbx_req *mbx_import_req(const struct mbx_isession *s, const char *folder_id,
+			       const void *payload, size_t len, const char *item_id,
+			       const char *ck);
+/* The new itemId and changeKey of a successful upload (malloc'd): 0, or -1. */
+int mbx_import_result(const struct mbx_req *r, char **id, char **ck);
+
+/* ------------------------------------------------------------ journal.c */
+
+/* mbx-import's --journal: what was imported, by source item, durable per item. */
+struct mbx_jentry {
+	char *src_mailbox, *src_id, *src_ck;   /* the source item and its version */
+	char *id, *ck, *folder_id;             /* its copy in the target */
+};
+struct mbx_journal;
+/* Open (or create) the journal of target; -1 with err when it is corrupt, belongs to
+ * another target or cannot be written. A torn last line is dropped with a warning. */
+int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
+		     char *err, size_t n);
+const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,
+					  const char *id);
+/* Append e and fsync: 0, or -1 (errno). */
+int mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e);
+void mbx_journal_close(struct mbx_journal *j);
 
 /* --------------------------------------------------------------- tree.c */
 

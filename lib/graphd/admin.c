@@ -100,19 +100,43 @@ devicecode(struct gd_server *sv, struct gd_req *r)
 	yajl_tree_free(v);
 }
 
-static void
-token_lifetime(struct gd_server *sv, struct gd_req *r)
+/* {"seconds": N} with N >= 1: 0 and *out, or -1 with a 400 in r. */
+static int
+seconds_body(struct gd_req *r, long *out)
 {
 	yajl_val v = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
 	long long s = 0;
+	int rc = mbx_json_num(v, "seconds", &s) < 0 || s < 1 || s > 7 * 86400 ? -1 : 0;
 
-	if (mbx_json_num(v, "seconds", &s) < 0 || s < 1)
-		gd_json_error(r, 400, "BadRequest", "expected {\"seconds\": N}");
-	else {
-		gd_oauth_set_token_lifetime(sv->oauth, (long)s);
+	yajl_tree_free(v);
+	if (rc < 0)
+		gd_json_error(r, 400, "BadRequest", "expected {\"seconds\": N}, 1 <= N <= 604800");
+	*out = (long)s;
+	return rc;
+}
+
+static void
+token_lifetime(struct gd_server *sv, struct gd_req *r)
+{
+	long s;
+
+	if (seconds_body(r, &s) == 0) {
+		gd_oauth_set_token_lifetime(sv->oauth, s);
 		mbx_buf_puts(&r->out, "{}");
 	}
-	yajl_tree_free(v);
+}
+
+static void
+import_lifetime(struct gd_server *sv, struct gd_req *r)
+{
+	long s;
+
+	if (seconds_body(r, &s) == 0) {
+		pthread_mutex_lock(&sv->store.mu);
+		sv->store.import_lifetime = s;
+		pthread_mutex_unlock(&sv->store.mu);
+		mbx_buf_puts(&r->out, "{}");
+	}
 }
 
 static void
@@ -147,6 +171,8 @@ gd_admin(struct gd_server *sv, struct gd_req *r)
 		devicecode(sv, r);
 	else if (strcmp(p, "token-lifetime") == 0)
 		token_lifetime(sv, r);
+	else if (strcmp(p, "import-lifetime") == 0)
+		import_lifetime(sv, r);
 	else if (strcmp(p, "mailboxes") == 0) {
 		pthread_mutex_lock(&sv->store.mu);
 		mailboxes(sv, r);

@@ -39,8 +39,11 @@ struct gd_mailbox {
 	struct gd_folder **all;    /* every folder, creation order */
 	size_t nall, capall;
 	int inflight;              /* requests in flight now (quota 4) */
+	struct gd_upload *uploads; /* import bytes in the quota window, oldest first */
+	size_t nuploads, capuploads;
 	struct gd_item **index;    /* items by id, open addressing; rebuilt when stale */
 	size_t index_cap, index_items;
+	unsigned long index_gen;
 };
 
 struct gd_user {
@@ -54,6 +57,7 @@ struct gd_app {
 };
 
 struct gd_fault;
+struct gd_upload { double t; size_t bytes; };
 
 struct gd_store {
 	pthread_mutex_t mu;
@@ -67,6 +71,10 @@ struct gd_store {
 	uint64_t idseq;            /* deterministic ids */
 	int concurrency;           /* requests in flight per mailbox (4) */
 	int page_size;             /* default $top (10) */
+	long long upload_bytes;    /* import quota: bytes per window (graph-api.md 7) */
+	double upload_window;      /* seconds */
+	long import_lifetime;      /* import session (importUrl) lifetime, seconds */
+	unsigned long idx_gen;     /* bumped when items are removed: the id index is stale */
 };
 
 /* store.c */
@@ -90,6 +98,8 @@ void gd_item_path(const struct gd_folder *f, struct mbx_buf *out);
 /* The item's stream (generated or stored) into out. */
 int gd_item_stream(const struct gd_item *it, struct mbx_buf *out);
 int gd_item_set_data(struct gd_item *it, const void *p, size_t n);
+/* Remove f and its subtree (items too) from its mailbox. */
+void gd_folder_remove(struct gd_folder *f);
 char *gd_next_id(struct gd_store *s, const char *prefix);
 int gd_generate(struct gd_store *s, const char *spec, char *err, size_t n);
 int gd_seed(struct gd_store *s, const char *file, char *err, size_t n);
@@ -102,7 +112,7 @@ struct gd_req {
 	char **qk, **qv;           /* decoded query options */
 	size_t nq;
 	struct mbx_buf body;
-	const char *authorization, *host, *client_request_id;
+	const char *authorization, *host, *client_request_id, *content_type;
 	char self[256];            /* scheme://host of this server as the client sees it */
 	/* response */
 	int status;
@@ -120,6 +130,11 @@ struct gd_req {
 void gd_json_error(struct gd_req *r, int status, const char *code, const char *fmt, ...)
 	MBX_ATTR_PRINTF(4, 5);
 const char *gd_query(const struct gd_req *r, const char *key);
+/* Answer with Retry-After secs and hold the client to it (an early return is a
+ * violation, like an injected 429's). */
+struct gd_server;
+void gd_throttle(struct gd_server *sv, struct gd_req *r, double secs);
+double gd_now(void);            /* wall clock, seconds */
 
 /* routes.c */
 struct gd_server;

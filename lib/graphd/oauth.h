@@ -71,4 +71,11 @@ int gd_oauth_verify(struct gd_oauth *o, const char *authorization,
 /* 1 when p holds role (app: exact role; delegated: scope). */
 int gd_oauth_has(const struct gd_oauth_principal *p, const char *role);
 
+/* importUrl authtokens (graph-api.md 3.14): issue one for mailbox that expires at exp;
+ * verify one for the mailbox a URL names (0, client filled; -1 and why). */
+void gd_oauth_import_token(struct gd_oauth *o, const char *mailbox, const char *client,
+			   time_t exp, struct mbx_buf *out);
+int gd_oauth_import_verify(struct gd_oauth *o, const char *tok, const char *mailbox,
+			   char *client, size_t cn, char *why, size_t n);
+
 #endif

@@ -6,17 +6,10 @@
 #include <strings.h>
 #include "server.h"
 #include "odata.h"
+#include "routes.h"
 
-#define MAX_SEGS 16
-
-struct path {
-	char *seg[MAX_SEGS];
-	size_t n;
-	const char *ver;           /* "beta" or "v1.0" */
-};
-
-static void
-path_free(struct path *p)
+void
+gd_path_free(struct gd_path *p)
 {
 	size_t i;
 
@@ -25,8 +18,8 @@ path_free(struct path *p)
 }
 
 /* Split the raw path and decode each segment; "folders('id')" becomes two. */
-static int
-split_path(const char *url, struct path *p)
+int
+gd_path_split(const char *url, struct gd_path *p)
 {
 	const char *s = url;
 
@@ -55,15 +48,15 @@ split_path(const char *url, struct path *p)
 	return *s ? -1 : 0;
 }
 
-static int
-is(const struct path *p, size_t i, const char *name)
+int
+gd_is(const struct gd_path *p, size_t i, const char *name)
 {
 	return i < p->n && strcasecmp(p->seg[i], name) == 0;
 }
 
 /* Authenticate and authorise: 0, or the error is in r. role2 is the higher one. */
-static int
-authorise(struct gd_server *sv, struct gd_req *r, const char *role, const char *role2,
+int
+gd_authorise(struct gd_server *sv, struct gd_req *r, const char *role, const char *role2,
 	  struct gd_oauth_principal *pr)
 {
 	char why[256];
@@ -82,8 +75,8 @@ authorise(struct gd_server *sv, struct gd_req *r, const char *role, const char *
 	return 0;
 }
 
-static void
-out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
+void
+gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
 {
 	char ctx[1024];
 
@@ -95,8 +88,8 @@ out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
 	mbx_jw_kstr(w, "@odata.context", ctx);
 }
 
-static int
-no_options(struct gd_req *r, const char *const *allowed)
+int
+gd_no_options(struct gd_req *r, const char *const *allowed)
 {
 	char bad[128];
 
@@ -110,15 +103,15 @@ no_options(struct gd_req *r, const char *const *allowed)
 /* ---------------------------------------------------------------- settings (3.1) */
 
 static void
-settings(struct gd_server *sv, struct gd_req *r, const struct path *p)
+settings(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 {
 	static const char *const none[] = { NULL };
 	struct gd_oauth_principal pr;
 	struct gd_user *u;
 	struct mbx_jw w;
 
-	if (authorise(sv, r, "User.Read.All", "User.ReadWrite.All", &pr) < 0 ||
-	    no_options(r, none) < 0)
+	if (gd_authorise(sv, r, "User.Read.All", "User.ReadWrite.All", &pr) < 0 ||
+	    gd_no_options(r, none) < 0)
 		return;
 	pthread_mutex_lock(&sv->store.mu);
 	u = gd_user_find(&sv->store, p->seg[2]);
@@ -132,7 +125,7 @@ settings(struct gd_server *sv, struct gd_req *r, const struct path *p)
 				      "property objects are not present.", p->seg[2]);
 		return;
 	}
-	out_start(r, &w, "users('x')/settings/exchange/$entity");
+	gd_out_start(r, &w, "users('x')/settings/exchange/$entity");
 	mbx_jw_kstr(&w, "id", u->id);
 	mbx_jw_kstr(&w, "primaryMailboxId", u->primary->id);
 	/* 8.18: the archive id is a beta property */
@@ -146,8 +139,8 @@ settings(struct gd_server *sv, struct gd_req *r, const struct path *p)
 
 static long long visible_kids(const struct gd_folder *f);
 
-static void
-folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f)
+void
+gd_folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f)
 {
 	char url[600];
 
@@ -247,7 +240,7 @@ struct coll {
 	const char *context;
 };
 
-static void fjson(struct gd_req *r, struct mbx_jw *w, const void *o) { folder_json(r, w, o); }
+static void fjson(struct gd_req *r, struct mbx_jw *w, const void *o) { gd_folder_json(r, w, o); }
 static void ijson(struct gd_req *r, struct mbx_jw *w, const void *o) { item_json(r, w, o); }
 
 /* A page of c after $filter, $skip and $top, with a nextLink when more remain. */
@@ -263,13 +256,13 @@ collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 	size_t i;
 	int m;
 
-	if (no_options(r, opts) < 0)
+	if (gd_no_options(r, opts) < 0)
 		return;
 	if (gd_odata_paging(r, sv->store.page_size, &top, &skip) < 0) {
 		gd_json_error(r, 400, "BadRequest", "Invalid $top or $skip.");
 		return;
 	}
-	out_start(r, &w, c->context);
+	gd_out_start(r, &w, c->context);
 	mbx_jw_key(&w, "value");
 	mbx_jw_arr(&w);
 	for (i = 0; i < c->n; i++) {
@@ -354,7 +347,7 @@ one(struct gd_req *r, const void *o, int folder)
 	static const char *const opts[] = { "select", NULL };
 	struct mbx_jw w;
 
-	if (no_options(r, opts) < 0)
+	if (gd_no_options(r, opts) < 0)
 		return;
 	r->status = 200;
 	mbx_buf_reset(&r->out);
@@ -365,8 +358,8 @@ one(struct gd_req *r, const void *o, int folder)
 /* ---------------------------------------------------------------- mailboxes */
 
 /* Ids are base64-like; anything else is malformed (ErrorInvalidIdMalformed, 6.3). */
-static int
-id_wellformed(const char *id)
+int
+gd_id_wellformed(const char *id)
 {
 	size_t n = strlen(id);
 
@@ -374,14 +367,14 @@ id_wellformed(const char *id)
 					   "0123456789+/=-_") == n;
 }
 
-static struct gd_folder *
-folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id)
+struct gd_folder *
+gd_folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id)
 {
 	struct gd_folder *f = gd_folder_find(m, id);
 
 	if (f)
 		return f;
-	if (!id_wellformed(id))
+	if (!gd_id_wellformed(id))
 		gd_json_error(r, 400, "ErrorInvalidIdMalformed", "Id is malformed.");
 	else
 		gd_json_error(r, 404, "ErrorItemNotFound",
@@ -390,23 +383,23 @@ folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id)
 }
 
 static void
-folder_routes(struct gd_server *sv, struct gd_req *r, const struct path *p,
+folder_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 	      struct gd_mailbox *m)
 {
 	struct gd_folder *f = NULL, *c;
 	struct gd_item *it;
-	int items = is(p, 7, "items");
+	int items = gd_is(p, 7, "items");
 
-	if (p->n > 6 && !(f = folder_or_error(r, m, p->seg[6])))
+	if (p->n > 6 && !(f = gd_folder_or_error(r, m, p->seg[6])))
 		return;
 	if (p->n == 6)
 		list_folders(sv, r, m);
 	else if (p->n == 7)
 		one(r, f, 1);
-	else if (is(p, 7, "childFolders") && p->n == 8)
+	else if (gd_is(p, 7, "childFolders") && p->n == 8)
 		list_children(sv, r, f);
-	else if (is(p, 7, "childFolders") && p->n == 9) {
-		if ((c = folder_or_error(r, m, p->seg[8])) && c->parent != f)
+	else if (gd_is(p, 7, "childFolders") && p->n == 9) {
+		if ((c = gd_folder_or_error(r, m, p->seg[8])) && c->parent != f)
 			gd_json_error(r, 404, "ErrorItemNotFound",
 				      "The specified object was not found in the store.");
 		else if (c)
@@ -416,7 +409,7 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct path *p,
 	else if (items && p->n == 9) {
 		if ((it = gd_item_find(f, p->seg[8])))
 			one(r, it, 0);
-		else if (!id_wellformed(p->seg[8]))
+		else if (!gd_id_wellformed(p->seg[8]))
 			gd_json_error(r, 400, "ErrorInvalidIdMalformed", "Id is malformed.");
 		else
 			gd_json_error(r, 404, "ErrorItemNotFound",
@@ -444,7 +437,7 @@ snap_take(struct snap *sn, struct gd_mailbox *m, const char *id, const char *fai
 	memset(sn, 0, sizeof *sn);
 	sn->id = mbx_strdup(id);
 	if (fail || !it) {
-		sn->code = mbx_strdup(fail ? fail : id_wellformed(id) ? "ErrorItemNotFound"
+		sn->code = mbx_strdup(fail ? fail : gd_id_wellformed(id) ? "ErrorItemNotFound"
 				      : "ErrorInvalidIdMalformed");
 		return;
 	}
@@ -529,7 +522,7 @@ export_write(struct gd_req *r, struct snap *sn, size_t n)
 	struct mbx_jw w;
 	size_t i;
 
-	out_start(r, &w, "Collection(microsoft.graph.exportItemResponse)");
+	gd_out_start(r, &w, "Collection(microsoft.graph.exportItemResponse)");
 	mbx_jw_key(&w, "value");
 	mbx_jw_arr(&w);
 	for (i = 0; i < n; i++)
@@ -538,9 +531,9 @@ export_write(struct gd_req *r, struct snap *sn, size_t n)
 	mbx_jw_end(&w);
 }
 
-static int
-mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_principal *pr,
-	       const struct path *p)
+int
+gd_mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_principal *pr,
+	       const struct gd_path *p)
 {
 	if (!m)
 		gd_json_error(r, 404, "ErrorMailboxNotFound", "The mailbox '%s' was not found.",
@@ -555,7 +548,7 @@ mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_pri
 }
 
 static void
-export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
+export_route(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 {
 	struct gd_oauth_principal pr;
 	struct gd_mailbox *m;
@@ -563,7 +556,7 @@ export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
 	yajl_val v, ids;
 	size_t i, n = 0;
 
-	if (authorise(sv, r, "MailboxItem.Export.All", "MailboxItem.ImportExport.All", &pr) < 0)
+	if (gd_authorise(sv, r, "MailboxItem.Export.All", "MailboxItem.ImportExport.All", &pr) < 0)
 		return;
 	if (strcasecmp(r->method, "POST") != 0) {
 		gd_json_error(r, 405, "Request_BadRequest", "exportItems is an action: use POST.");
@@ -574,7 +567,7 @@ export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
 	ids = mbx_json_get(v, "itemIds");
 	pthread_mutex_lock(&sv->store.mu);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
-	if (mailbox_checks(r, m, &pr, p) == 0)
+	if (gd_mailbox_checks(r, m, &pr, p) == 0)
 		for (i = (size_t)r->omit; i < ids->u.array.len; i++, n++)
 			snap_take(&sn[n], m, ids->u.array.values[i]->u.string,
 				  *r->itemerror && i == (size_t)r->omit ? r->itemerror : NULL);
@@ -586,40 +579,60 @@ export_route(struct gd_server *sv, struct gd_req *r, const struct path *p)
 	yajl_tree_free(v);
 }
 
+/* Reads need the Read role (or ReadWrite); folder writes need MailboxFolder.ReadWrite
+ * (graph-api.md 2.7). */
+static int
+mailbox_auth(struct gd_server *sv, struct gd_req *r, const struct gd_path *p, int write,
+	     struct gd_oauth_principal *pr)
+{
+	if (gd_is(p, 7, "items"))
+		return gd_authorise(sv, r, "MailboxItem.Read.All", "MailboxItem.ReadWrite.All", pr);
+	if (write)
+		return gd_authorise(sv, r, "MailboxFolder.ReadWrite.All", NULL, pr);
+	return gd_authorise(sv, r, "MailboxFolder.Read.All", "MailboxFolder.ReadWrite.All", pr);
+}
+
 static void
-mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
+mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 {
 	struct gd_oauth_principal pr;
 	struct gd_mailbox *m;
-	int items = is(p, 7, "items");
+	int write = strcasecmp(r->method, "GET") != 0;
 
-	if (p->n == 6 && is(p, 5, "exportItems")) {
+	if (p->n == 6 && gd_is(p, 5, "exportItems")) {
 		export_route(sv, r, p);
 		return;
 	}
-	if (!is(p, 5, "folders")) {
+	if (p->n == 6 && gd_is(p, 5, "createImportSession")) {
+		gd_import_session(sv, r, p);
+		return;
+	}
+	if (!gd_is(p, 5, "folders")) {
 		gd_json_error(r, p->n > 5 ? 400 : 405, p->n > 5 ? "BadRequest" : "Request_BadRequest",
 			      "Resource not found for the segment '%s'.", p->seg[p->n - 1]);
 		return;
 	}
-	if (authorise(sv, r, items ? "MailboxItem.Read.All" : "MailboxFolder.Read.All",
-		      items ? "MailboxItem.ReadWrite.All" : "MailboxFolder.ReadWrite.All", &pr) < 0)
+	if (mailbox_auth(sv, r, p, write, &pr) < 0)
 		return;
-	if (strcasecmp(r->method, "GET") != 0) {
+	if (write && gd_is(p, 7, "items")) {
 		gd_json_error(r, 405, "Request_BadRequest", "The method is not allowed here.");
 		return;
 	}
 	pthread_mutex_lock(&sv->store.mu);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
-	if (mailbox_checks(r, m, &pr, p) == 0)
-		folder_routes(sv, r, p, m);
+	if (gd_mailbox_checks(r, m, &pr, p) == 0) {
+		if (write)
+			gd_folder_write(sv, r, p, m);
+		else
+			folder_routes(sv, r, p, m);
+	}
 	pthread_mutex_unlock(&sv->store.mu);
 }
 
 static void
-oauth_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
+oauth_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 {
-	int tok = is(p, 3, "token");
+	int tok = gd_is(p, 3, "token");
 
 	if (strcasecmp(r->method, "POST") != 0) {
 		gd_json_error(r, 405, "Request_BadRequest", "Use POST.");
@@ -635,28 +648,32 @@ oauth_routes(struct gd_server *sv, struct gd_req *r, const struct path *p)
 void
 gd_route(struct gd_server *sv, struct gd_req *r)
 {
-	struct path p;
+	struct gd_path p;
 
-	if (split_path(r->url, &p) < 0 || p.n == 0) {
+	if (gd_path_split(r->url, &p) < 0 || p.n == 0) {
 		gd_json_error(r, 400, "BadRequest", "Invalid request path.");
-	} else if (p.n == 4 && is(&p, 1, "oauth2") && is(&p, 2, "v2.0") &&
-		   (is(&p, 3, "token") || is(&p, 3, "devicecode"))) {
+	} else if (p.n == 4 && gd_is(&p, 1, "oauth2") && gd_is(&p, 2, "v2.0") &&
+		   (gd_is(&p, 3, "token") || gd_is(&p, 3, "devicecode"))) {
 		oauth_routes(sv, r, &p);
-	} else if (!is(&p, 0, "beta") && !is(&p, 0, "v1.0")) {
+	} else if (p.n == 5 && gd_is(&p, 0, "api") && gd_is(&p, 2, "Mailboxes") &&
+		   gd_is(&p, 4, "importItem")) {
+		mbx_strlcpy(r->mailbox, p.seg[3], sizeof r->mailbox);
+		gd_import_item(sv, r, &p);
+	} else if (!gd_is(&p, 0, "beta") && !gd_is(&p, 0, "v1.0")) {
 		gd_json_error(r, 400, "BadRequest", "Invalid version: '%s'.", p.seg[0]);
 	} else {
-		p.ver = is(&p, 0, "beta") ? "beta" : "v1.0";
-		if (p.n == 5 && is(&p, 1, "users") && is(&p, 3, "settings") && is(&p, 4, "exchange"))
+		p.ver = gd_is(&p, 0, "beta") ? "beta" : "v1.0";
+		if (p.n == 5 && gd_is(&p, 1, "users") && gd_is(&p, 3, "settings") && gd_is(&p, 4, "exchange"))
 			settings(sv, r, &p);
-		else if (p.n >= 6 && is(&p, 1, "admin") && is(&p, 2, "exchange") &&
-			 is(&p, 3, "mailboxes")) {
+		else if (p.n >= 6 && gd_is(&p, 1, "admin") && gd_is(&p, 2, "exchange") &&
+			 gd_is(&p, 3, "mailboxes")) {
 			mbx_strlcpy(r->mailbox, p.seg[4], sizeof r->mailbox);
 			mailbox_routes(sv, r, &p);
 		} else
 			gd_json_error(r, 400, "BadRequest", "Resource not found for the segment '%s'.",
 				      p.seg[p.n > 1 ? 1 : 0]);
 	}
-	path_free(&p);
+	gd_path_free(&p);
 }
 
 /* The per-mailbox concurrency limit (graph-api.md 7): counted from the moment a request

@@ -330,6 +330,28 @@ remember_wait(struct gd_server *sv, const char *key, double secs)
 	pthread_mutex_unlock(&sv->fault_mu);
 }
 
+static void
+wait_key(const struct gd_req *r, char *key, size_t n)
+{
+	snprintf(key, n, "%s %s", r->authorization ? "auth" : "anon", r->url);
+}
+
+void
+gd_throttle(struct gd_server *sv, struct gd_req *r, double secs)
+{
+	char key[320];
+
+	wait_key(r, key, sizeof key);
+	snprintf(r->retry_after, sizeof r->retry_after, "%.0f", ceil(secs));
+	remember_wait(sv, key, ceil(secs));
+}
+
+double
+gd_now(void)
+{
+	return wall();
+}
+
 /* A fault or an early return answers the request before the route does: 1 if so. */
 static int
 apply_faults(struct gd_server *sv, struct gd_req *r)
@@ -337,7 +359,7 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	struct gd_fault f;
 	char key[320];
 
-	snprintf(key, sizeof key, "%s %s", r->authorization ? "auth" : "anon", r->url);
+	wait_key(r, key, sizeof key);
 	if (early(sv, r, key)) {
 		r->violation = 1;
 		gd_json_error(r, 429, "ApplicationThrottled",
@@ -501,6 +523,7 @@ serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 	r->authorization = header(c, "Authorization");
 	r->host = header(c, "Host");
 	r->client_request_id = header(c, "client-request-id");
+	r->content_type = header(c, "Content-Type");
 	snprintf(r->self, sizeof r->self, "%s://%s", sv->tls ? "https" : "http",
 		 r->host ? r->host : "localhost");
 	if (parse_query(r) < 0) {

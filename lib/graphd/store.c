@@ -19,6 +19,9 @@ gd_store_init(struct gd_store *s)
 	pthread_mutex_init(&s->mu, NULL);
 	s->concurrency = 4;
 	s->page_size = 10;
+	s->upload_bytes = 150LL << 20;     /* 150 MB per 5 minutes (graph-api.md 7) */
+	s->upload_window = 300;
+	s->import_lifetime = 3600;        /* undocumented; 8.6 suggests an hour */
 }
 
 /* splitmix64: a deterministic stream of ids and choices */
@@ -306,6 +309,7 @@ reindex(struct gd_mailbox *m, size_t n)
 	m->index = mbx_xcalloc(cap, sizeof *m->index);
 	m->index_cap = cap;
 	m->index_items = n;
+	m->index_gen = m->store->idx_gen;
 	for (i = 0; i < m->nall; i++)
 		for (k = 0; k < m->all[i]->nitems; k++) {
 			struct gd_item *it = m->all[i]->items[k];
@@ -321,10 +325,69 @@ gd_mailbox_item(struct gd_mailbox *m, const char *id)
 {
 	size_t n = count_items(m), h;
 
-	if (!m->index || n != m->index_items)
+	if (!m->index || n != m->index_items || m->index_gen != m->store->idx_gen)
 		reindex(m, n);
 	for (h = id_hash(id) & (m->index_cap - 1); m->index[h]; h = (h + 1) & (m->index_cap - 1))
 		if (strcmp(m->index[h]->id, id) == 0)
 			return m->index[h];
 	return NULL;
+}
+
+static void
+item_free(struct gd_item *it)
+{
+	size_t i;
+
+	free(it->id);
+	free(it->change_key);
+	free(it->cls);
+	free(it->created);
+	free(it->modified);
+	for (i = 0; i < it->ncats; i++)
+		free(it->cats[i]);
+	free(it->cats);
+	free(it->data);
+	free(it);
+}
+
+/* Forget f in m->all, free it and its items; its kids first. */
+static void
+folder_free_tree(struct gd_mailbox *m, struct gd_folder *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nkids; i++)
+		folder_free_tree(m, f->kids[i]);
+	for (i = 0; i < m->nall; i++)
+		if (m->all[i] == f) {
+			memmove(&m->all[i], &m->all[i + 1], (m->nall - i - 1) * sizeof *m->all);
+			m->nall--;
+			break;
+		}
+	for (i = 0; i < f->nitems; i++)
+		item_free(f->items[i]);
+	free(f->items);
+	free(f->kids);
+	free(f->id);
+	free(f->name);
+	free(f->wk);
+	free(f->cls);
+	free(f);
+}
+
+void
+gd_folder_remove(struct gd_folder *f)
+{
+	struct gd_folder *p = f->parent;
+	struct gd_mailbox *m = f->mbx;
+	size_t i;
+
+	for (i = 0; p && i < p->nkids; i++)
+		if (p->kids[i] == f) {
+			memmove(&p->kids[i], &p->kids[i + 1], (p->nkids - i - 1) * sizeof *p->kids);
+			p->nkids--;
+			break;
+		}
+	folder_free_tree(m, f);
+	m->store->idx_gen++;      /* freed items may still sit in the id index */
 }

@@ -1,0 +1,319 @@
+/* journal.c: mbx-import's --journal (mbx-import(1) "Resuming"). An NDJSON file: a
+ * header {"type":"journal","v":1,"target":MAILBOX}, then one line per imported item,
+ * written and fsync'd before the item counts as done. A last line without its LF is a
+ * write that a crash cut short: it is dropped (that item is imported again, which the
+ * in-flight bound allows). Any other bad line means the file is not a journal. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "mbx.h"
+
+#define LINE_MAX_BYTES ((size_t)64 << 10)
+
+struct mbx_journal {
+	FILE *f;
+	char *path;
+	struct mbx_jentry **slots; /* open addressing on "mailbox\nid" */
+	size_t cap, n;
+};
+
+static size_t
+key_hash(const char *mailbox, const char *id)
+{
+	size_t h = 1469598103934665603ULL;
+	const char *s;
+
+	for (s = mailbox; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ '\n') * 1099511628211ULL;
+	for (s = id; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct mbx_jentry **
+slot(struct mbx_journal *j, const char *mailbox, const char *id)
+{
+	size_t h = key_hash(mailbox, id) & (j->cap - 1);
+
+	while (j->slots[h] && (strcmp(j->slots[h]->src_id, id) != 0 ||
+			       strcmp(j->slots[h]->src_mailbox, mailbox) != 0))
+		h = (h + 1) & (j->cap - 1);
+	return &j->slots[h];
+}
+
+static void
+grow(struct mbx_journal *j)
+{
+	struct mbx_jentry **old = j->slots;
+	size_t i, oldcap = j->cap;
+
+	j->cap = oldcap ? 2 * oldcap : 1024;
+	j->slots = mbx_xcalloc(j->cap, sizeof *j->slots);
+	for (i = 0; i < oldcap; i++)
+		if (old[i])
+			*slot(j, old[i]->src_mailbox, old[i]->src_id) = old[i];
+	free(old);
+}
+
+static void
+entry_free(struct mbx_jentry *e)
+{
+	if (!e)
+		return;
+	free(e->src_mailbox);
+	free(e->src_id);
+	free(e->src_ck);
+	free(e->id);
+	free(e->ck);
+	free(e->folder_id);
+	free(e);
+}
+
+/* Remember (or replace) what an entry says. */
+static void
+put(struct mbx_journal *j, struct mbx_jentry *e)
+{
+	struct mbx_jentry **s;
+
+	if (2 * (j->n + 1) > j->cap)
+		grow(j);
+	s = slot(j, e->src_mailbox, e->src_id);
+	if (*s)
+		entry_free(*s);
+	else
+		j->n++;
+	*s = e;
+}
+
+const struct mbx_jentry *
+mbx_journal_find(const struct mbx_journal *j, const char *mailbox, const char *id)
+{
+	return j && j->cap ? *slot((struct mbx_journal *)j, mailbox, id) : NULL;
+}
+
+static struct mbx_jentry *
+entry_from(yajl_val v)
+{
+	yajl_val src = mbx_json_get(v, "source");
+	const char *sm = mbx_json_str(src, "mailbox"), *si = mbx_json_str(src, "id");
+	struct mbx_jentry *e;
+
+	if (!sm || !si || !mbx_json_str(v, "id") || !mbx_json_str(v, "folderId"))
+		return NULL;
+	e = mbx_xcalloc(1, sizeof *e);
+	e->src_mailbox = mbx_strdup(sm);
+	e->src_id = mbx_strdup(si);
+	e->src_ck = mbx_strdup(mbx_json_str(src, "changeKey"));
+	e->id = mbx_strdup(mbx_json_str(v, "id"));
+	e->ck = mbx_strdup(mbx_json_str(v, "changeKey"));
+	e->folder_id = mbx_strdup(mbx_json_str(v, "folderId"));
+	return e;
+}
+
+/* One line of the file: 1 a line, 0 the end, -1 a torn last line (no LF), -2 too long. */
+static int
+next_line(FILE *f, struct mbx_buf *b)
+{
+	int c, over = 0;
+
+	mbx_buf_reset(b);
+	while ((c = getc(f)) != EOF && c != '\n')
+		over |= mbx_buf_putc(b, (char)c) < 0;
+	if (over)
+		return -2;
+	if (c == EOF)
+		return b->len ? -1 : 0;
+	return 1;
+}
+
+/* The first line: a journal header for target. */
+static int
+check_header(yajl_val v, const char *target, char *err, size_t n)
+{
+	const char *t = mbx_json_str(v, "target");
+	long long ver = 0;
+
+	if (!v || !mbx_json_str(v, "type") || strcmp(mbx_json_str(v, "type"), "journal") != 0 ||
+	    mbx_json_num(v, "v", &ver) < 0 || !t) {
+		snprintf(err, n, "not an mbx-import journal (no journal header on line 1)");
+		return -1;
+	}
+	if (ver != 1) {
+		snprintf(err, n, "journal version %lld is not supported", ver);
+		return -1;
+	}
+	if (strcasecmp(t, target) != 0) {
+		snprintf(err, n, "journal belongs to another target ('%s')", t);
+		return -1;
+	}
+	return 0;
+}
+
+/* One line's worth: 0, or -1 with err. */
+static int
+take_line(struct mbx_journal *j, const struct mbx_buf *line, unsigned long lineno,
+	  const char *target, char *err, size_t n)
+{
+	yajl_val v = mbx_json_parse(line->data ? line->data : "", line->len, NULL, 0);
+	struct mbx_jentry *e;
+	int rc = 0;
+
+	if (lineno == 1)
+		rc = check_header(v, target, err, n);
+	else if ((e = entry_from(v)) != NULL)
+		put(j, e);
+	else {
+		snprintf(err, n, "line %lu is not a journal entry", lineno);
+		rc = -1;
+	}
+	yajl_tree_free(v);
+	return rc;
+}
+
+/* Read every entry; *good is the offset after the last whole line. 0, or -1 with err. */
+static int
+load(struct mbx_journal *j, const char *target, off_t *good, char *err, size_t n)
+{
+	struct mbx_buf line;
+	unsigned long lineno = 0;
+	int rc, bad = 0;
+
+	*good = 0;
+	mbx_buf_init(&line, LINE_MAX_BYTES);
+	while (!bad && (rc = next_line(j->f, &line)) != 0) {
+		lineno++;
+		if (rc == -1 && lineno > 1) {
+			mbx_warn("'%s': line %lu is incomplete (an interrupted write): dropped",
+				 j->path, lineno);
+			break;
+		}
+		if (rc == -2)
+			bad = snprintf(err, n, "line %lu is longer than %zu bytes", lineno,
+				       LINE_MAX_BYTES) > 0;
+		else
+			bad = take_line(j, &line, lineno, target, err, n) < 0;
+		*good = ftello(j->f);
+	}
+	if (!bad && ferror(j->f))
+		bad = snprintf(err, n, "%s", strerror(errno)) > 0;
+	mbx_buf_free(&line);
+	return bad ? -1 : 0;
+}
+
+static int
+write_line(struct mbx_journal *j, const struct mbx_buf *b)
+{
+	if (fwrite(b->data, 1, b->len, j->f) != b->len || putc('\n', j->f) == EOF ||
+	    fflush(j->f) == EOF || fsync(fileno(j->f)) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+write_header(struct mbx_journal *j, const char *target)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	int rc;
+
+	mbx_buf_init(&b, LINE_MAX_BYTES);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "journal");
+	mbx_jw_kint(&w, "v", 1);
+	mbx_jw_kstr(&w, "target", target);
+	mbx_jw_end(&w);
+	rc = write_line(j, &b);
+	mbx_buf_free(&b);
+	return rc;
+}
+
+/* A file that does not exist or is empty is a new journal for target. */
+int
+mbx_journal_open(const char *path, const char *target, struct mbx_journal **out, char *err,
+		 size_t n)
+{
+	struct mbx_journal *j = mbx_xcalloc(1, sizeof *j);
+	off_t good = 0;
+	int rc = 0;
+
+	j->path = mbx_strdup(path);
+	if (!(j->f = fopen(path, "a+"))) {
+		snprintf(err, n, "cannot open journal '%s': %s", path, strerror(errno));
+		mbx_journal_close(j);
+		return -1;
+	}
+	rewind(j->f);
+	if (load(j, target, &good, err, n) < 0)
+		rc = -1;
+	else if (good == 0)
+		rc = ftruncate(fileno(j->f), 0) < 0 || write_header(j, target) < 0 ? -2 : 0;
+	else
+		rc = ftruncate(fileno(j->f), good) < 0 ? -2 : 0;   /* drop a torn last line */
+	if (rc == -2)
+		snprintf(err, n, "cannot write journal '%s': %s", path, strerror(errno));
+	if (rc < 0) {
+		mbx_journal_close(j);
+		return -1;
+	}
+	fseeko(j->f, 0, SEEK_END);
+	*out = j;
+	return 0;
+}
+
+int
+mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	struct mbx_jentry *copy;
+	int rc;
+
+	mbx_buf_init(&b, LINE_MAX_BYTES);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_key(&w, "source");
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "mailbox", e->src_mailbox);
+	mbx_jw_kstr(&w, "id", e->src_id);
+	if (e->src_ck)
+		mbx_jw_kstr(&w, "changeKey", e->src_ck);
+	mbx_jw_end(&w);
+	mbx_jw_kstr(&w, "id", e->id);
+	if (e->ck)
+		mbx_jw_kstr(&w, "changeKey", e->ck);
+	mbx_jw_kstr(&w, "folderId", e->folder_id);
+	mbx_jw_end(&w);
+	rc = w.err ? -1 : write_line(j, &b);
+	mbx_buf_free(&b);
+	if (rc == 0) {
+		copy = mbx_xcalloc(1, sizeof *copy);
+		copy->src_mailbox = mbx_strdup(e->src_mailbox);
+		copy->src_id = mbx_strdup(e->src_id);
+		copy->src_ck = mbx_strdup(e->src_ck);
+		copy->id = mbx_strdup(e->id);
+		copy->ck = mbx_strdup(e->ck);
+		copy->folder_id = mbx_strdup(e->folder_id);
+		put(j, copy);
+	}
+	return rc;
+}
+
+void
+mbx_journal_close(struct mbx_journal *j)
+{
+	size_t i;
+
+	if (!j)
+		return;
+	if (j->f)
+		fclose(j->f);
+	for (i = 0; i < j->cap; i++)
+		entry_free(j->slots[i]);
+	free(j->slots);
+	free(j->path);
+	free(j);
+}
