@@ -147,6 +147,22 @@ parse_header(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t
 	return 1;
 }
 
+/* A header from a later format version is refused after its payload was read, so
+ * the next frame can still be found (mbx-frames(5): readers reject v > theirs).
+ * A header without "v" is version 1: hand-made NDJSON records need not carry it. */
+static int
+check_version(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n)
+{
+	long long v;
+	char what[80];
+
+	if (mbx_json_num(fr->hdr, "v", &v) < 0 || (v >= 1 && v <= MBX_FRAME_VERSION))
+		return 1;
+	snprintf(what, sizeof what, "unsupported frame version %lld (this reader knows %d)",
+		 v, MBX_FRAME_VERSION);
+	return fail(r, fr, MBX_FRAME_BAD, err, n, what);
+}
+
 int
 mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n)
 {
@@ -168,13 +184,16 @@ mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size
 	if ((rc = parse_header(r, fr, err, n)) != 1)
 		return rc;
 	if ((data = mbx_json_str(fr->hdr, "data")) != NULL)
-		return inline_payload(r, fr, data, err, n);
+		return check_version(r, fr, err, n) == 1 ? inline_payload(r, fr, data, err, n)
+							  : MBX_FRAME_BAD;
 	if (mbx_json_num(fr->hdr, "size", &size) < 0)
 		return 1;                       /* a record without payload: error frames */
 	if (size < 0 || (unsigned long long)size > r->max_payload)
 		return fail(r, fr, MBX_FRAME_BROKEN, err, n, "size out of range");
 	fr->has_payload = 1;
 	if ((rc = read_payload(r, fr, (size_t)size, err, n)) != 1)
+		return rc;
+	if ((rc = check_version(r, fr, err, n)) != 1)
 		return rc;
 	return check_sha(r, fr, err, n);
 }

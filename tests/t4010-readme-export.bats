@@ -38,3 +38,21 @@ teardown_file() {
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.lastModifiedDateTime <= "2026-06-01") | .id')" ""
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r '.data | @base64d | length > 0' | sort -u)" true
 }
+
+@test "README: one file per item in a tar archive, joined back and verified" {
+	cd "$BATS_TEST_TMPDIR"
+	grep -qF 'mbx-folders alice@contoso.com | mbx-ls | mbx-export | mbx-frames --split alice.d' "$MBX_SRCDIR/README.md"
+	grep -qF 'tar cf alice.tar -C alice.d .' "$MBX_SRCDIR/README.md"
+	grep -qF 'mkdir back && tar xf alice.tar -C back && mbx-frames --join back | mbx-frames --verify' "$MBX_SRCDIR/README.md"
+	run bash -c 'set -o pipefail; mbx-folders user1@contoso.com | mbx-ls | mbx-export | mbx-frames --split alice.d'
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$(ls alice.d/*.fxs | wc -l)" 60
+	tar cf alice.tar -C alice.d .
+	run --separate-stderr bash -c 'set -o pipefail; mkdir back && tar xf alice.tar -C back && mbx-frames --join back | mbx-frames --verify'
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" "mbx-frames: 60 frames: 60 items ok, 0 bad, 0 error frames"
+	diff <(mbx-frames --join back | grep -a '^{"type":"item"' | jq -r '"\(.id) \(.sha256)"' | sort) \
+		<(jq -r '.items[] | "\(.id) \(.sha256)"' "$BATS_FILE_TMPDIR/admin.json" | sort)
+}
