@@ -43,8 +43,8 @@ mbx-folders user1@contoso.com | tee "$work/folders" |
 echo
 echo "== items: mbx-ls -M user1@contoso.com | mbx-folders | mbx-ls"
 mbx-ls -M user1@contoso.com | mbx-folders | mbx-ls >"$work/items"
-head -n 3 "$work/items"
-echo "... $(wc -l <"$work/items") item records in all"
+grep -m 3 '"type":"item"' "$work/items"
+echo "... $(grep -c '"type":"item"' "$work/items") item records in all (and the folder records, passed on)"
 echo
 echo "== items per folder"
-jq -r .folderPath "$work/items" | sort | uniq -c
+jq -r 'select(.type == "item") | .folderPath' "$work/items" | sort | uniq -c

@@ -248,6 +248,8 @@ take_record(yajl_val rec, unsigned long line)
 	if (t && strcmp(t, "error") == 0) {
 		mbx_record_write(rec);               /* error frames pass through */
 		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+	} else if (t && strcmp(t, "folder") == 0) {
+		mbx_record_write(rec);               /* so do folders: a payload-less frame */
 	} else if (!t || strcmp(t, "item") != 0 || !mbx || !mbx_json_str(rec, "id")) {
 		mbx_record_error(mbx, NULL, "BadRecord", "stdin:%lu: %s", line, !t || strcmp(t, "item")
 				 ? "not an item record" : "item record without mailbox or id");
@@ -290,13 +292,10 @@ from_args(const char *spec, int argc, char **argv)
 	struct mbx_mailbox m;
 	struct mbx_buf b;
 	struct mbx_jw w;
-	char msg[1024];
 	const char *mailbox = m.id;
-	int i, rc;
+	int i;
 
-	rc = mbx_graph_mailbox(&graph, spec, mbx_opt.archive, &m, msg, sizeof msg);
-	if (rc)
-		mbx_die(rc, "cannot find mailbox of '%s': %s", spec, msg);
+	mbx_graph_target(&graph, spec, mbx_opt.archive, &m);
 	for (i = 0; i < argc; i++) {
 		mbx_buf_init(&b, 0);
 		mbx_jw_init(&w, &b);

@@ -171,6 +171,7 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 	}
 	if (strcmp(type, "mailbox") == 0)
 		return items_under(id, NULL);
+	mbx_record_write(rec);        /* the folder travels on: export and import keep it */
 	return items_of(mbx, id, path);
 }
 

@@ -43,11 +43,13 @@ teardown_file() {
 	run --separate-stderr mbx-ls <"$BATS_TEST_TMPDIR/f"
 	assert_success
 	assert_equal "$stderr" ""
-	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/items"
+	printf '%s\n' "$output" | jq -c 'select(.type == "item")' >"$BATS_TEST_TMPDIR/items"
 	assert_equal "$(jq -r .id "$BATS_TEST_TMPDIR/items" | sort | uniq -d)" ""
 	diff <(jq -r .id "$BATS_TEST_TMPDIR/items" | sort) \
 		<(jq -r '.items[].id' "$BATS_FILE_TMPDIR/admin.json" | sort)
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/items")" 300
+	# each folder record is passed on, before its items
+	diff <(printf '%s\n' "$output" | jq -c 'select(.type == "folder")') "$BATS_TEST_TMPDIR/f"
 }
 
 @test "mbx-ls MAILBOX alone lists every folder; a mailbox record does the same" {

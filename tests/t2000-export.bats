@@ -7,8 +7,9 @@ load helpers
 setup_file() {
 	graphd_start --generate users=2,folders=4,items=70,size=6k,seed=21
 	export MBX1=$(mailbox_id user1@contoso.com) MBX2=$(mailbox_id user2@contoso.com)
-	mbx-folders user1@contoso.com | mbx-ls >"$BATS_FILE_TMPDIR/items1"
-	mbx-folders user2@contoso.com | mbx-ls >"$BATS_FILE_TMPDIR/items2"
+	# item records only (mbx-ls also passes the folder records on; tested below)
+	mbx-folders user1@contoso.com | mbx-ls | grep '^{"type":"item"' >"$BATS_FILE_TMPDIR/items1"
+	mbx-folders user2@contoso.com | mbx-ls | grep '^{"type":"item"' >"$BATS_FILE_TMPDIR/items2"
 	admin GET "/mailboxes/$MBX1" | jq -r '.items[] | "\(.id) \(.sha256)"' | sort >"$BATS_FILE_TMPDIR/want1"
 	admin GET "/mailboxes/$MBX2" | jq -r '.items[] | "\(.id) \(.sha256)"' | sort >"$BATS_FILE_TMPDIR/want2"
 }
@@ -63,7 +64,7 @@ frame_shas() { mbx-testtool frames-read <"$1" >/dev/null && grep -a '^{"type":"i
 }
 
 @test "a non-JSON or non-item line: an error record naming the line, the rest exported" {
-	{ head -n 5 "$BATS_FILE_TMPDIR/items1"; echo 'garbage'; echo '{"type":"folder","mailbox":"MBX:a@b","id":"x"}'; tail -n +6 "$BATS_FILE_TMPDIR/items1"; } \
+	{ head -n 5 "$BATS_FILE_TMPDIR/items1"; echo 'garbage'; echo '{"type":"mailbox","mailbox":"MBX:a@b","id":"x"}'; tail -n +6 "$BATS_FILE_TMPDIR/items1"; } \
 		>"$BATS_TEST_TMPDIR/in"
 	mbx-export <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/frames" 2>"$BATS_TEST_TMPDIR/err" && st=0 || st=$?
 	assert_equal "$st" 1
@@ -73,6 +74,16 @@ frame_shas() { mbx-testtool frames-read <"$1" >/dev/null && grep -a '^{"type":"i
 	assert_regex "${lines[0]}" '"message":"stdin:6: not a JSON object'
 	assert_regex "${lines[1]}" '"message":"stdin:7: not an item record"'
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/err")" 2
+}
+
+@test "folder records pass through as payload-less frames, in place, not counted as items" {
+	mbx-folders user1@contoso.com | mbx-ls >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr bash -c "mbx-export --stats '$BATS_TEST_TMPDIR/stats' <'$BATS_TEST_TMPDIR/in' | mbx-frames -t"
+	assert_success
+	assert_equal "$stderr" ""
+	diff <(printf '%s\n' "${lines[@]}" | jq -c 'select(.type == "folder")') <(grep '^{"type":"folder"' "$BATS_TEST_TMPDIR/in")
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '"type":"item"')" 70
+	assert_equal "$(jq -r '"\(.items) \(.ok)"' "$BATS_TEST_TMPDIR/stats")" "70 70"
 }
 
 @test "entries missing from a response and per-item errors are asked again, then exported" {

@@ -9,6 +9,6 @@ load helpers
 	assert_line --index 0 "== mailboxes: mbx-ls -M user1@contoso.com user2@contoso.com"
 	assert_equal "$(grep -c '"type":"mailbox"' <<<"$output")" 2
 	assert_line --partial "/Inbox"
-	assert_regex "$output" '\.\.\. 40 item records in all'
+	assert_regex "$output" '\.\.\. 40 item records in all \(and the folder records, passed on\)'
 	assert_equal "$stderr" ""
 }

@@ -6,6 +6,7 @@ load helpers
 setup_file() {
 	graphd_start --generate users=2,folders=5,items=60,size=4k,seed=17
 	export MBX1=$(mailbox_id user1@contoso.com)
+	export NFOLDERS=$(mbx-folders user1@contoso.com | wc -l)
 	admin GET "/mailboxes/$MBX1" >"$BATS_FILE_TMPDIR/admin.json"
 }
 
@@ -23,7 +24,8 @@ teardown_file() {
 	zstd -dcq alice.mbx.zst >frames
 	run --separate-stderr mbx-testtool frames-read <frames
 	assert_success
-	assert_equal "${#lines[@]}" 60
+	assert_equal "$(printf '%s\n' "${lines[@]}" | awk '$3 == "item"' | wc -l)" 60
+	assert_equal "$(printf '%s\n' "${lines[@]}" | awk '$3 == "folder"' | wc -l)" "$NFOLDERS"
 	diff <(grep -a '^{"type":"item"' frames | jq -r '"\(.id) \(.sha256)"' | sort) \
 		<(jq -r '.items[] | "\(.id) \(.sha256)"' "$BATS_FILE_TMPDIR/admin.json" | sort)
 }
@@ -52,7 +54,7 @@ teardown_file() {
 	run --separate-stderr bash -c 'set -o pipefail; mkdir back && tar xf alice.tar -C back && mbx-frames --join back | mbx-frames --verify'
 	assert_success
 	assert_equal "$output" ""
-	assert_equal "$stderr" "mbx-frames: 60 frames: 60 items ok, 0 bad, 0 error frames"
+	assert_equal "$stderr" "mbx-frames: $((60 + NFOLDERS)) frames: 60 items ok, 0 bad, 0 error frames"
 	diff <(mbx-frames --join back | grep -a '^{"type":"item"' | jq -r '"\(.id) \(.sha256)"' | sort) \
 		<(jq -r '.items[] | "\(.id) \(.sha256)"' "$BATS_FILE_TMPDIR/admin.json" | sort)
 }

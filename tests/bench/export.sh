@@ -28,7 +28,7 @@ now() { date +%s.%N; }
 
 echo "== 1. throughput, 5000 items of 40 KB, 50 ms latency per request"
 start lat users=1,folders=4,items=5000,size=40k,seed=1 --fault "match=/exportItems,latency=50,count=0"
-mbx-folders user1@contoso.com | mbx-ls >"$work/items"
+mbx-folders user1@contoso.com | mbx-ls | grep '^{"type":"item"' >"$work/items"
 n=$(wc -l <"$work/items")
 t0=$(now); mbx-export --stats "$work/stats.json" <"$work/items" >/dev/null; t1=$(now)
 el=$(secs "$t0" "$t1")
@@ -51,7 +51,7 @@ for _ in $(seq 100); do [ -s "$work/cpu.port" ] && break; sleep 0.05; done
 export MBX_GRAPH_URL=http://127.0.0.1:$(cat "$work/cpu.port")/beta
 export AZURE_AUTHORITY_HOST=http://127.0.0.1:$(cat "$work/cpu.port")
 export XDG_CACHE_HOME=$work/cache-cpu
-mbx-folders user1@contoso.com | mbx-ls >"$work/items2"
+mbx-folders user1@contoso.com | mbx-ls | grep '^{"type":"item"' >"$work/items2"
 mbx-export <"$work/items2" >"$work/frames2"
 /usr/bin/time -f "%U %S" -o "$work/cpu.txt" mbx-export <"$work/items2" >/dev/null
 mb=$(awk -v b="$(wc -c <"$work/frames2")" 'BEGIN { printf "%.2f", b / 1048576 }')
@@ -64,7 +64,7 @@ kill "$(cat "$work/cpu.pid")"
 echo "== 3. peak RSS, 40 KB items"
 for n in 1000 50000; do
 	start "rss$n" "users=1,folders=2,items=$n,size=40k,seed=3"
-	mbx-folders user1@contoso.com | mbx-ls >"$work/items$n"
+	mbx-folders user1@contoso.com | mbx-ls | grep '^{"type":"item"' >"$work/items$n"
 	/usr/bin/time -f "%M" -o "$work/rss$n.txt" mbx-export <"$work/items$n" >/dev/null
 	echo "$n items: peak RSS $(cat "$work/rss$n.txt") KiB"
 	graphd_stop
