@@ -606,3 +606,18 @@ mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, cha
 	mbx_req_free(r);
 	return rc;
 }
+
+/* The mailbox a writer works on: resolved, or reported (an error record when the
+ * service said it does not exist, mbx(7)) and the program ends with rc. */
+void
+mbx_graph_target(struct mbx_graph *g, const char *spec, int archive, struct mbx_mailbox *out)
+{
+	char msg[1024];
+	int rc = mbx_graph_mailbox(g, spec, archive, out, msg, sizeof msg);
+
+	if (rc == 0)
+		return;
+	mbx_report(rc, NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s", spec, msg);
+	mbx_graph_free(g);
+	exit(rc);
+}

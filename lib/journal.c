@@ -146,7 +146,7 @@ check_header(yajl_val v, const char *target, char *err, size_t n)
 		return -1;
 	}
 	if (strcasecmp(t, target) != 0) {
-		snprintf(err, n, "journal belongs to another target ('%s')", t);
+		snprintf(err, n, "it belongs to another target ('%s')", t);
 		return -1;
 	}
 	return 0;
@@ -242,7 +242,7 @@ mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 
 	j->path = mbx_strdup(path);
 	if (!(j->f = fopen(path, "a+"))) {
-		snprintf(err, n, "cannot open journal '%s': %s", path, strerror(errno));
+		snprintf(err, n, "%s", strerror(errno));
 		mbx_journal_close(j);
 		return -1;
 	}
@@ -254,7 +254,7 @@ mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 	else
 		rc = ftruncate(fileno(j->f), good) < 0 ? -2 : 0;   /* drop a torn last line */
 	if (rc == -2)
-		snprintf(err, n, "cannot write journal '%s': %s", path, strerror(errno));
+		snprintf(err, n, "cannot write: %s", strerror(errno));
 	if (rc < 0) {
 		mbx_journal_close(j);
 		return -1;

@@ -395,6 +395,9 @@ struct mbx_mailbox {
 };
 int mbx_graph_mailbox(struct mbx_graph *g, const char *spec, int archive,
 		      struct mbx_mailbox *out, char *msg, size_t n);
+/* As mbx_graph_mailbox, but a failure is reported and ends the program. */
+void mbx_graph_target(struct mbx_graph *g, const char *spec, int archive,
+		      struct mbx_mailbox *out);
 /* Exchange settings: primary and (may be "") archive id. */
 int mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t np,
 		       char *archive, size_t na, char *msg, size_t n);

@@ -422,6 +422,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	mbx_jw_kstr(&w, "mailbox", *r->mailbox ? r->mailbox : NULL);
 	mbx_jw_kstr(&w, "app", *r->app ? r->app : NULL);
 	mbx_jw_kint(&w, "ms", (long long)((t - started) * 1000));
+	mbx_jw_kint(&w, "bytes", (long long)r->body.len);      /* request body */
 	if (r->fault)
 		mbx_jw_kstr(&w, "fault", r->fault);
 	mbx_jw_key(&w, "violation");

@@ -1,0 +1,674 @@
+/* mbx-import: import frames (mbx-frames(5)) into a mailbox through one import session
+ * (graph-api.md 3.14-3.15): folders made on demand like mbx-mkfolder, --jobs uploads in
+ * flight, uploads paced to the service's upload quota (7), and a journal that makes a
+ * re-run skip what is done and update what changed. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "mbx.h"
+
+static const char usage[] =
+	"mbx-import [-hnqv] [--folder PATH|ID | --under PATH] [--journal FILE]\n"
+	"       [--upload-limit BYTES/SECONDS] [--jobs N] [--stats FILE] [options] TARGET";
+
+#define MAX_TRIES 3            /* per item: session renewals and update->create */
+
+enum { OPT_FOLDER = MBX_OPT_FIRST_LOCAL, OPT_UNDER, OPT_JOURNAL, OPT_UPLOAD_LIMIT };
+
+struct sent {                  /* an upload in the pacing window */
+	double t;                  /* when it finished; HUGE_VAL while in flight */
+	size_t bytes;
+};
+
+struct job {
+	yajl_val hdr;              /* the frame's header: the source item record */
+	struct mbx_buf payload;
+	const char *src_mailbox, *src_id, *src_ck;
+	char *folder_id, *folder_path;
+	char *upd_id, *upd_ck;     /* Mode update over an earlier copy */
+	int tries;
+	unsigned long gen;         /* the session generation it was sent with */
+	struct sent *win;
+	struct job *next;          /* the retry queue */
+};
+
+struct fcache {                /* target folders by path: id, or why it cannot be had */
+	char *path, *id, *err;
+	struct fcache *next;
+};
+
+static struct mbx_graph graph;
+static struct mbx_mailbox target;
+static struct mbx_isession session;
+static struct mbx_journal *journal;
+static struct fcache *folders;
+static const char *folder_opt, *under = "/";
+static int under_set;
+static struct job *retryq;
+static int inflight, renew;
+static long long limit_bytes = 150LL << 20;    /* graph-api.md 7: 150 MB per 5 minutes */
+static double limit_window = 300;
+static struct sent **window;
+static size_t nwindow, capwindow;
+static struct {
+	unsigned long items, ok, updated, skipped, failed;
+	unsigned long long bytes;
+	int worst;
+	double start;
+} st;
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- pacing */
+
+/* Uploads finished more than a window ago no longer count. In-flight ones count until
+ * they finish and then for a whole window: the service counts them from arrival, which
+ * is earlier, so the client's view is never more generous than the service's. */
+static long long
+window_used(double t)
+{
+	long long used = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < nwindow; i++) {
+		if (window[i]->t + limit_window <= t) {
+			free(window[i]);
+			continue;
+		}
+		used += (long long)window[i]->bytes;
+		window[k++] = window[i];
+	}
+	nwindow = k;
+	return used;
+}
+
+/* Seconds until bytes fit (0 now), or -1 when only a finishing upload can make room. */
+static double
+window_wait(size_t bytes)
+{
+	double t = mono(), soonest = HUGE_VAL;
+	long long used = window_used(t);
+	size_t i;
+
+	if (used + (long long)bytes <= limit_bytes || nwindow == 0)
+		return 0;
+	for (i = 0; i < nwindow; i++)
+		if (window[i]->t < soonest)
+			soonest = window[i]->t;
+	return soonest == HUGE_VAL ? -1 : soonest + limit_window - t;
+}
+
+static struct sent *
+window_add(size_t bytes)
+{
+	struct sent *s = mbx_xcalloc(1, sizeof *s);
+
+	s->t = HUGE_VAL;
+	s->bytes = bytes;
+	if (nwindow == capwindow) {
+		capwindow = capwindow ? 2 * capwindow : 64;
+		window = mbx_xrealloc(window, capwindow * sizeof *window);
+	}
+	window[nwindow++] = s;
+	return s;
+}
+
+static void
+pace(size_t bytes)
+{
+	double w;
+
+	while ((w = window_wait(bytes)) != 0)
+		mbx_http_step(graph.http, w < 0 ? 1000 : (int)ceil(w * 1000));
+}
+
+/* ---------------------------------------------------------------- records */
+
+static void
+job_free(struct job *j)
+{
+	yajl_tree_free(j->hdr);
+	mbx_buf_free(&j->payload);
+	free(j->folder_id);
+	free(j->folder_path);
+	free(j->upd_id);
+	free(j->upd_ck);
+	free(j);
+}
+
+static void
+fail_job(struct job *j, const char *code, const char *why)
+{
+	mbx_record_error(j->src_mailbox, j->src_id, code, "cannot import '%s': %s",
+			 j->src_id ? j->src_id : "?", why);
+	st.failed++;
+	st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+	job_free(j);
+}
+
+/* {"type":"imported", the target copy, "status", "source":{...}} (mbx-import(1)). */
+static void
+emit(const struct job *j, const char *status, const char *id, const char *ck)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "imported");
+	mbx_jw_kstr(&w, "status", status);
+	mbx_jw_kstr(&w, "mailbox", target.id);
+	mbx_jw_kstr(&w, "id", id);
+	mbx_jw_kstr(&w, "changeKey", ck);
+	mbx_jw_kstr(&w, "folderId", j->folder_id);
+	mbx_jw_kstr(&w, "folderPath", j->folder_path);
+	mbx_jw_key(&w, "source");
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "mailbox", j->src_mailbox);
+	mbx_jw_kstr(&w, "id", j->src_id);
+	mbx_jw_kstr(&w, "changeKey", j->src_ck);
+	mbx_jw_kstr(&w, "folderPath", mbx_json_str(j->hdr, "folderPath"));
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
+
+/* ---------------------------------------------------------------- folders */
+
+/* The class of folder an item belongs in, from its message class. */
+static const char *
+folder_class(const char *msgclass)
+{
+	static const struct { const char *msg, *folder; } map[] = {
+		{ "IPM.Appointment", "IPF.Appointment" }, { "IPM.Schedule", "IPF.Appointment" },
+		{ "IPM.Contact", "IPF.Contact" }, { "IPM.DistList", "IPF.Contact" },
+		{ "IPM.Task", "IPF.Task" }, { "IPM.StickyNote", "IPF.StickyNote" },
+		{ "IPM.Activity", "IPF.Journal" },
+	};
+	size_t i;
+
+	for (i = 0; msgclass && i < sizeof map / sizeof map[0]; i++)
+		if (strncasecmp(msgclass, map[i].msg, strlen(map[i].msg)) == 0)
+			return map[i].folder;
+	return "IPF.Note";
+}
+
+/* The target path of a source path: under --under. NULL for a missing path. */
+static char *
+under_path(const char *src)
+{
+	struct mbx_buf b;
+
+	if (!src || *src != '/')
+		return NULL;
+	mbx_buf_init(&b, 0);
+	mbx_buf_puts(&b, under);
+	while (b.len > 1 && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	if (strcmp(src, "/") != 0)
+		mbx_buf_puts(&b, b.len == 1 ? src + 1 : src);
+	return mbx_buf_steal(&b);
+}
+
+static char *
+target_path(const struct job *j)
+{
+	return under_path(mbx_json_str(j->hdr, "folderPath"));
+}
+
+/* mkpath once per path; an existing folder of another kind is refused for items that
+ * came from folders of the kind wanted (Calendar items do not go into a mail folder). */
+static struct fcache *
+folder_make(const char *path, const char *cls, int check_class)
+{
+	struct fcache *c = mbx_xcalloc(1, sizeof *c);
+	struct mbx_folder f;
+	char msg[1024];
+	int created, rc;
+
+	c->path = mbx_strdup(path);
+	rc = mbx_graph_mkpath(&graph, target.id, path, cls, mbx_opt.dry_run, &f, &created, msg,
+			      sizeof msg);
+	if (rc && rc != MBX_EXIT_PARTIAL)
+		mbx_die(rc, "cannot create folder '%s': %s", path, msg);
+	if (rc)
+		c->err = mbx_strdup(msg);
+	else if (check_class && !created && f.cls && strncasecmp(f.cls, cls, strlen(cls)) != 0) {
+		snprintf(msg, sizeof msg, "'%s' is a folder of type '%s', not '%s'", path, f.cls, cls);
+		c->err = mbx_strdup(msg);
+	} else
+		c->id = mbx_strdup(f.id ? f.id : "");
+	if (!rc) {
+		mbx_debug("folder '%s' %s", path, created ? "created" : "exists");
+		mbx_folder_clear(&f);
+	}
+	c->next = folders;
+	folders = c;
+	return c;
+}
+
+static const struct fcache *
+folder_for(const char *path, const char *cls, int check_class)
+{
+	struct fcache *c;
+
+	for (c = folders; c; c = c->next)
+		if (strcasecmp(c->path, path) == 0)
+			return c;
+	return folder_make(path, cls, check_class);
+}
+
+/* --folder ID: used as given, after one GET to learn its path. */
+static void
+fixed_folder(void)
+{
+	struct fcache *c;
+	struct mbx_folder f;
+	char msg[1024];
+	int rc;
+
+	if (*folder_opt == '/') {
+		c = folder_make(folder_opt, "IPF.Note", 0);
+		if (c->err)
+			mbx_die(MBX_EXIT_PARTIAL, "cannot create folder '%s': %s", folder_opt, c->err);
+		return;
+	}
+	if ((rc = mbx_graph_folder(&graph, target.id, folder_opt, &f, msg, sizeof msg)) != 0)
+		mbx_die(rc, "cannot find folder '%s': %s", folder_opt, msg);
+	c = mbx_xcalloc(1, sizeof *c);
+	c->path = mbx_strdup(folder_opt);
+	c->id = mbx_strdup(f.id);
+	c->next = folders;
+	folders = c;
+	mbx_folder_clear(&f);
+}
+
+/* Fill j's target folder: 0, or -1 after failing j. */
+static int
+place(struct job *j)
+{
+	const struct fcache *c;
+	char *path;
+
+	if (folder_opt) {
+		c = folders;
+	} else if (!(path = target_path(j))) {
+		fail_job(j, "NoFolderPath", "the record has no folderPath; "
+			 "use --folder");
+		return -1;
+	} else {
+		c = folder_for(path, folder_class(mbx_json_str(j->hdr, "class")), 1);
+		free(path);
+	}
+	if (c->err) {
+		fail_job(j, "FolderUnavailable", c->err);
+		return -1;
+	}
+	j->folder_id = mbx_strdup(c->id);
+	j->folder_path = mbx_strdup(*c->path == '/' ? c->path : NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- uploads */
+
+static void submit(struct job *j);
+
+static void
+done_ok(struct job *j, struct mbx_req *r)
+{
+	struct mbx_jentry e;
+	char *id, *ck;
+
+	if (mbx_import_result(r, &id, &ck) < 0) {
+		fail_job(j, "MalformedResponse", "the response has no itemId");
+		return;
+	}
+	e.src_mailbox = (char *)j->src_mailbox;
+	e.src_id = (char *)j->src_id;
+	e.src_ck = (char *)j->src_ck;
+	e.id = id;
+	e.ck = ck;
+	e.folder_id = j->folder_id;
+	if (journal && mbx_journal_add(journal, &e) < 0)
+		mbx_die(MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+	emit(j, j->upd_id ? "updated" : "created", id, ck);
+	st.ok++;
+	st.updated += j->upd_id != NULL;
+	st.bytes += j->payload.len;
+	free(id);
+	free(ck);
+	job_free(j);
+}
+
+/* 401/403 from the import URL: the session expired or was revoked (3.14); a 404 on
+ * update: the earlier copy is gone, so it is created anew. Both go round again. */
+static int
+requeue(struct job *j, struct mbx_req *r)
+{
+	if (++j->tries >= MAX_TRIES)
+		return 0;
+	if (r->status == 401 || r->status == 403) {
+		if (j->gen == session.gen)
+			renew = 1;
+	} else if (r->status == 404 && j->upd_id) {
+		free(j->upd_id);
+		free(j->upd_ck);
+		j->upd_id = j->upd_ck = NULL;
+		free(j->folder_id);
+		j->folder_id = NULL;
+	} else {
+		return 0;
+	}
+	j->next = retryq;
+	retryq = j;
+	return 1;
+}
+
+static void
+on_done(struct mbx_req *r)
+{
+	struct job *j = r->ctx;
+	char msg[1024], code[128];
+	int rc = mbx_http_exit_code(r);
+
+	inflight--;
+	j->win->t = mono();
+	j->win = NULL;
+	if (rc == 0 && r->status >= 200 && r->status < 300) {
+		done_ok(j, r);
+	} else if (!requeue(j, r)) {
+		mbx_graph_errmsg(r, msg, sizeof msg);
+		mbx_graph_errcode(r, code, sizeof code);
+		if (rc && rc != MBX_EXIT_PARTIAL && rc != MBX_EXIT_AUTH)
+			st.worst = mbx_exit_worst(st.worst, rc);
+		fail_job(j, code, msg);
+	}
+	mbx_req_free(r);
+}
+
+static void
+ensure_session(void)
+{
+	char msg[1024];
+	int rc;
+
+	if (!renew && !mbx_isession_due(&session))
+		return;
+	if ((rc = mbx_isession_open(&graph, &session, target.id, msg, sizeof msg)) != 0)
+		mbx_die(rc, "cannot create import session for '%s': %s", target.id, msg);
+	renew = 0;
+	mbx_debug("import session opened (renewal %lu)", session.gen);
+}
+
+static void
+submit(struct job *j)
+{
+	struct mbx_req *r;
+
+	if (!j->folder_id && place(j) < 0)
+		return;
+	pace(mbx_b64_encoded_len(j->payload.len) + 256);
+	ensure_session();
+	r = mbx_import_req(&session, j->folder_id, j->payload.data, j->payload.len, j->upd_id,
+			   j->upd_ck);
+	if (!r) {
+		fail_job(j, "TooLarge", "the item is too large to send");
+		return;
+	}
+	j->gen = session.gen;
+	j->win = window_add(r->body.len);
+	r->on_done = on_done;
+	r->ctx = j;
+	inflight++;
+	mbx_http_submit(graph.http, r);
+}
+
+/* Keep --jobs uploads in flight and no more frames in memory than that. */
+static void
+drain(int room)
+{
+	struct job *j;
+
+	for (;;) {
+		while (retryq && inflight < mbx_opt.jobs) {
+			j = retryq;
+			retryq = j->next;
+			submit(j);
+		}
+		if (inflight < room && !retryq)
+			return;
+		mbx_http_step(graph.http, 1000);
+	}
+}
+
+/* ---------------------------------------------------------------- input */
+
+/* Journal: done and unchanged is skipped; done at another changeKey is an update. */
+static int
+journal_says(struct job *j)
+{
+	const struct mbx_jentry *e = journal ? mbx_journal_find(journal, j->src_mailbox, j->src_id)
+				     : NULL;
+
+	if (!e)
+		return 0;
+	j->folder_id = mbx_strdup(e->folder_id);
+	if (!j->src_ck || !e->src_ck || strcmp(j->src_ck, e->src_ck) == 0) {
+		emit(j, "skipped", e->id, e->ck);
+		st.skipped++;
+		job_free(j);
+		return 1;
+	}
+	j->upd_id = mbx_strdup(e->id);
+	j->upd_ck = mbx_strdup(e->ck);
+	return 0;
+}
+
+static void
+take_item(struct mbx_frame *fr)
+{
+	struct job *j = mbx_xcalloc(1, sizeof *j);
+
+	j->hdr = fr->hdr;
+	j->payload = fr->payload;
+	fr->hdr = NULL;
+	mbx_buf_init(&fr->payload, 0);
+	j->src_mailbox = mbx_json_str(j->hdr, "mailbox");
+	j->src_id = mbx_json_str(j->hdr, "id");
+	j->src_ck = mbx_json_str(j->hdr, "changeKey");
+	st.items++;
+	if (!j->src_id || !j->src_mailbox) {
+		fail_job(j, "BadRecord", "the frame has no mailbox or id");
+		return;
+	}
+	if (journal_says(j))
+		return;
+	if (mbx_opt.dry_run) {
+		if (j->folder_id || place(j) == 0) {
+			emit(j, j->upd_id ? "would-update" : "would-create", NULL, NULL);
+			job_free(j);
+		}
+		return;
+	}
+	submit(j);
+}
+
+/* A folder record (mbx-ls passes them on): the folder is made even if it stays empty,
+ * so the target's tree is the source's. With --folder there is nothing to make. */
+static void
+take_folder(yajl_val rec)
+{
+	const char *cls = mbx_json_str(rec, "class");
+	const struct fcache *c;
+	char *path;
+
+	if (folder_opt || !(path = under_path(mbx_json_str(rec, "path"))))
+		return;
+	c = folder_for(path, cls && strncmp(cls, "IPF", 3) == 0 ? cls : "IPF.Note", 1);
+	if (c->err)
+		mbx_report(MBX_EXIT_PARTIAL, target.id, path, "FolderUnavailable",
+			   "cannot create folder '%s': %s", path, c->err);
+	st.worst = mbx_exit_worst(st.worst, c->err ? MBX_EXIT_PARTIAL : 0);
+	free(path);
+}
+
+static void
+take_frame(struct mbx_frame *fr)
+{
+	if (fr->type && strcmp(fr->type, "folder") == 0 && !fr->has_payload) {
+		take_folder(fr->hdr);
+	} else if (fr->type && strcmp(fr->type, "error") == 0) {
+		mbx_record_write(fr->hdr);           /* upstream failures travel on */
+		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+	} else if (!fr->has_payload || !fr->type || strcmp(fr->type, "item") != 0) {
+		mbx_record_error(mbx_json_str(fr->hdr, "mailbox"), mbx_json_str(fr->hdr, "id"),
+				 "BadRecord", "frame %lu at byte %llu is not an item with a payload",
+				 fr->index, fr->offset);
+		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+	} else {
+		take_item(fr);
+	}
+}
+
+static void
+read_frames(void)
+{
+	struct mbx_frame_reader rd;
+	struct mbx_frame fr;
+	char err[1024];
+	int rc;
+
+	mbx_frame_reader_init(&rd, stdin, "stdin", 0);
+	while ((rc = mbx_frame_read(&rd, &fr, err, sizeof err)) != 0) {
+		if (rc < 0) {
+			mbx_record_error(fr.hdr ? mbx_json_str(fr.hdr, "mailbox") : NULL,
+					 fr.hdr ? mbx_json_str(fr.hdr, "id") : NULL, "BadFrame", "%s",
+					 err);
+			st.worst = mbx_exit_worst(st.worst, MBX_EXIT_BADINPUT);
+		} else {
+			take_frame(&fr);
+		}
+		mbx_frame_clear(&fr);
+		drain(mbx_opt.jobs);
+	}
+	mbx_frame_reader_free(&rd);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void
+write_stats(void)
+{
+	const struct mbx_http_stats *h = mbx_http_stats(graph.http);
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char num[64];
+	FILE *f;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "stats");
+	mbx_jw_kstr(&w, "program", mbx_progname);
+	mbx_jw_kint(&w, "items", (long long)st.items);
+	mbx_jw_kint(&w, "ok", (long long)st.ok);
+	mbx_jw_kint(&w, "updated", (long long)st.updated);
+	mbx_jw_kint(&w, "skipped", (long long)st.skipped);
+	mbx_jw_kint(&w, "failed", (long long)st.failed);
+	mbx_jw_kint(&w, "bytes", (long long)st.bytes);
+	mbx_jw_kint(&w, "requests", (long long)h->requests);
+	mbx_jw_kint(&w, "retries", (long long)h->retries);
+	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
+	mbx_jw_kint(&w, "sessions", (long long)session.gen);
+	snprintf(num, sizeof num, "%.3f", h->waited);
+	mbx_jw_key(&w, "waited");
+	mbx_jw_raw(&w, num);
+	snprintf(num, sizeof num, "%.3f", mono() - st.start);
+	mbx_jw_key(&w, "elapsed");
+	mbx_jw_raw(&w, num);
+	mbx_jw_end(&w);
+	f = fopen(mbx_opt.stats, "w");
+	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
+		mbx_err("cannot write stats '%s'", mbx_opt.stats);
+	mbx_buf_free(&b);
+}
+
+static void
+setup(const char *spec, const char *journal_path)
+{
+	char msg[1024];
+
+	mbx_graph_init(&graph);
+	mbx_graph_target(&graph, spec, mbx_opt.archive, &target);
+	if (journal_path && mbx_journal_open(journal_path, target.id, &journal, msg, sizeof msg) < 0)
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use journal '%s': %s", journal_path, msg);
+	if (folder_opt)
+		fixed_folder();
+}
+
+static void
+parse_args(int argc, char **argv, const char **journal_path)
+{
+	static const struct option longopts[] = {
+		MBX_COMMON_LONGOPTS,
+		{ "folder", 1, 0, OPT_FOLDER }, { "under", 1, 0, OPT_UNDER },
+		{ "journal", 1, 0, OPT_JOURNAL }, { "upload-limit", 1, 0, OPT_UPLOAD_LIMIT },
+		{ 0, 0, 0, 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (mbx_opts_common(c, optarg, usage))
+			continue;
+		if (c == OPT_FOLDER)
+			folder_opt = optarg;
+		else if (c == OPT_UNDER)
+			under = optarg, under_set = 1;
+		else if (c == OPT_JOURNAL)
+			*journal_path = optarg;
+		else if (mbx_parse_rate(optarg, &limit_bytes, &limit_window) < 0)
+			mbx_die(MBX_EXIT_USAGE, "invalid --upload-limit '%s': expected BYTES/SECONDS "
+				"such as 150M/300", optarg);
+	}
+	if (optind + 1 != argc)
+		mbx_usage(usage, MBX_EXIT_USAGE);
+	if (folder_opt && under_set)
+		mbx_die(MBX_EXIT_USAGE, "--folder and --under exclude each other");
+	if (*under != '/')
+		mbx_die(MBX_EXIT_USAGE, "invalid --under '%s': a folder path starts with '/'", under);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *journal_path = NULL;
+
+	mbx_log_init(argv[0]);
+	mbx_opts_init();
+	parse_args(argc, argv, &journal_path);
+	st.start = mono();
+	setup(argv[optind], journal_path);
+	read_frames();
+	drain(1);
+	if (mbx_opt.stats)
+		write_stats();
+	mbx_debug("%lu imported (%lu updates), %lu skipped, %lu failed", st.ok, st.updated,
+		  st.skipped, st.failed);
+	mbx_journal_close(journal);
+	mbx_isession_clear(&session);
+	mbx_graph_free(&graph);
+	return st.worst;
+}

@@ -1,0 +1,134 @@
+/* mbx-mkfolder: create folders (with their parents) and print them as folder records;
+ * with folder records on stdin, replicate a tree under --under. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mbx.h"
+
+static const char usage[] =
+	"mbx-mkfolder [-hnqv] [--archive] [--class CLASS] [options] TARGET PATH...\n"
+	"       mbx-mkfolder [options] [--under PATH] TARGET < folder-records";
+
+enum { OPT_UNDER = MBX_OPT_FIRST_LOCAL, OPT_CLASS };
+
+static struct mbx_graph graph;
+static struct mbx_mailbox target;
+static const char *under = "/";
+static const char *cls = "IPF.Note";
+
+static void
+emit(const struct mbx_folder *f, int created)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "folder");
+	mbx_jw_kstr(&w, "mailbox", target.id);
+	mbx_jw_kstr(&w, "id", f->id);
+	mbx_jw_kstr(&w, "path", f->path);
+	mbx_jw_kstr(&w, "displayName", f->display_name);
+	mbx_jw_kstr(&w, "class", f->cls);
+	mbx_jw_key(&w, "created");
+	mbx_jw_bool(&w, created);
+	if (mbx_opt.dry_run) {
+		mbx_jw_key(&w, "dryRun");
+		mbx_jw_bool(&w, 1);
+	}
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
+
+static int
+make(const char *path, const char *klass)
+{
+	struct mbx_folder f;
+	char msg[1024];
+	int created, rc;
+
+	rc = mbx_graph_mkpath(&graph, target.id, path, klass, mbx_opt.dry_run, &f, &created, msg,
+			      sizeof msg);
+	if (rc) {
+		mbx_report(rc, target.id, path, "FolderCreateFailed", "cannot create '%s': %s", path,
+			   msg);
+		return rc;
+	}
+	emit(&f, created);
+	mbx_folder_clear(&f);
+	return 0;
+}
+
+/* A folder record of another mailbox: the same path under --under in the target. */
+static int
+from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
+{
+	const char *path = mbx_json_str(rec, "path"), *klass = mbx_json_str(rec, "class");
+	struct mbx_buf full;
+	int rc;
+
+	(void)ctx;
+	(void)type;
+	if (!path || *path != '/') {
+		mbx_record_error(NULL, NULL, "BadRecord", "stdin:%lu: folder record without a path",
+				 line);
+		return MBX_EXIT_PARTIAL;
+	}
+	mbx_buf_init(&full, 0);
+	mbx_buf_puts(&full, strcmp(under, "/") ? under : "");
+	mbx_buf_puts(&full, strcmp(path, "/") ? path : "");
+	rc = make(full.len ? full.data : "/", klass ? klass : cls);
+	mbx_buf_free(&full);
+	return rc;
+}
+
+/* "/A/" joins like "/A". */
+static const char *
+trim_under(const char *u)
+{
+	static char buf[4096];
+	size_t n;
+
+	mbx_strlcpy(buf, u, sizeof buf);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/' && buf[n - 2] != '\\')
+		buf[--n] = '\0';
+	return buf;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		MBX_COMMON_LONGOPTS,
+		{ "under", 1, 0, OPT_UNDER }, { "class", 1, 0, OPT_CLASS }, { 0, 0, 0, 0 }
+	};
+	static const char *const types[] = { "folder", NULL };
+	int c, i, rc = 0;
+
+	mbx_log_init(argv[0]);
+	mbx_opts_init();
+	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (mbx_opts_common(c, optarg, usage))
+			continue;
+		if (c == OPT_UNDER)
+			under = optarg;
+		else if (c == OPT_CLASS)
+			cls = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || *under != '/')
+		mbx_usage(usage, MBX_EXIT_USAGE);
+	under = trim_under(under);
+	mbx_graph_init(&graph);
+	mbx_graph_target(&graph, argv[0], mbx_opt.archive, &target);
+	if (argc == 1)
+		rc = mbx_records_run(types, from_record, NULL);
+	for (i = 1; i < argc && (rc == 0 || rc == MBX_EXIT_PARTIAL); i++)
+		rc = mbx_exit_worst(rc, make(argv[i], cls));
+	mbx_graph_free(&graph);
+	return rc;
+}

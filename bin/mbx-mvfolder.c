@@ -1,0 +1,142 @@
+/* mbx-mvfolder: rename a folder (graph-api.md 3.6). The API renames in place; it cannot
+ * move a folder to another parent, and neither can this program. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mbx.h"
+
+static const char usage[] =
+	"mbx-mvfolder [-hnqv] [--archive] [options] TARGET PATH NEWNAME\n"
+	"       mbx-mvfolder [options] [--name NEWNAME] < folder-records";
+
+enum { OPT_NAME = MBX_OPT_FIRST_LOCAL };
+
+static struct mbx_graph graph;
+static const char *name_opt;
+
+/* The parent's path (the old path without its last name) plus the new name. */
+static void
+new_path(const char *old, const char *name, struct mbx_buf *out)
+{
+	struct mbx_buf parent;
+	char **segs;
+	size_t n, i;
+
+	mbx_buf_init(&parent, 0);
+	mbx_buf_puts(&parent, "/");
+	if (mbx_path_split(old, &segs, &n) == 0) {
+		for (i = 0; i + 1 < n; i++) {
+			struct mbx_buf next;
+			mbx_buf_init(&next, 0);
+			mbx_path_append(&next, parent.data, segs[i]);
+			mbx_buf_free(&parent);
+			parent = next;
+		}
+		mbx_path_free(segs, n);
+	}
+	mbx_buf_init(out, 0);
+	mbx_path_append(out, parent.data, name);
+	mbx_buf_free(&parent);
+}
+
+static void
+emit(const char *mailbox, const struct mbx_folder *f, const char *name)
+{
+	struct mbx_buf b, path;
+	struct mbx_jw w;
+
+	new_path(f->path, name, &path);
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "folder");
+	mbx_jw_kstr(&w, "mailbox", mailbox);
+	mbx_jw_kstr(&w, "id", f->id);
+	mbx_jw_kstr(&w, "path", path.data);
+	mbx_jw_kstr(&w, "displayName", name);
+	mbx_jw_kstr(&w, "oldPath", f->path);
+	if (mbx_opt.dry_run) {
+		mbx_jw_key(&w, "dryRun");
+		mbx_jw_bool(&w, 1);
+	}
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+	mbx_buf_free(&path);
+}
+
+static int
+mv(const char *mailbox, const char *spec, const char *name)
+{
+	struct mbx_folder f;
+	char msg[1024];
+	int rc;
+
+	if ((rc = mbx_graph_folder(&graph, mailbox, spec, &f, msg, sizeof msg)) != 0) {
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec, msg);
+		return rc;
+	}
+	if (!f.parent_id || strcmp(f.path, "/") == 0)
+		rc = MBX_EXIT_PARTIAL, snprintf(msg, sizeof msg, "the root cannot be renamed");
+	else if (!*name || strchr(name, '/'))   /* a '/' would read as a path: say what happens */
+		rc = MBX_EXIT_PARTIAL, snprintf(msg, sizeof msg, "the new name must be one non-empty "
+						"name without '/' (the API renames, it does not move)");
+	else if (!mbx_opt.dry_run)
+		rc = mbx_graph_rename(&graph, mailbox, f.id, name, msg, sizeof msg);
+	if (rc)
+		mbx_report(rc, mailbox, f.path, "FolderRenameFailed", "cannot rename '%s' to '%s': %s",
+			   f.path, name, msg);
+	else
+		emit(mailbox, &f, name);
+	mbx_folder_clear(&f);
+	return rc;
+}
+
+static int
+from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
+{
+	const char *mailbox = mbx_json_str(rec, "mailbox"), *id = mbx_json_str(rec, "id");
+	const char *name = mbx_json_str(rec, "newName");
+
+	(void)ctx;
+	(void)type;
+	if (!name)
+		name = name_opt;
+	if (!mailbox || !id || !name) {
+		mbx_record_error(mailbox, id, "BadRecord", "stdin:%lu: %s", line, !name
+				 ? "no \"newName\" in the record and no --name"
+				 : "folder record without mailbox or id");
+		return MBX_EXIT_PARTIAL;
+	}
+	return mv(mailbox, id, name);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		MBX_COMMON_LONGOPTS, { "name", 1, 0, OPT_NAME }, { 0, 0, 0, 0 }
+	};
+	static const char *const types[] = { "folder", NULL };
+	struct mbx_mailbox target;
+	int c, rc;
+
+	mbx_log_init(argv[0]);
+	mbx_opts_init();
+	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		if (!mbx_opts_common(c, optarg, usage) && c == OPT_NAME)
+			name_opt = optarg;
+	argc -= optind;
+	argv += optind;
+	if ((argc != 0 && argc != 3) || (argc == 3 && name_opt))
+		mbx_usage(usage, MBX_EXIT_USAGE);
+	mbx_graph_init(&graph);
+	if (argc == 0) {
+		rc = mbx_records_run(types, from_record, NULL);
+	} else {
+		mbx_graph_target(&graph, argv[0], mbx_opt.archive, &target);
+		rc = mv(target.id, argv[1], argv[2]);
+	}
+	mbx_graph_free(&graph);
+	return rc;
+}
