@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "mbx.h"
 
@@ -21,6 +22,7 @@ struct batch {
 	yajl_val recs[BATCH];      /* the input records: the frame headers */
 	int tries[BATCH], done[BATCH];
 	char code[BATCH][64];      /* last per-item error code */
+	char moved[BATCH][192];    /* 3.17: the auxiliary mailbox to ask instead */
 	int n;
 	struct mbx_xparse *xp;
 	struct batch *next;        /* the list of filling batches, one per mailbox */
@@ -73,6 +75,25 @@ find(const struct batch *b, const char *id)
 	return -1;
 }
 
+/* 3.17: the item lives in an auxiliary archive mailbox; the error's message is the
+ * exportItems URL to ask. Only a URL on the Graph host naming another mailbox is
+ * followed: the item then joins a batch of that mailbox. */
+static void
+moved_to(struct batch *b, int i, const char *url)
+{
+	const char *m = strcasestr(url, "/mailboxes/"), *end;
+	size_t o = strlen(graph.base) - strlen(strstr(graph.base + 8, "/") ? strstr(graph.base + 8, "/") : "");
+	char *aux;
+
+	snprintf(b->code[i], sizeof b->code[i], "ErrorArchiveFolderMovedPermanently");
+	if (!m || strncasecmp(url, graph.base, o) != 0 || !(end = strcasestr(m, "/exportItems")))
+		return;                     /* not followed: retried, then an error frame */
+	aux = mbx_url_unescape(m + 11, (size_t)(end - m - 11), 0);
+	if (aux && strcmp(aux, b->mailbox) != 0 && strlen(aux) < sizeof b->moved[i])
+		mbx_strlcpy(b->moved[i], aux, sizeof b->moved[i]);
+	free(aux);
+}
+
 /* One element of the response's value array: the item's stream, or its error. */
 static int
 on_element(void *ctx, const struct mbx_xitem *e)
@@ -82,6 +103,10 @@ on_element(void *ctx, const struct mbx_xitem *e)
 
 	if (i < 0)
 		return 0;                            /* unasked or already written: ignore */
+	if (!strcmp(e->err_code, "ErrorArchiveFolderMovedPermanently")) {
+		moved_to(b, i, e->err_message);
+		return 0;
+	}
 	if (*e->err_code || !e->data) {
 		snprintf(b->code[i], sizeof b->code[i], "%s", *e->err_code ? e->err_code : "NoData");
 		return 0;
@@ -116,16 +141,25 @@ on_reset(struct mbx_req *r)
 }
 
 static void submit(struct batch *b);
+static void add_item(const char *mailbox, yajl_val rec);
+static void flush(struct batch *b);
 
 /* Items the response did not deliver: asked again a few times, then error frames. */
 static void
 settle(struct batch *b, const char *why)
 {
-	int i, again = 0;
+	int i, again = 0, moved = 0;
 
 	for (i = 0; i < b->n; i++) {
 		if (b->done[i])
 			continue;
+		if (*b->moved[i]) {             /* asked of its auxiliary mailbox instead */
+			b->done[i] = 1;
+			add_item(b->moved[i], b->recs[i]);
+			b->recs[i] = NULL;
+			moved = 1;
+			continue;
+		}
 		if (++b->tries[i] >= MAX_TRIES || !strcmp(b->code[i], "ErrorItemNotFound") ||
 		    !strcmp(b->code[i], "ErrorInvalidIdMalformed"))
 			fail_item(b, i, *b->code[i] ? b->code[i] : "NotReturned",
@@ -133,6 +167,8 @@ settle(struct batch *b, const char *why)
 		else
 			again = 1;
 	}
+	while (moved && filling)        /* sent now: the input may be over already */
+		flush(filling);
 	if (again)
 		submit(b);
 	else {
@@ -182,6 +218,7 @@ submit(struct batch *b)
 	mbx_jw_arr(&w);
 	for (i = 0; i < b->n; i++) {
 		b->code[i][0] = '\0';
+		b->moved[i][0] = '\0';
 		if (!b->done[i])
 			mbx_jw_str(&w, rec_id(b, i));
 	}
@@ -248,8 +285,8 @@ take_record(yajl_val rec, unsigned long line)
 	if (t && strcmp(t, "error") == 0) {
 		mbx_record_write(rec);               /* error frames pass through */
 		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
-	} else if (t && strcmp(t, "folder") == 0) {
-		mbx_record_write(rec);               /* so do folders: a payload-less frame */
+	} else if ((t && strcmp(t, "folder") == 0) || mbx_json_bool(rec, "removed")) {
+		mbx_record_write(rec);      /* so do folders and removals: payload-less frames */
 	} else if (!t || strcmp(t, "item") != 0 || !mbx || !mbx_json_str(rec, "id")) {
 		mbx_record_error(mbx, NULL, "BadRecord", "stdin:%lu: %s", line, !t || strcmp(t, "item")
 				 ? "not an item record" : "item record without mailbox or id");

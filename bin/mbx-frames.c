@@ -277,7 +277,7 @@ static void
 handle(const struct mbx_frame *fr, const char *name)
 {
 	if (!fr->has_payload) {
-		if (fr->type && strcmp(fr->type, "item") == 0) {
+		if (fr->type && strcmp(fr->type, "item") == 0 && !mbx_json_bool(fr->hdr, "removed")) {
 			bad_frame(fr, name, "item frame without a payload (no size or data)");
 			return;
 		}

@@ -32,8 +32,16 @@ struct job {
 	char *upd_id, *upd_ck;     /* Mode update over an earlier copy */
 	int tries;
 	unsigned long gen;         /* the session generation it was sent with */
+	struct sess *sess;         /* the import session it goes through */
 	struct sent *win;
 	struct job *next;          /* the retry queue */
+};
+
+/* One import session per mailbox: the target, and the auxiliary archive mailboxes its
+ * expanded folders live in (graph-api.md 3.17). */
+struct sess {
+	struct mbx_isession s;
+	int renew;
 };
 
 struct fcache {                /* target folders by path: id, or why it cannot be had */
@@ -43,13 +51,14 @@ struct fcache {                /* target folders by path: id, or why it cannot b
 
 static struct mbx_graph graph;
 static struct mbx_mailbox target;
-static struct mbx_isession session;
+static struct sess sessions[16];
+static int nsessions;
 static struct mbx_journal *journal;
 static struct fcache *folders;
 static const char *folder_opt, *under = "/";
 static int under_set;
 static struct job *retryq;
-static int inflight, renew;
+static int inflight;
 static long long limit_bytes = 150LL << 20;    /* graph-api.md 7: 150 MB per 5 minutes */
 static double limit_window = 300;
 static struct sent **window;
@@ -179,6 +188,7 @@ emit(const struct job *j, const char *status, const char *id, const char *ck)
 	mbx_jw_kstr(&w, "mailbox", j->src_mailbox);
 	mbx_jw_kstr(&w, "id", j->src_id);
 	mbx_jw_kstr(&w, "changeKey", j->src_ck);
+	mbx_jw_kstr(&w, "folderId", mbx_json_str(j->hdr, "folderId"));
 	mbx_jw_kstr(&w, "folderPath", mbx_json_str(j->hdr, "folderPath"));
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
@@ -353,16 +363,59 @@ done_ok(struct job *j, struct mbx_req *r)
 	job_free(j);
 }
 
+static struct sess *
+session_for(const char *mailbox)
+{
+	int i;
+
+	for (i = 0; i < nsessions; i++)
+		if (strcmp(sessions[i].s.mailbox, mailbox) == 0)
+			return &sessions[i];
+	if (nsessions == (int)(sizeof sessions / sizeof *sessions))
+		return NULL;
+	mbx_strlcpy(sessions[nsessions].s.mailbox, mailbox, sizeof sessions[nsessions].s.mailbox);
+	return &sessions[nsessions++];
+}
+
+/* 3.17: {"Message":"Invalid import session. The target session is expected in mailbox
+ * MBX:..."}: the folder lives in that auxiliary mailbox; NULL when it is not that. */
+static struct sess *
+archive_redirect(const struct mbx_req *r)
+{
+	yajl_val v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, NULL, 0);
+	const char *m = mbx_json_str(v, "Message"), *p = m ? strstr(m, "mailbox MBX:") : NULL;
+	char id[192];
+	size_t k;
+
+	id[0] = '\0';
+	if (p) {
+		k = strcspn(p + 8, " \"");
+		while (k > 0 && p[8 + k - 1] == '.')
+			k--;
+		if (k < sizeof id) {
+			memcpy(id, p + 8, k);
+			id[k] = '\0';
+		}
+	}
+	yajl_tree_free(v);
+	return *id ? session_for(id) : NULL;
+}
+
 /* 401/403 from the import URL: the session expired or was revoked (3.14); a 404 on
- * update: the earlier copy is gone, so it is created anew. Both go round again. */
+ * update: the earlier copy is gone, so it is created anew; a 409 naming an auxiliary
+ * archive: its own session (3.17). All go round again. */
 static int
 requeue(struct job *j, struct mbx_req *r)
 {
+	struct sess *aux;
+
 	if (++j->tries >= MAX_TRIES)
 		return 0;
 	if (r->status == 401 || r->status == 403) {
-		if (j->gen == session.gen)
-			renew = 1;
+		if (j->gen == j->sess->s.gen)
+			j->sess->renew = 1;
+	} else if (r->status == 409 && (aux = archive_redirect(r)) != NULL && aux != j->sess) {
+		j->sess = aux;
 	} else if (r->status == 404 && j->upd_id) {
 		free(j->upd_id);
 		free(j->upd_ck);
@@ -400,17 +453,17 @@ on_done(struct mbx_req *r)
 }
 
 static void
-ensure_session(void)
+ensure_session(struct sess *s)
 {
 	char msg[1024];
 	int rc;
 
-	if (!renew && !mbx_isession_due(&session))
+	if (!s->renew && !mbx_isession_due(&s->s))
 		return;
-	if ((rc = mbx_isession_open(&graph, &session, target.id, msg, sizeof msg)) != 0)
-		mbx_die(rc, "cannot create import session for '%s': %s", target.id, msg);
-	renew = 0;
-	mbx_debug("import session opened (renewal %lu)", session.gen);
+	if ((rc = mbx_isession_open(&graph, &s->s, s->s.mailbox, msg, sizeof msg)) != 0)
+		mbx_die(rc, "cannot create import session for '%s': %s", s->s.mailbox, msg);
+	s->renew = 0;
+	mbx_debug("import session for '%s' opened (renewal %lu)", s->s.mailbox, s->s.gen);
 }
 
 static void
@@ -421,14 +474,16 @@ submit(struct job *j)
 	if (!j->folder_id && place(j) < 0)
 		return;
 	pace(mbx_b64_encoded_len(j->payload.len) + 256);
-	ensure_session();
-	r = mbx_import_req(&session, j->folder_id, j->payload.data, j->payload.len, j->upd_id,
+	if (!j->sess)
+		j->sess = &sessions[0];
+	ensure_session(j->sess);
+	r = mbx_import_req(&j->sess->s, j->folder_id, j->payload.data, j->payload.len, j->upd_id,
 			   j->upd_ck);
 	if (!r) {
 		fail_job(j, "TooLarge", "the item is too large to send");
 		return;
 	}
-	j->gen = session.gen;
+	j->gen = j->sess->s.gen;
 	j->win = window_add(r->body.len);
 	r->on_done = on_done;
 	r->ctx = j;
@@ -528,7 +583,9 @@ take_folder(yajl_val rec)
 static void
 take_frame(struct mbx_frame *fr)
 {
-	if (fr->type && strcmp(fr->type, "folder") == 0 && !fr->has_payload) {
+	if (!fr->has_payload && mbx_json_bool(fr->hdr, "removed")) {
+		mbx_debug("frame %lu: a removal, nothing to import", fr->index);
+	} else if (fr->type && strcmp(fr->type, "folder") == 0 && !fr->has_payload) {
 		take_folder(fr->hdr);
 	} else if (fr->type && strcmp(fr->type, "error") == 0) {
 		mbx_record_write(fr->hdr);           /* upstream failures travel on */
@@ -569,6 +626,17 @@ read_frames(void)
 
 /* ---------------------------------------------------------------- main */
 
+static unsigned long
+sessions_opened(void)
+{
+	unsigned long n = 0;
+	int i;
+
+	for (i = 0; i < nsessions; i++)
+		n += sessions[i].s.gen;
+	return n;
+}
+
 static void
 write_stats(void)
 {
@@ -592,7 +660,7 @@ write_stats(void)
 	mbx_jw_kint(&w, "requests", (long long)h->requests);
 	mbx_jw_kint(&w, "retries", (long long)h->retries);
 	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
-	mbx_jw_kint(&w, "sessions", (long long)session.gen);
+	mbx_jw_kint(&w, "sessions", (long long)sessions_opened());
 	snprintf(num, sizeof num, "%.3f", h->waited);
 	mbx_jw_key(&w, "waited");
 	mbx_jw_raw(&w, num);
@@ -613,6 +681,7 @@ setup(const char *spec, const char *journal_path)
 
 	mbx_graph_init(&graph);
 	mbx_graph_target(&graph, spec, mbx_opt.archive, &target);
+	session_for(target.id);                  /* sessions[0]: the target's */
 	if (journal_path && mbx_journal_open(journal_path, target.id, &journal, msg, sizeof msg) < 0)
 		mbx_die(MBX_EXIT_BADINPUT, "cannot use journal '%s': %s", journal_path, msg);
 	if (folder_opt)
@@ -655,6 +724,7 @@ int
 main(int argc, char **argv)
 {
 	const char *journal_path = NULL;
+	int c;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
@@ -668,7 +738,8 @@ main(int argc, char **argv)
 	mbx_debug("%lu imported (%lu updates), %lu skipped, %lu failed", st.ok, st.updated,
 		  st.skipped, st.failed);
 	mbx_journal_close(journal);
-	mbx_isession_clear(&session);
+	for (c = 0; c < nsessions; c++)
+		mbx_isession_clear(&sessions[c].s);
 	mbx_graph_free(&graph);
 	return st.worst;
 }

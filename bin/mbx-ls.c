@@ -2,16 +2,29 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "mbx.h"
 
 static const char usage[] =
 	"mbx-ls [-hnqv] [--archive] [options] -M USER...\n"
-	"       mbx-ls [options] MAILBOX [PATH...]\n"
-	"       mbx-ls [options] < folder or mailbox records";
+	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] MAILBOX [PATH...]\n"
+	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] < folder or mailbox records";
 
-enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL };
+enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL };
 static struct mbx_graph graph;
 static long page_size = 250;   /* $top: fewer round trips than the service's default 10 */
+static char since[32], until[32];   /* normalised UTC, "" when not given */
+
+/* --delta: per folder, the deltaLink of its last round (mbx(7) "DELTA STATE"). */
+struct dfolder {
+	char *id, *path, *link;
+	int seen;
+};
+static const char *delta_path;
+static char delta_mailbox[192];
+static struct dfolder *dfolders;
+static size_t ndfolders;
+static int walked;             /* a whole mailbox was listed: unseen folders are gone */
 
 /* The context of one folder's listing, stamped onto every item record. */
 struct folder_ctx {
@@ -30,6 +43,18 @@ kcopy(struct mbx_jw *w, yajl_val item, const char *key)
 	}
 }
 
+/* --since/--until on lastModifiedDateTime: by the service when listing, by us in delta
+ * rounds (items/delta filters only receivedDateTime, graph-api.md 3.11). */
+static int
+in_window(yajl_val item)
+{
+	const char *t = mbx_json_str(item, "lastModifiedDateTime");
+
+	if (!*since && !*until)
+		return 1;
+	return t && (!*since || strcmp(t, since) >= 0) && (!*until || strcmp(t, until) < 0);
+}
+
 static int
 emit_item(void *ctx, yajl_val item)
 {
@@ -37,6 +62,8 @@ emit_item(void *ctx, yajl_val item)
 	struct mbx_buf b;
 	struct mbx_jw w;
 
+	if (delta_path && !in_window(item))
+		return 0;
 	mbx_buf_init(&b, 0);
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
@@ -59,6 +86,30 @@ emit_item(void *ctx, yajl_val item)
 	return 0;
 }
 
+/* The listing URL, with the service's $filter for --since/--until (3.9). */
+static char *
+items_url(const char *mailbox, const char *folder_id, const char *top)
+{
+	struct mbx_buf f;
+	char *url;
+
+	if (!*since && !*until)
+		return mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s",
+				     mailbox, folder_id, top);
+	mbx_buf_init(&f, 0);
+	if (*since)
+		mbx_buf_printf(&f, "lastModifiedDateTime ge %s", since);
+	if (*until)
+		mbx_buf_printf(&f, "%slastModifiedDateTime lt %s", *since ? " and " : "", until);
+	url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s"
+			    "&$filter=%s", mailbox, folder_id, top, f.data);
+	mbx_buf_free(&f);
+	return url;
+}
+
+static int items_delta(const char *mailbox, const char *folder_id, const char *path,
+		       yajl_val rec, const struct mbx_folder *walk);
+
 static int
 items_of(const char *mailbox, const char *folder_id, const char *folder_path)
 {
@@ -68,8 +119,7 @@ items_of(const char *mailbox, const char *folder_id, const char *folder_path)
 	int rc;
 
 	snprintf(top, sizeof top, "%ld", page_size);
-	url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s",
-			    mailbox, folder_id, top);
+	url = items_url(mailbox, folder_id, top);
 	rc = mbx_graph_list(&graph, url, mailbox, emit_item, &f, msg, sizeof msg);
 	free(url);
 	if (rc)
@@ -84,7 +134,8 @@ static int
 walk_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
 {
 	int *worst = ctx;
-	int rc = items_of(mailbox, f->id, f->path);
+	int rc = delta_path ? items_delta(mailbox, f->id, f->path, NULL, f)
+		 : items_of(mailbox, f->id, f->path);
 
 	*worst = mbx_exit_worst(*worst, rc);
 	/* keep walking after one folder failed; stop on what fails every call */
@@ -98,6 +149,7 @@ items_under(const char *mailbox, const char *spec)
 	char msg[1024] = "";
 	int worst = 0, rc;
 
+	walked |= spec == NULL;
 	rc = mbx_folder_walk(&graph, mailbox, spec, walk_folder, &worst, msg, sizeof msg);
 	if (rc && *msg)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
@@ -118,9 +170,223 @@ items_in(const char *mailbox, const char *spec)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
 				 spec, msg);
 	else
-		rc = items_of(mailbox, f.id, f.path);
+		rc = delta_path ? items_delta(mailbox, f.id, f.path, NULL, &f)
+		     : items_of(mailbox, f.id, f.path);
 	mbx_folder_clear(&f);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- --delta */
+
+static struct dfolder *
+dfolder(const char *id, int add)
+{
+	size_t i;
+
+	for (i = 0; i < ndfolders; i++)
+		if (strcmp(dfolders[i].id, id) == 0)
+			return &dfolders[i];
+	if (!add)
+		return NULL;
+	dfolders = mbx_xrealloc(dfolders, (ndfolders + 1) * sizeof *dfolders);
+	memset(&dfolders[ndfolders], 0, sizeof *dfolders);
+	dfolders[ndfolders].id = mbx_strdup(id);
+	return &dfolders[ndfolders++];
+}
+
+/* {"type":"item"|"folder", mailbox, ids, path, and the flag} for removals and resyncs. */
+static void
+mark(const char *type, const char *mailbox, const char *folder_id, const char *path,
+     const char *id, const char *flag)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", type);
+	mbx_jw_kstr(&w, "mailbox", mailbox);
+	if (folder_id)
+		mbx_jw_kstr(&w, "folderId", folder_id);
+	mbx_jw_kstr(&w, strcmp(type, "item") == 0 ? "folderPath" : "path", path);
+	mbx_jw_kstr(&w, "id", id);
+	mbx_jw_key(&w, flag);
+	mbx_jw_bool(&w, 1);
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
+
+/* A changed item, or {"id", "@removed"}: an item record, or one marked removed. */
+static int
+delta_elem(void *ctx, yajl_val e)
+{
+	struct folder_ctx *f = ctx;
+
+	if (!mbx_json_get(e, "@removed"))
+		return emit_item(ctx, e);
+	mark("item", f->mailbox, f->folder_id, f->folder_path, mbx_json_str(e, "id"), "removed");
+	return 0;
+}
+
+/* The folder record of a folder new to the state; a listing in full again says so. */
+static void
+pass_folder(const char *mailbox, const char *id, const char *path, yajl_val rec,
+	    const struct mbx_folder *walk, int resync)
+{
+	if (resync)
+		mark("folder", mailbox, NULL, path, id, "resync");
+	else if (rec)
+		mbx_record_write(rec);
+	else if (walk)
+		mbx_folder_emit(mailbox, walk);
+}
+
+static int
+round_of(struct dfolder *d, struct folder_ctx *fc, char **link, char *msg, size_t n)
+{
+	char *url = d->link ? mbx_strdup(d->link)
+		    : mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/folders/%s/items/delta",
+				    fc->mailbox, fc->folder_id);
+	int rc = mbx_graph_delta(&graph, url, fc->mailbox, delta_elem, fc, link, msg, n);
+
+	free(url);
+	return rc;
+}
+
+static int
+delta_failed(int rc, const char *mailbox, const char *path, const char *msg)
+{
+	if (rc == MBX_DELTA_EXPIRED)
+		rc = MBX_EXIT_SERVICE;
+	mbx_report(rc, mailbox, path, "ItemDeltaFailed", "cannot list changes of '%s': %s", path,
+		   msg);
+	return rc;
+}
+
+/* One folder's items since its saved deltaLink (all of them the first time). */
+static int
+items_delta(const char *mailbox, const char *folder_id, const char *path, yajl_val rec,
+	    const struct mbx_folder *walk)
+{
+	struct folder_ctx fc = { mailbox, folder_id, path, 0 };
+	struct dfolder *d;
+	char msg[1024], *link = NULL;
+	int rc;
+
+	if (*delta_mailbox && strcasecmp(delta_mailbox, mailbox) != 0) {
+		mbx_record_error(mailbox, path, "DeltaStateMailbox", "cannot list '%s' with --delta "
+				 "'%s': that state is of mailbox '%s'", path, delta_path,
+				 delta_mailbox);
+		return MBX_EXIT_PARTIAL;
+	}
+	mbx_strlcpy(delta_mailbox, mailbox, sizeof delta_mailbox);
+	d = dfolder(folder_id, 1);
+	if (!d->link)
+		pass_folder(mailbox, folder_id, path, rec, walk, 0);
+	rc = round_of(d, &fc, &link, msg, sizeof msg);
+	if (rc == MBX_DELTA_EXPIRED && d->link) {
+		mbx_warn("the delta state of '%s' has expired: listing it in full", path);
+		free(d->link);
+		d->link = NULL;
+		pass_folder(mailbox, folder_id, path, rec, walk, 1);
+		rc = round_of(d, &fc, &link, msg, sizeof msg);
+	}
+	if (rc)
+		return delta_failed(rc, mailbox, path, msg);
+	free(d->link);
+	d->link = link;
+	free(d->path);
+	d->path = mbx_strdup(path);
+	d->seen = 1;
+	return 0;
+}
+
+static void
+delta_load(void)
+{
+	char err[512];
+	yajl_val st, fs, v;
+	struct dfolder *d;
+	size_t i;
+
+	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", delta_path, err);
+	if (!st)
+		return;
+	mbx_strlcpy(delta_mailbox, mbx_json_str(st, "mailbox"), sizeof delta_mailbox);
+	fs = mbx_json_get(st, "folders");
+	if (!fs || !YAJL_IS_OBJECT(fs))
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no \"folders\"", delta_path);
+	for (i = 0; i < fs->u.object.len; i++) {
+		v = fs->u.object.values[i];
+		if (!mbx_json_str(v, "link") || !mbx_json_str(v, "path"))
+			mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': folder %zu has no "
+				"link or path", delta_path, i + 1);
+		d = dfolder(fs->u.object.keys[i], 1);
+		d->link = mbx_strdup(mbx_json_str(v, "link"));
+		d->path = mbx_strdup(mbx_json_str(v, "path"));
+	}
+	yajl_tree_free(st);
+}
+
+/* After a whole mailbox was listed, folders it no longer has are reported removed. */
+static void
+delta_gone(void)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < ndfolders; i++) {
+		if (walked && !dfolders[i].seen && dfolders[i].link) {
+			mark("folder", delta_mailbox, NULL, dfolders[i].path, dfolders[i].id,
+			     "removed");
+			free(dfolders[i].id);
+			free(dfolders[i].path);
+			free(dfolders[i].link);
+			continue;
+		}
+		dfolders[k++] = dfolders[i];
+	}
+	ndfolders = k;
+}
+
+/* Saved only when everything worked: a partial run is repeated from the old state. */
+static void
+delta_save(int rc)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char err[512];
+	size_t i;
+
+	if (rc != 0 || !*delta_mailbox) {
+		if (rc)
+			mbx_warn("--delta '%s' not updated: the run was not complete", delta_path);
+		return;
+	}
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "mbx-ls");
+	mbx_jw_kint(&w, "v", 1);
+	mbx_jw_kstr(&w, "mailbox", delta_mailbox);
+	mbx_jw_key(&w, "folders");
+	mbx_jw_obj(&w);
+	for (i = 0; i < ndfolders; i++) {
+		if (!dfolders[i].link)
+			continue;
+		mbx_jw_key(&w, dfolders[i].id);
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "path", dfolders[i].path);
+		mbx_jw_kstr(&w, "link", dfolders[i].link);
+		mbx_jw_end(&w);
+	}
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	if (mbx_dstate_save(delta_path, &b, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_IO, "%s", err);
+	mbx_buf_free(&b);
 }
 
 /* One settings call gives both mailboxes of a user (graph-api.md 3.1). */
@@ -171,6 +437,8 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 	}
 	if (strcmp(type, "mailbox") == 0)
 		return items_under(id, NULL);
+	if (delta_path)
+		return items_delta(mbx, id, path, rec, NULL);
 	mbx_record_write(rec);        /* the folder travels on: export and import keep it */
 	return items_of(mbx, id, path);
 }
@@ -209,7 +477,8 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		MBX_COMMON_LONGOPTS,
 		{ "mailboxes", 0, 0, 'M' },
-		{ "page-size", 1, 0, OPT_PAGE_SIZE },
+		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "delta", 1, 0, OPT_DELTA },
+		{ "since", 1, 0, OPT_SINCE }, { "until", 1, 0, OPT_UNTIL },
 		{ 0, 0, 0, 0 }
 	};
 	int c, rc, list_mailboxes = 0;
@@ -223,13 +492,28 @@ main(int argc, char **argv)
 			list_mailboxes = 1;
 		else if (c == OPT_PAGE_SIZE && mbx_parse_long(optarg, 1, 1000, &page_size) < 0)
 			mbx_die(MBX_EXIT_USAGE, "invalid --page-size '%s': expected 1..1000", optarg);
+		else if (c == OPT_DELTA)
+			delta_path = optarg;
+		else if ((c == OPT_SINCE || c == OPT_UNTIL) &&
+			 mbx_parse_time(optarg, c == OPT_SINCE ? since : until, sizeof since) < 0)
+			mbx_die(MBX_EXIT_USAGE, "invalid --%s '%s': expected a date or time such as "
+				"2026-11-01 or 2026-11-01T08:00:00Z", c == OPT_SINCE ? "since" : "until",
+				optarg);
 	}
 	argc -= optind;
 	argv += optind;
 	if (list_mailboxes && argc == 0)
 		mbx_die(MBX_EXIT_USAGE, "-M needs at least one user");
+	if (list_mailboxes && (delta_path || *since || *until))
+		mbx_die(MBX_EXIT_USAGE, "-M lists mailboxes: --delta, --since and --until list items");
+	if (delta_path)
+		delta_load();
 	mbx_graph_init(&graph);
 	rc = run(list_mailboxes, argc, argv);
+	if (delta_path) {
+		delta_gone();
+		delta_save(rc);
+	}
 	mbx_graph_free(&graph);
 	return rc;
 }

@@ -1,9 +1,11 @@
 /* buf.c: bounded growable buffers, safe string helpers, base64, hex SHA-256, URL escaping. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/evp.h>
 #include "mbx.h"
 
@@ -470,4 +472,40 @@ mbx_parse_rate(const char *s, long long *bytes, double *secs)
 	if (k > 1 && t[k - 1] == 's')
 		t[k - 1] = '\0';
 	return mbx_parse_size(b, bytes) < 0 || mbx_parse_double(t, 0.001, 86400, secs) < 0 ? -1 : 0;
+}
+
+/* "2026-11-01", "2026-11-01T08:00", "2026-11-01T08:00:00Z", "...+01:00": the instant in
+ * UTC as "2026-11-01T07:00:00Z" (the form Graph's dates compare as text in). */
+int
+mbx_parse_time(const char *s, char *out, size_t n)
+{
+	static const char *const forms[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d" };
+	struct tm tm;
+	const char *end = NULL;
+	long off = 0;
+	size_t i;
+	time_t t;
+
+	for (i = 0; i < sizeof forms / sizeof *forms && !end; i++) {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, forms[i], &tm);
+	}
+	if (!end || tm.tm_year < 70)
+		return -1;
+	if (*end == '.')                        /* fractional seconds: dropped */
+		end += 1 + strspn(end + 1, "0123456789");
+	if ((*end == '+' || *end == '-') && strlen(end) == 6 && end[3] == ':' &&
+	    isdigit((unsigned char)end[1]) && isdigit((unsigned char)end[2]) &&
+	    isdigit((unsigned char)end[4]) && isdigit((unsigned char)end[5])) {
+		off = ((end[1] - '0') * 10 + end[2] - '0') * 3600 + ((end[4] - '0') * 10 + end[5] - '0') * 60;
+		off = *end == '-' ? -off : off;
+		end += 6;
+	} else if (*end == 'Z') {
+		end++;
+	}
+	if (*end)
+		return -1;
+	t = timegm(&tm) - off;
+	gmtime_r(&t, &tm);
+	return strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm) ? 0 : -1;
 }

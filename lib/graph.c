@@ -184,15 +184,22 @@ same_origin(const char *a, const char *b)
  * is retried after a broken transfer never hands out an element twice. */
 static int
 list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
-	  void *ctx, char **next, char *msg, size_t n)
+	  void *ctx, char **next, char **delta, char *msg, size_t n)
 {
 	struct mbx_req *r = get_req(url, lane);
 	struct mbx_jstream *s;
 	const char *nl;
+	char code[64];
 	int rc;
 
 	*next = NULL;
+	if (delta)
+		r->prefer = "odata.maxpagesize=250";    /* graph-api.md 5: on every call */
 	if ((rc = mbx_graph_run(g, r, msg, n)) != 0) {
+		mbx_graph_errcode(r, code, sizeof code);
+		if (delta && (r->status == 410 || !strcmp(code, "syncStateNotFound") ||
+			      !strcmp(code, "resyncRequired")))
+			rc = MBX_DELTA_EXPIRED;
 		mbx_req_free(r);
 		return rc;
 	}
@@ -203,21 +210,54 @@ list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb
 		rc = MBX_EXIT_SERVICE;
 	} else if ((nl = mbx_jstream_top(s, "@odata.nextLink")) != NULL) {
 		*next = mbx_strdup(nl);
+	} else if (delta && (nl = mbx_jstream_top(s, "@odata.deltaLink")) != NULL) {
+		*delta = mbx_strdup(nl);
 	}
 	mbx_jstream_free(s);
 	mbx_req_free(r);
 	return rc;
 }
 
+static int graph_pages(struct mbx_graph *g, const char *url, const char *lane,
+		       mbx_jstream_cb each, void *ctx, char **delta, char *msg, size_t n);
+
 int
 mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
 	       void *ctx, char *msg, size_t n)
+{
+	return graph_pages(g, url, lane, each, ctx, NULL, msg, n);
+}
+
+/* A delta round (graph-api.md 5): pages until the one with the deltaLink. */
+int
+mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
+		void *ctx, char **link, char *msg, size_t n)
+{
+	int rc;
+
+	*link = NULL;
+	if (!same_origin(url, g->base)) {
+		snprintf(msg, n, "refusing a delta link to another host: '%.200s'", url);
+		return MBX_EXIT_SERVICE;
+	}
+	rc = graph_pages(g, url, lane, each, ctx, link, msg, n);
+	if (rc == 0 && !*link) {
+		snprintf(msg, n, "the delta round ended without an @odata.deltaLink");
+		rc = MBX_EXIT_SERVICE;
+	}
+	return rc;
+}
+
+/* GET url and every nextLink after it; with delta, the last page's deltaLink too. */
+static int
+graph_pages(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
+	    void *ctx, char **delta, char *msg, size_t n)
 {
 	char *cur = mbx_strdup(url), *next;
 	int rc;
 
 	for (;;) {
-		rc = list_page(g, cur, lane, each, ctx, &next, msg, n);
+		rc = list_page(g, cur, lane, each, ctx, &next, delta, msg, n);
 		free(cur);
 		if (rc || !next)
 			break;

@@ -21,6 +21,8 @@ struct lane {
 	struct lane *next;
 };
 
+#define MAX_HOPS 5             /* redirects followed per request (graph-api.md 3.17) */
+
 struct priv {
 	struct mbx_req *next;      /* lane queue */
 	struct lane *lane;
@@ -28,6 +30,8 @@ struct priv {
 	struct curl_slist *hdrs;
 	double first, started, not_before, retry_after;
 	int refreshed, done, exit, too_large;
+	int hops;                  /* redirects followed */
+	char *visited[MAX_HOPS + 1];
 	char errbuf[CURL_ERROR_SIZE];      /* curl's detailed message of the last attempt */
 };
 
@@ -123,6 +127,12 @@ mbx_req_free(struct mbx_req *r)
 	free(r->url);
 	mbx_buf_free(&r->body);
 	mbx_buf_free(&r->resp);
+	if (r->priv) {
+		struct priv *p = r->priv;
+		int i;
+		for (i = 0; i < p->hops; i++)
+			free(p->visited[i]);
+	}
 	free(r->priv);
 	free(r);
 }
@@ -299,9 +309,13 @@ plain_http_allowed(const char *url)
 	if (strncasecmp(url, "http://", 7) != 0)
 		return 0;
 	host = url + 7;
+	n = strcspn(host, "/?#");
+	if (memchr(host, '@', n))       /* user@host: the host is what follows the '@' */
+		return 0;
 	n = strcspn(host, ":/?#");
 	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	       strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0;
+	       (strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n) ||
+	       (strncmp(host, "[::1]", 5) == 0 && strchr(":/?#", host[5]));
 }
 
 static void
@@ -365,6 +379,12 @@ headers_for(struct mbx_http *h, struct mbx_req *r)
 	if (r->ctype) {
 		mbx_buf_init(&b, 0);
 		mbx_buf_printf(&b, "Content-Type: %s", r->ctype);
+		p->hdrs = curl_slist_append(p->hdrs, b.data);
+		mbx_buf_free(&b);
+	}
+	if (r->prefer) {
+		mbx_buf_init(&b, 0);
+		mbx_buf_printf(&b, "Prefer: %s", r->prefer);
 		p->hdrs = curl_slist_append(p->hdrs, b.data);
 		mbx_buf_free(&b);
 	}
@@ -506,6 +526,52 @@ describe(struct mbx_req *r, CURLcode c)
 		snprintf(r->errmsg, sizeof r->errmsg, "%ld %s", r->status, reason(r->status));
 }
 
+/* origin ("scheme://host:port") length of a URL */
+static size_t
+origin_of(const char *u)
+{
+	const char *p = strstr(u, "://");
+
+	return p ? (size_t)(p + 3 - u) + strcspn(p + 3, "/?#") : 0;
+}
+
+/* 3.17: an expanded archive folder answers 308 with the same request on another
+ * mailbox. Followed by hand, with the token, only on the host the request went to, at
+ * most MAX_HOPS times and never in a loop. -1 re-queued, else an exit code. */
+static int
+follow(struct mbx_http *h, struct mbx_req *r)
+{
+	struct priv *p = r->priv;
+	size_t o = origin_of(r->url);
+	char u[600];
+	int i;
+
+	for (i = 0; i <= p->hops; i++)
+		if (strcmp(i < p->hops ? p->visited[i] : r->url, r->location) == 0) {
+			snprintf(r->errmsg, sizeof r->errmsg, "redirect loop at '%.400s'",
+				 log_url(r, u, sizeof u));
+			return MBX_EXIT_PARTIAL;
+		}
+	if (!*r->location || o == 0 || origin_of(r->location) != o ||
+	    strncasecmp(r->location, r->url, o) != 0) {
+		snprintf(r->errmsg, sizeof r->errmsg, "refusing a redirect to another host: "
+			 "'%.300s'", r->location);
+		return MBX_EXIT_PARTIAL;
+	}
+	if (p->hops == MAX_HOPS) {
+		snprintf(r->errmsg, sizeof r->errmsg, "more than %d redirects from '%.400s'",
+			 MAX_HOPS, log_url(r, u, sizeof u));
+		return MBX_EXIT_PARTIAL;
+	}
+	p->visited[p->hops++] = r->url;
+	r->url = mbx_strdup(r->location);
+	if (r->on_body && r->on_reset)
+		r->on_reset(r);
+	p->not_before = 0;
+	enqueue(h, r, 1);
+	return -1;
+}
+
 static int
 classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 {
@@ -516,7 +582,9 @@ classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 	if (c != CURLE_OK)
 		return tls_fatal(c) || p->too_large || !transport_retryable(r, c) ? MBX_EXIT_SERVICE
 			: retry(h, r, backoff(r->attempts), 0) ? -1 : MBX_EXIT_SERVICE;
-	if (r->status >= 200 && r->status < 400)
+	if (r->status == 301 || r->status == 302 || r->status == 307 || r->status == 308)
+		return follow(h, r);
+	if (r->status >= 200 && r->status < 300)
 		return 0;
 	if (r->status == 401 && !(r->flags & MBX_REQ_NOAUTH) && h->auth && !p->refreshed) {
 		p->refreshed = 1;              /* once: a fresh token, then the answer stands */

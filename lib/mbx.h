@@ -72,6 +72,8 @@ int mbx_parse_double(const char *s, double min, double max, double *out);
 /* A size with an optional K, M or G (powers of 1024); a rate "BYTES/SECONDS[s]". */
 int mbx_parse_size(const char *s, long long *out);
 int mbx_parse_rate(const char *s, long long *bytes, double *secs);
+/* An ISO 8601 date or date-time (offset or Z) as UTC "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */
+int mbx_parse_time(const char *s, char *out, size_t n);
 
 /* base64 (RFC 4648) and base64url (no padding). Return bytes written, or -1. */
 size_t mbx_b64_encoded_len(size_t n);
@@ -315,6 +317,7 @@ struct mbx_req {
 	char *url;                 /* owned by the request (mbx_req_free) */
 	struct mbx_buf body;       /* request body, may be empty */
 	const char *ctype;         /* request Content-Type, NULL for none */
+	const char *prefer;        /* Prefer header value (delta page size), NULL for none */
 	char lane[192];            /* in-flight limit key (mailbox id); "" = the shared lane */
 	unsigned flags;
 	/* streaming: if set, 2xx response bytes go here instead of into resp; on a retry of
@@ -386,6 +389,14 @@ int mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_v
 int mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane,
 		   mbx_jstream_cb each, void *ctx, char *msg, size_t n);
 
+/* A delta round (graph-api.md 5) from url (the first request, or a saved deltaLink, which
+ * must be on the Graph host): every changed object and every {"id","@removed"} to each(),
+ * the new deltaLink in *link (malloc'd). 0; MBX_DELTA_EXPIRED when the service says the
+ * state is gone (410, syncStateNotFound): start a new round; else an exit code + msg. */
+#define MBX_DELTA_EXPIRED 100
+int mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane,
+		    mbx_jstream_cb each, void *ctx, char **link, char *msg, size_t n);
+
 /* Mailbox resolution (DESIGN 2): "MBX:..." as is; otherwise a user resolved through
  * /users/{user}/settings/exchange to its primary (or, with archive, archive) id. */
 struct mbx_mailbox {
@@ -454,6 +465,15 @@ struct mbx_req *mbx_import_req(const struct mbx_isession *s, const char *folder_
 			       const char *ck);
 /* The new itemId and changeKey of a successful upload (malloc'd): 0, or -1. */
 int mbx_import_result(const struct mbx_req *r, char **id, char **ck);
+
+/* ------------------------------------------------------------- dstate.c */
+
+/* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
+ * yet; -1 with err when it is corrupt, another tool's (type != tool) or another
+ * mailbox's (mailbox NULL: any). Saved atomically (temporary file, fsync, rename). */
+int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
+		    char *err, size_t n);
+int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n);
 
 /* ------------------------------------------------------------ journal.c */
 

@@ -154,12 +154,36 @@ faults(struct gd_server *sv, struct gd_req *r)
 	gd_faults_json(sv, &r->out);
 }
 
+/* /_admin/mailboxes/{id}[/churn]: the mailbox's contents, or change them (churn.c). */
+static void
+mailbox_route(struct gd_server *sv, struct gd_req *r, const char *rest)
+{
+	const char *slash = strchr(rest, '/');
+	int churn = slash && strcmp(slash, "/churn") == 0;
+	char *id = mbx_url_unescape(rest, slash ? (size_t)(slash - rest) : strlen(rest), 0);
+	struct gd_mailbox *m;
+	yajl_val spec;
+
+	pthread_mutex_lock(&sv->store.mu);
+	if (!id || !(m = gd_mailbox_find(&sv->store, id)) || (slash && !churn)) {
+		gd_json_error(r, 404, "ErrorMailboxNotFound", "no mailbox '%s'", id ? id : "");
+	} else if (!churn) {
+		mailbox(sv, r, m);
+	} else {
+		spec = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
+		if (gd_churn(&sv->store, m, spec, &r->out) < 0)
+			gd_json_error(r, 400, "BadRequest", "expected {\"adds\":N,\"edits\":N,"
+				      "\"moves\":N,\"deletes\":N,\"seed\":S}");
+		yajl_tree_free(spec);
+	}
+	pthread_mutex_unlock(&sv->store.mu);
+	free(id);
+}
+
 int
 gd_admin(struct gd_server *sv, struct gd_req *r)
 {
 	const char *p = r->url;
-	struct gd_mailbox *m;
-	char *id;
 
 	if (strncmp(p, "/_admin/", 8) != 0)
 		return 0;
@@ -178,14 +202,12 @@ gd_admin(struct gd_server *sv, struct gd_req *r)
 		mailboxes(sv, r);
 		pthread_mutex_unlock(&sv->store.mu);
 	} else if (strncmp(p, "mailboxes/", 10) == 0) {
-		id = mbx_url_unescape(p + 10, strlen(p + 10), 0);
+		mailbox_route(sv, r, p + 10);
+	} else if (strcmp(p, "delta/expire") == 0 && strcmp(r->method, "POST") == 0) {
 		pthread_mutex_lock(&sv->store.mu);
-		if (id && (m = gd_mailbox_find(&sv->store, id)) != NULL)
-			mailbox(sv, r, m);
-		else
-			gd_json_error(r, 404, "ErrorMailboxNotFound", "no mailbox '%s'", id ? id : "");
+		sv->store.delta_epoch++;
 		pthread_mutex_unlock(&sv->store.mu);
-		free(id);
+		mbx_buf_puts(&r->out, "{}");
 	} else
 		gd_json_error(r, 404, "NotFound", "no admin resource '%s'", p);
 	return 1;

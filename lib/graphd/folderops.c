@@ -135,6 +135,7 @@ rename_folder(struct gd_req *r, struct gd_folder *f)
 		else if (name_checks(r, f->parent, name, f) == 0) {
 			free(f->name);
 			f->name = mbx_strdup(name);
+			f->seq = gd_touch(f->mbx->store);
 			answer_folder(r, f, 200);
 		}
 	}
@@ -201,4 +202,38 @@ gd_folder_write(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 	}
 	if (r->status == 0)
 		gd_json_error(r, 405, "Request_BadRequest", "The method is not allowed here.");
+}
+
+/* ---------------------------------------------------------------- items (3.12) */
+
+/* A soft delete moves the item to Recoverable Items (a new id there, as a move gives);
+ * a hard delete removes it. Either way its folder's delta reports it removed. */
+void
+gd_item_delete(struct gd_server *sv, struct gd_req *r, struct gd_folder *f, const char *id)
+{
+	const char *how = gd_query(r, "disposalType");
+	struct gd_folder *bin = gd_folder_find(f->mbx, "recoverableitemsdeletions");
+	struct gd_item *it = gd_item_find(f, id), *copy;
+
+	if (!how || (strcmp(how, "softDelete") != 0 && strcmp(how, "hardDelete") != 0)) {
+		gd_json_error(r, 400, "ErrorInvalidRequest",
+			      "disposalType must be softDelete or hardDelete.");
+		return;
+	}
+	if (!it) {
+		gd_json_error(r, gd_id_wellformed(id) ? 404 : 400, gd_id_wellformed(id)
+			      ? "ErrorItemNotFound" : "ErrorInvalidIdMalformed",
+			      "The specified object was not found in the store.");
+		return;
+	}
+	if (strcmp(how, "softDelete") == 0 && bin && bin != f) {
+		copy = gd_item_add(&sv->store, bin, it->cls, it->created, it->modified);
+		copy->gen_seed = it->gen_seed;
+		copy->gen_size = it->gen_size;
+		if (it->data)
+			gd_item_set_data(copy, it->data, it->len);
+	}
+	gd_item_remove(it);
+	r->status = 204;
+	mbx_buf_reset(&r->out);
 }

@@ -32,7 +32,7 @@ static const char *const people[] = {
 };
 
 struct spec {
-	long users, folders, items, size, seed, archive;
+	long users, folders, items, size, seed, archive, aux;
 	char domain[128];
 };
 
@@ -85,22 +85,32 @@ parse_spec(const char *text, struct spec *sp, char *err, size_t n)
 		}
 		dst = !strcmp(tok, "users") ? &sp->users : !strcmp(tok, "folders") ? &sp->folders
 		    : !strcmp(tok, "items") ? &sp->items : !strcmp(tok, "size") ? &sp->size
-		    : !strcmp(tok, "seed") ? &sp->seed : !strcmp(tok, "archive") ? &sp->archive : NULL;
+		    : !strcmp(tok, "seed") ? &sp->seed : !strcmp(tok, "archive") ? &sp->archive
+		    : !strcmp(tok, "aux") ? &sp->aux : NULL;
 		if (!dst || spec_value(eq, dst) < 0)
 			rc = -1;
 	}
 	if (rc < 0)
 		snprintf(err, n, "bad --generate spec '%s' (expected users=N,folders=N,items=N,"
-			 "size=N[k|m],seed=N,archive=0|1,domain=D)", text);
+			 "size=N[k|m],seed=N,archive=0|1,aux=N,domain=D)", text);
 	free(copy);
 	return rc;
+}
+
+/* Where generated folders and items go: the Inbox, or an archive's root. */
+static struct gd_folder *
+home(struct gd_mailbox *m)
+{
+	struct gd_folder *f = gd_folder_find(m, "inbox");
+
+	return f ? f : m->root;
 }
 
 static void
 gen_folders(struct gd_mailbox *m, const struct spec *sp, uint64_t rnd,
 	    struct gd_folder **made)
 {
-	struct gd_folder *inbox = gd_folder_find(m, "inbox");
+	struct gd_folder *inbox = home(m);
 	long j;
 
 	for (j = 0; j < sp->folders; j++) {
@@ -134,7 +144,7 @@ static void
 gen_items(struct gd_store *s, struct gd_mailbox *m, const struct spec *sp, uint64_t rnd,
 	  struct gd_folder **made)
 {
-	struct gd_folder *inbox = gd_folder_find(m, "inbox");
+	struct gd_folder *inbox = sp->folders && !gd_folder_find(m, "inbox") ? made[0] : home(m);
 	long k;
 
 	for (k = 0; k < sp->items; k++) {
@@ -156,6 +166,23 @@ gen_items(struct gd_store *s, struct gd_mailbox *m, const struct spec *sp, uint6
 			it->ncats = 1;
 		}
 	}
+}
+
+/* An archive with content, aux of whose folders are expanded into auxiliary mailboxes
+ * (graph-api.md 3.17): the main archive's counts no longer include their items. */
+static void
+gen_archive(struct gd_store *s, struct gd_mailbox *a, const struct spec *sp, uint64_t rnd,
+	    struct gd_folder **made)
+{
+	long j, done = 0;
+
+	gen_folders(a, sp, rnd, made);
+	gen_items(s, a, sp, rnd ^ 0x5bd1e995ULL, made);
+	for (j = 0; j < sp->folders && done < sp->aux; j++)
+		if (made[j]->nitems > 0) {
+			gd_folder_expand(made[j], gd_aux_add(s, a));
+			done++;
+		}
 }
 
 int
@@ -190,6 +217,8 @@ gd_generate(struct gd_store *s, const char *text, char *err, size_t n)
 		usr = gd_user_add(s, upn, NULL, NULL, NULL, (int)sp.archive);
 		gen_folders(usr->primary, &sp, rnd + (uint64_t)u * 7919, made);
 		gen_items(s, usr->primary, &sp, rnd + (uint64_t)u * 104729, made);
+		if (usr->archive && sp.aux > 0)
+			gen_archive(s, usr->archive, &sp, rnd + (uint64_t)u * 31337, made);
 		free(made);
 	}
 	return 0;

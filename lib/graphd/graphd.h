@@ -19,6 +19,7 @@ struct gd_item {
 	unsigned char *data;
 	size_t len;                /* stream bytes */
 	char sha256[65];
+	uint64_t seq;              /* change sequence of its last change (delta, 5) */
 };
 
 struct gd_folder {
@@ -30,6 +31,16 @@ struct gd_folder {
 	size_t nitems, capitems;
 	struct gd_mailbox *mbx;
 	int hidden;                /* root, recoverable items: not in /folders */
+	uint64_t seq;              /* change sequence of its last change */
+	struct gd_mailbox *aux;    /* an expanded archive folder: its items live there (3.17) */
+};
+
+/* A removal, remembered for delta rounds: a folder (parent: its parent's id) or an item
+ * (parent: the folder it left). */
+struct gd_tomb {
+	char *id, *parent;
+	int item;
+	uint64_t seq;
 };
 
 struct gd_mailbox {
@@ -39,6 +50,9 @@ struct gd_mailbox {
 	struct gd_folder **all;    /* every folder, creation order */
 	size_t nall, capall;
 	int inflight;              /* requests in flight now (quota 4) */
+	struct gd_tomb *tombs;
+	size_t ntombs, captombs;
+	struct gd_mailbox *main;   /* an auxiliary archive: the archive it belongs to */
 	struct gd_upload *uploads; /* import bytes in the quota window, oldest first */
 	size_t nuploads, capuploads;
 	struct gd_item **index;    /* items by id, open addressing; rebuilt when stale */
@@ -75,6 +89,8 @@ struct gd_store {
 	double upload_window;      /* seconds */
 	long import_lifetime;      /* import session (importUrl) lifetime, seconds */
 	unsigned long idx_gen;     /* bumped when items are removed: the id index is stale */
+	uint64_t cseq;             /* change sequence: every create, change and removal */
+	long delta_epoch;          /* delta tokens from an older epoch are expired (410) */
 };
 
 /* store.c */
@@ -98,10 +114,20 @@ void gd_item_path(const struct gd_folder *f, struct mbx_buf *out);
 /* The item's stream (generated or stored) into out. */
 int gd_item_stream(const struct gd_item *it, struct mbx_buf *out);
 int gd_item_set_data(struct gd_item *it, const void *p, size_t n);
-/* Remove f and its subtree (items too) from its mailbox. */
+struct gd_mailbox *gd_aux_add(struct gd_store *s, struct gd_mailbox *main);
+void gd_folder_expand(struct gd_folder *f, struct gd_mailbox *aux);
+/* Remove f and its subtree (items too) from its mailbox; tombstones for delta. */
 void gd_folder_remove(struct gd_folder *f);
+/* Remove an item (a tombstone in its folder for delta) and free it. */
+void gd_item_remove(struct gd_item *it);
+/* Record a change: the next change sequence number. */
+uint64_t gd_touch(struct gd_store *s);
+void gd_tomb_add(struct gd_mailbox *m, const char *id, const char *parent, int item,
+		 uint64_t seq);
 char *gd_next_id(struct gd_store *s, const char *prefix);
 int gd_generate(struct gd_store *s, const char *spec, char *err, size_t n);
+/* Change a mailbox like a user's day: adds, edits, moves, deletes (churn.c). */
+int gd_churn(struct gd_store *s, struct gd_mailbox *m, yajl_val spec, struct mbx_buf *out);
 int gd_seed(struct gd_store *s, const char *file, char *err, size_t n);
 int gd_state_save(struct gd_store *s, const char *dir, char *err, size_t n);
 int gd_state_load(struct gd_store *s, const char *dir, char *err, size_t n);
@@ -112,7 +138,7 @@ struct gd_req {
 	char **qk, **qv;           /* decoded query options */
 	size_t nq;
 	struct mbx_buf body;
-	const char *authorization, *host, *client_request_id, *content_type;
+	const char *authorization, *host, *client_request_id, *content_type, *prefer;
 	char self[256];            /* scheme://host of this server as the client sees it */
 	/* response */
 	int status;

@@ -97,8 +97,10 @@ quota_admit(struct gd_store *s, struct gd_mailbox *m, size_t bytes, double *wait
 		return -1;
 	while (i < m->nuploads && m->uploads[i].t <= horizon)
 		i++;
-	m->nuploads -= i;
-	memmove(m->uploads, m->uploads + i, m->nuploads * sizeof *m->uploads);
+	if (i > 0) {                        /* (uploads may be NULL when empty) */
+		m->nuploads -= i;
+		memmove(m->uploads, m->uploads + i, m->nuploads * sizeof *m->uploads);
+	}
 	for (k = 0; k < m->nuploads; k++)
 		used += (long long)m->uploads[k].bytes;
 	if (used + (long long)bytes <= s->upload_bytes) {
@@ -247,6 +249,7 @@ store_blob(struct gd_store *s, struct gd_item *it, struct upload *u)
 	now_iso(when, sizeof when);
 	free(it->modified);
 	it->modified = mbx_strdup(when);
+	it->seq = gd_touch(s);
 }
 
 /* Create or update under the store lock: the item, or NULL with the error in r. */
@@ -259,6 +262,13 @@ upload_apply(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m, struc
 
 	if (!f)
 		return NULL;
+	if (f->aux) {                       /* 3.17: not Graph-shaped, only a Message */
+		r->status = 409;
+		mbx_buf_reset(&r->out);
+		mbx_buf_printf(&r->out, "{\"Message\":\"Invalid import session. The target "
+			       "session is expected in mailbox %s.\"}", f->aux->id);
+		return NULL;
+	}
 	if (!u->update) {
 		now_iso(when, sizeof when);
 		it = gd_item_add(&sv->store, f, u->cls, when, when);

@@ -36,6 +36,8 @@ gd_path_split(const char *url, struct gd_path *p)
 				in++, inner -= 2;
 			p->seg[p->n++] = mbx_url_unescape(s, (size_t)(paren - s), 0);
 			p->seg[p->n++] = mbx_url_unescape(in, inner, 0);
+			if (!p->seg[p->n - 2])      /* a bad escape before the '(' */
+				return -1;
 		} else {
 			p->seg[p->n++] = mbx_url_unescape(s, k, 0);
 		}
@@ -144,7 +146,8 @@ gd_folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f)
 {
 	char url[600];
 
-	snprintf(url, sizeof url, "%s/beta/admin/exchange/mailboxes/%s", r->self, f->mbx->id);
+	snprintf(url, sizeof url, "%s/beta/admin/exchange/mailboxes/%s", r->self,
+		 f->aux ? f->aux->id : f->mbx->id);
 	mbx_jw_obj(w);
 	mbx_jw_kstr(w, "@odata.type", "#microsoft.graph.mailboxFolder");
 	mbx_jw_kstr(w, "id", f->id);
@@ -170,8 +173,8 @@ item_size(const struct gd_item *it)
 	return it->data ? (long long)it->len : (long long)it->gen_size;
 }
 
-static void
-item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
+void
+gd_item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
 {
 	char etag[160];
 	size_t i;
@@ -241,7 +244,7 @@ struct coll {
 };
 
 static void fjson(struct gd_req *r, struct mbx_jw *w, const void *o) { gd_folder_json(r, w, o); }
-static void ijson(struct gd_req *r, struct mbx_jw *w, const void *o) { item_json(r, w, o); }
+static void ijson(struct gd_req *r, struct mbx_jw *w, const void *o) { gd_item_json(r, w, o); }
 
 /* A page of c after $filter, $skip and $top, with a nextLink when more remain. */
 static void
@@ -382,6 +385,33 @@ gd_folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id)
 	return NULL;
 }
 
+/* An expanded archive folder lives in an auxiliary mailbox: 308 to the same path there
+ * (graph-api.md 3.17; the service's Location spells /admin/Exchange/Mailboxes/). */
+void
+gd_redirect_aux(struct gd_req *r, const struct gd_path *p, const struct gd_mailbox *aux)
+{
+	struct mbx_buf b;
+	size_t i;
+
+	mbx_buf_init(&b, sizeof r->location);
+	mbx_buf_printf(&b, "%s/%s/admin/Exchange/Mailboxes/", r->self, p->ver);
+	mbx_url_escape(&b, aux->id);
+	for (i = 5; i < p->n; i++) {
+		mbx_buf_putc(&b, '/');
+		mbx_url_escape(&b, p->seg[i]);
+	}
+	for (i = 0; i < r->nq; i++) {
+		mbx_buf_putc(&b, i ? '&' : '?');
+		mbx_url_escape(&b, r->qk[i]);
+		mbx_buf_putc(&b, '=');
+		mbx_url_escape(&b, r->qv[i]);
+	}
+	mbx_strlcpy(r->location, b.data ? b.data : "", sizeof r->location);
+	mbx_buf_free(&b);
+	r->status = 308;
+	mbx_buf_reset(&r->out);
+}
+
 static void
 folder_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 	      struct gd_mailbox *m)
@@ -390,9 +420,21 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 	struct gd_item *it;
 	int items = gd_is(p, 7, "items");
 
+	if (p->n == 7 && gd_is(p, 6, "delta")) {
+		gd_delta(sv, r, m, NULL, 0);
+		return;
+	}
 	if (p->n > 6 && !(f = gd_folder_or_error(r, m, p->seg[6])))
 		return;
-	if (p->n == 6)
+	/* the folder tree stays in the main archive: only reads of the folder and its
+	 * items go to the auxiliary mailbox */
+	if (f && f->aux && !(p->n >= 8 && gd_is(p, 7, "childFolders"))) {
+		gd_redirect_aux(r, p, f->aux);
+		return;
+	}
+	if (p->n == 9 && gd_is(p, 8, "delta") && (gd_is(p, 7, "childFolders") || items))
+		gd_delta(sv, r, m, f, items);
+	else if (p->n == 6)
 		list_folders(sv, r, m);
 	else if (p->n == 7)
 		one(r, f, 1);
@@ -402,7 +444,12 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 		if ((c = gd_folder_or_error(r, m, p->seg[8])) && c->parent != f)
 			gd_json_error(r, 404, "ErrorItemNotFound",
 				      "The specified object was not found in the store.");
-		else if (c)
+		else if (c && c->aux) {
+			struct gd_path q = *p;          /* .../folders/{child} on the aux */
+			q.seg[6] = p->seg[8];
+			q.n = 7;
+			gd_redirect_aux(r, &q, c->aux);
+		} else if (c)
 			one(r, c, 1);
 	} else if (items && p->n == 8)
 		list_items(sv, r, f);
@@ -424,18 +471,41 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 /* What an export needs of an item, copied under the store lock so that the expensive
  * part (making the stream, base64) runs without it and calls run in parallel. */
 struct snap {
-	char *id, *change_key, *code;
+	char *id, *change_key, *code, *message;
 	struct gd_item item;       /* generator parameters; data copied */
 };
 
+/* The auxiliary mailbox of archive m that holds item id, or NULL. */
+static struct gd_mailbox *
+aux_of(struct gd_mailbox *m, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < m->store->nmbxs; i++)
+		if (m->store->mbxs[i]->main == m && gd_mailbox_item(m->store->mbxs[i], id))
+			return m->store->mbxs[i];
+	return NULL;
+}
+
 static void
-snap_take(struct snap *sn, struct gd_mailbox *m, const char *id, const char *fail)
+snap_take(struct snap *sn, struct gd_mailbox *m, const char *id, const char *fail,
+	  const char *self)
 {
 	struct gd_item *it = gd_mailbox_item(m, id);
+	struct gd_mailbox *aux;
 	size_t i;
 
 	memset(sn, 0, sizeof *sn);
 	sn->id = mbx_strdup(id);
+	if (!fail && !it && (aux = aux_of(m, id)) != NULL) {
+		struct mbx_buf u;                   /* 3.17: re-POST to the URL in message */
+		mbx_buf_init(&u, 0);
+		mbx_buf_printf(&u, "%s/beta/admin/Exchange/Mailboxes/", self);
+		mbx_url_escape(&u, aux->id);
+		mbx_buf_puts(&u, "/exportItems");
+		sn->message = mbx_buf_steal(&u);
+		fail = "ErrorArchiveFolderMovedPermanently";
+	}
 	if (fail || !it) {
 		sn->code = mbx_strdup(fail ? fail : gd_id_wellformed(id) ? "ErrorItemNotFound"
 				      : "ErrorInvalidIdMalformed");
@@ -461,6 +531,7 @@ snap_free(struct snap *sn)
 	free(sn->id);
 	free(sn->change_key);
 	free(sn->code);
+	free(sn->message);
 	if (sn->change_key) {
 		free(sn->item.cls);
 		for (i = 0; i < sn->item.ncats; i++)
@@ -481,7 +552,8 @@ export_one(struct mbx_jw *w, const struct snap *sn)
 		mbx_jw_key(w, "error");
 		mbx_jw_obj(w);
 		mbx_jw_kstr(w, "code", sn->code);
-		mbx_jw_kstr(w, "message", "The specified object was not found in the store.");
+		mbx_jw_kstr(w, "message", sn->message ? sn->message
+			    : "The specified object was not found in the store.");
 		mbx_jw_end(w);
 	} else {
 		mbx_buf_init(&blob, 0);
@@ -540,7 +612,9 @@ gd_mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_
 			      p->seg[4]);
 	else if (pr->delegated && strcasecmp(pr->user, m->user) != 0)
 		gd_json_error(r, 403, "ErrorAccessDenied", "Access is denied.");
-	else if (strcmp(m->kind, "archive") == 0 && strcmp(p->ver, "v1.0") == 0)
+	else if (strncmp(m->kind, "archive", 7) != 0 && strcmp(m->kind, "auxarchive") != 0)
+		return 0;
+	else if (strcmp(p->ver, "v1.0") == 0)
 		gd_json_error(r, 400, "ErrorInvalidRequest", "Operation on Archive mailbox not allowed");
 	else
 		return 0;
@@ -570,7 +644,7 @@ export_route(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 	if (gd_mailbox_checks(r, m, &pr, p) == 0)
 		for (i = (size_t)r->omit; i < ids->u.array.len; i++, n++)
 			snap_take(&sn[n], m, ids->u.array.values[i]->u.string,
-				  *r->itemerror && i == (size_t)r->omit ? r->itemerror : NULL);
+				  *r->itemerror && i == (size_t)r->omit ? r->itemerror : NULL, r->self);
 	pthread_mutex_unlock(&sv->store.mu);
 	if (r->status == 0 || r->status == 200)
 		export_write(r, sn, n);
@@ -585,6 +659,8 @@ static int
 mailbox_auth(struct gd_server *sv, struct gd_req *r, const struct gd_path *p, int write,
 	     struct gd_oauth_principal *pr)
 {
+	if (gd_is(p, 7, "items") && write)          /* item delete (2.7) */
+		return gd_authorise(sv, r, "MailboxItem.ReadWrite.All", NULL, pr);
 	if (gd_is(p, 7, "items"))
 		return gd_authorise(sv, r, "MailboxItem.Read.All", "MailboxItem.ReadWrite.All", pr);
 	if (write)
@@ -614,14 +690,20 @@ mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 	}
 	if (mailbox_auth(sv, r, p, write, &pr) < 0)
 		return;
-	if (write && gd_is(p, 7, "items")) {
+	if (write && gd_is(p, 7, "items") && !(p->n == 9 && !strcasecmp(r->method, "DELETE"))) {
 		gd_json_error(r, 405, "Request_BadRequest", "The method is not allowed here.");
 		return;
 	}
 	pthread_mutex_lock(&sv->store.mu);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
 	if (gd_mailbox_checks(r, m, &pr, p) == 0) {
-		if (write)
+		struct gd_folder *f;
+		if (write && gd_is(p, 7, "items")) {
+			if ((f = gd_folder_or_error(r, m, p->seg[6])) && f->aux)
+				gd_redirect_aux(r, p, f->aux);
+			else if (f)
+				gd_item_delete(sv, r, f, p->seg[8]);
+		} else if (write)
 			gd_folder_write(sv, r, p, m);
 		else
 			folder_routes(sv, r, p, m);

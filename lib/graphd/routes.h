@@ -25,6 +25,15 @@ void gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context);
 /* 400 unless every query option is in allowed. */
 int gd_no_options(struct gd_req *r, const char *const *allowed);
 void gd_folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f);
+void gd_item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it);
+/* 308 to the same request on an auxiliary archive mailbox (3.17). */
+void gd_redirect_aux(struct gd_req *r, const struct gd_path *p, const struct gd_mailbox *aux);
+/* delta.c: GET folders/delta (f NULL), childFolders/delta, items/delta (3.8, 3.11, 5). */
+void gd_delta(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m,
+	      struct gd_folder *f, int items);
+/* folderops.c: DELETE .../items/{id}?disposalType= (3.12). */
+void gd_item_delete(struct gd_server *sv, struct gd_req *r, struct gd_folder *f,
+		    const char *id);
 int gd_id_wellformed(const char *id);
 /* The folder by id or well-known name, or NULL with a 400/404 in r. */
 struct gd_folder *gd_folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id);

@@ -51,6 +51,10 @@ seed_tenant(struct seedctx *c, yajl_val v)
 		long long seq;
 		if (mbx_json_num(v, "idseq", &seq) == 0)    /* a saved state (state.c) */
 			c->s->idseq = (uint64_t)seq;
+		if (mbx_json_num(v, "cseq", &seq) == 0)
+			c->s->cseq = (uint64_t)seq;
+		if (mbx_json_num(v, "deltaEpoch", &seq) == 0)
+			c->s->delta_epoch = (long)seq;
 	}
 	return 0;
 }
@@ -108,6 +112,8 @@ target_mailbox(struct seedctx *c, yajl_val v)
 	return usr ? usr->primary : NULL;
 }
 
+static void saved_seq(yajl_val v, uint64_t *seq);
+
 static int
 seed_folder(struct seedctx *c, yajl_val v)
 {
@@ -123,6 +129,30 @@ seed_folder(struct seedctx *c, yajl_val v)
 		free(f->id);
 		f->id = mbx_strdup(id);
 	}
+	saved_seq(v, &f->seq);
+	return 0;
+}
+
+/* A saved state's change sequence number replaces the new one (delta tokens). */
+static void
+saved_seq(yajl_val v, uint64_t *seq)
+{
+	long long s;
+
+	if (mbx_json_num(v, "seq", &s) == 0 && s > 0)
+		*seq = (uint64_t)s;
+}
+
+static int
+seed_tomb(struct seedctx *c, yajl_val v)
+{
+	struct gd_mailbox *m = target_mailbox(c, v);
+	long long seq = 0;
+
+	if (!m || !mbx_json_str(v, "id") || mbx_json_num(v, "seq", &seq) < 0)
+		return bad(c, "a tombstone needs \"mailbox\", \"id\" and \"seq\"");
+	gd_tomb_add(m, mbx_json_str(v, "id"), mbx_json_str(v, "parent"),
+		    mbx_json_bool(v, "item"), (uint64_t)seq);
 	return 0;
 }
 
@@ -175,6 +205,7 @@ item_ids(struct gd_item *it, yajl_val v)
 		free(it->change_key);
 		it->change_key = mbx_strdup(mbx_json_str(v, "changeKey"));
 	}
+	saved_seq(v, &it->seq);
 }
 
 static void
@@ -263,7 +294,9 @@ seed_record(struct seedctx *c, yajl_val v)
 		return seed_folder(c, v);
 	if (!strcmp(t, "item"))
 		return seed_item(c, v);
-	return bad(c, "unknown record type (tenant, app, user, folder, item)");
+	if (!strcmp(t, "tombstone"))
+		return seed_tomb(c, v);
+	return bad(c, "unknown record type (tenant, app, user, folder, item, tombstone)");
 }
 
 int

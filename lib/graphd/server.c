@@ -160,6 +160,8 @@ fault_kv(struct gd_fault *f, const char *k, const char *v)
 		return mbx_parse_double(v, 0, 3600, &f->retry_after);
 	if (!strcmp(k, "itemerror"))
 		return mbx_strlcpy(f->itemerror, v, sizeof f->itemerror) < sizeof f->itemerror ? 0 : -1;
+	if (!strcmp(k, "location"))      /* with a 3xx status; "self", "chain" or a URL */
+		return mbx_strlcpy(f->location, v, sizeof f->location) < sizeof f->location ? 0 : -1;
 	if (mbx_parse_long(v, 0, 1L << 30, &l) < 0)
 		return -1;
 	if (!strcmp(k, "status") && l >= 100 && l < 600)
@@ -199,7 +201,7 @@ fault_parse(const char *rule, struct gd_fault *f, char *err, size_t n)
 		rc = -1;
 	if (rc)
 		snprintf(err, n, "bad fault rule '%s' (keys: match, method, status, retry-after, "
-			 "count, skip, body=malformed|truncated, latency, omit, itemerror)", rule);
+			 "count, skip, body=malformed|truncated, latency, omit, itemerror, location)", rule);
 	free(copy);
 	return rc;
 }
@@ -372,6 +374,18 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	r->fault = f.status ? "status" : !strcmp(f.body, "malformed") ? "malformed"
 		 : !strcmp(f.body, "truncated") ? "truncated" : "latency";
 	r->latency_ms = f.latency_ms;
+	if (f.status >= 300 && f.status < 400) {
+		if (strcmp(f.location, "self") == 0)      /* a loop */
+			snprintf(r->location, sizeof r->location, "%s%s", r->self, r->url);
+		else if (strcmp(f.location, "chain") == 0) /* a new URL each time */
+			snprintf(r->location, sizeof r->location, "%s%s?hop=%ld", r->self, r->url,
+				 f.hits);
+		else
+			mbx_strlcpy(r->location, f.location, sizeof r->location);
+		r->status = f.status;
+		mbx_buf_reset(&r->out);
+		return 1;
+	}
 	if (f.status) {
 		if (f.retry_after >= 0) {
 			snprintf(r->retry_after, sizeof r->retry_after, "%g", f.retry_after);
@@ -525,6 +539,7 @@ serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 	r->host = header(c, "Host");
 	r->client_request_id = header(c, "client-request-id");
 	r->content_type = header(c, "Content-Type");
+	r->prefer = header(c, "Prefer");
 	snprintf(r->self, sizeof r->self, "%s://%s", sv->tls ? "https" : "http",
 		 r->host ? r->host : "localhost");
 	if (parse_query(r) < 0) {
@@ -669,6 +684,8 @@ gd_server_start(struct gd_server *sv, const char *listen, const char *certf,
 	sv->mhd = MHD_start_daemon(flags | (sv->tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
 				   handler, sv,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
+				   /* a restart with --state comes back on the same port */
+				   MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 				   MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
 				   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 				   MHD_OPTION_CONNECTION_TIMEOUT, 120u,

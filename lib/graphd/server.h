@@ -5,7 +5,7 @@
 #include "graphd.h"
 
 struct gd_fault {
-	char match[256], method[16], body[16], itemerror[64];
+	char match[256], method[16], body[16], itemerror[64], location[512];
 	int status, latency_ms, omit;
 	double retry_after;
 	long count, skip, hits;    /* count 0 = unlimited */

@@ -28,6 +28,8 @@ save_head(FILE *f, struct gd_store *s, struct mbx_buf *b)
 	mbx_jw_kstr(&w, "id", s->tenant_id);
 	mbx_jw_kstr(&w, "domain", s->domain);
 	mbx_jw_kint(&w, "idseq", (long long)s->idseq);
+	mbx_jw_kint(&w, "cseq", (long long)s->cseq);
+	mbx_jw_kint(&w, "deltaEpoch", (long long)s->delta_epoch);
 	mbx_jw_end(&w);
 	put_line(f, b);
 	for (i = 0; i < s->napps; i++) {
@@ -82,6 +84,7 @@ save_item(FILE *f, const struct gd_mailbox *m, const struct gd_item *it, struct 
 	mbx_jw_kstr(&w, "folder", it->folder->id);
 	mbx_jw_kstr(&w, "id", it->id);
 	mbx_jw_kstr(&w, "changeKey", it->change_key);
+	mbx_jw_kint(&w, "seq", (long long)it->seq);
 	mbx_jw_kstr(&w, "class", it->cls);
 	mbx_jw_kstr(&w, "createdDateTime", it->created);
 	mbx_jw_kstr(&w, "lastModifiedDateTime", it->modified);
@@ -125,6 +128,7 @@ save_folders(FILE *f, const struct gd_mailbox *m, struct mbx_buf *b)
 		mbx_jw_kstr(&w, "path", path.data);
 		mbx_jw_kstr(&w, "class", m->all[i]->cls);
 		mbx_jw_kstr(&w, "id", m->all[i]->id);
+		mbx_jw_kint(&w, "seq", (long long)m->all[i]->seq);
 		mbx_jw_end(&w);
 		put_line(f, b);
 		mbx_buf_free(&path);
@@ -133,6 +137,19 @@ save_folders(FILE *f, const struct gd_mailbox *m, struct mbx_buf *b)
 		size_t k;
 		for (k = 0; k < m->all[i]->nitems; k++)
 			save_item(f, m, m->all[i]->items[k], b);
+	}
+	for (i = 0; i < m->ntombs; i++) {
+		mbx_jw_init(&w, b);
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "type", "tombstone");
+		mbx_jw_kstr(&w, "mailbox", m->id);
+		mbx_jw_kstr(&w, "id", m->tombs[i].id);
+		mbx_jw_kstr(&w, "parent", m->tombs[i].parent);
+		mbx_jw_key(&w, "item");
+		mbx_jw_bool(&w, m->tombs[i].item);
+		mbx_jw_kint(&w, "seq", (long long)m->tombs[i].seq);
+		mbx_jw_end(&w);
+		put_line(f, b);
 	}
 }
 

@@ -124,6 +124,7 @@ gd_folder_add(struct gd_mailbox *m, struct gd_folder *parent, const char *name,
 	f->cls = mbx_strdup(cls ? cls : "IPF.Note");
 	f->parent = parent;
 	f->mbx = m;
+	f->seq = gd_touch(m->store);
 	if (parent) {
 		GROW(parent->kids, parent->nkids, parent->capkids);
 		parent->kids[parent->nkids++] = f;
@@ -162,7 +163,9 @@ mailbox_new(struct gd_store *s, const char *id, const char *user, const char *ki
 	m->kind = mbx_strdup(kind);
 	r = m->root = gd_folder_add(m, NULL, "Top of Information Store", "msgfolderroot", "IPF.Note");
 	r->hidden = 1;
-	if (strcmp(kind, "archive") == 0) {
+	if (strcmp(kind, "auxarchive") == 0) {
+		;                                /* holds expanded folders only (3.17) */
+	} else if (strcmp(kind, "archive") == 0) {
 		gd_folder_add(m, r, "Deleted Items", "archivedeleteditems", "IPF.Note");
 	} else {
 		for (i = 0; i < sizeof primary_folders / sizeof primary_folders[0]; i++)
@@ -189,6 +192,35 @@ gd_user_add(struct gd_store *s, const char *upn, const char *id, const char *pri
 	s->users = mbx_xrealloc(s->users, (s->nusers + 1) * sizeof *s->users);
 	s->users[s->nusers++] = u;
 	return u;
+}
+
+/* An auxiliary archive mailbox of an archive (graph-api.md 3.17). */
+struct gd_mailbox *
+gd_aux_add(struct gd_store *s, struct gd_mailbox *main)
+{
+	struct gd_mailbox *a = mailbox_new(s, NULL, main->user, "auxarchive");
+
+	a->main = main;
+	return a;
+}
+
+/* f's items move to a folder with f's id in aux; reads of f on the archive redirect. */
+void
+gd_folder_expand(struct gd_folder *f, struct gd_mailbox *aux)
+{
+	struct gd_folder *af = gd_folder_add(aux, aux->root, f->name, NULL, f->cls);
+	size_t i;
+
+	free(af->id);
+	af->id = mbx_strdup(f->id);
+	for (i = 0; i < f->nitems; i++) {
+		f->items[i]->folder = af;
+		GROW(af->items, af->nitems, af->capitems);
+		af->items[af->nitems++] = f->items[i];
+	}
+	f->nitems = 0;
+	f->aux = aux;
+	f->mbx->store->idx_gen++;
 }
 
 /* The folder at a path of display names, created with its parents when missing. */
@@ -239,6 +271,7 @@ gd_item_add(struct gd_store *s, struct gd_folder *f, const char *cls, const char
 	it->created = mbx_strdup(created ? created : "2026-01-01T00:00:00Z");
 	it->modified = mbx_strdup(modified ? modified : it->created);
 	it->folder = f;
+	it->seq = gd_touch(s);
 	GROW(f->items, f->nitems, f->capitems);
 	f->items[f->nitems++] = it;
 	return it;
@@ -350,6 +383,39 @@ item_free(struct gd_item *it)
 	free(it);
 }
 
+uint64_t
+gd_touch(struct gd_store *s)
+{
+	return ++s->cseq;
+}
+
+void
+gd_tomb_add(struct gd_mailbox *m, const char *id, const char *parent, int item, uint64_t seq)
+{
+	GROW(m->tombs, m->ntombs, m->captombs);
+	m->tombs[m->ntombs].id = mbx_strdup(id);
+	m->tombs[m->ntombs].parent = mbx_strdup(parent ? parent : "");
+	m->tombs[m->ntombs].item = item;
+	m->tombs[m->ntombs++].seq = seq;
+}
+
+void
+gd_item_remove(struct gd_item *it)
+{
+	struct gd_folder *f = it->folder;
+	size_t i;
+
+	for (i = 0; i < f->nitems; i++)
+		if (f->items[i] == it) {
+			memmove(&f->items[i], &f->items[i + 1], (f->nitems - i - 1) * sizeof *f->items);
+			f->nitems--;
+			break;
+		}
+	gd_tomb_add(f->mbx, it->id, f->id, 1, gd_touch(f->mbx->store));
+	f->mbx->store->idx_gen++;
+	item_free(it);
+}
+
 /* Forget f in m->all, free it and its items; its kids first. */
 static void
 folder_free_tree(struct gd_mailbox *m, struct gd_folder *f)
@@ -358,6 +424,7 @@ folder_free_tree(struct gd_mailbox *m, struct gd_folder *f)
 
 	for (i = 0; i < f->nkids; i++)
 		folder_free_tree(m, f->kids[i]);
+	gd_tomb_add(m, f->id, f->parent ? f->parent->id : NULL, 0, gd_touch(m->store));
 	for (i = 0; i < m->nall; i++)
 		if (m->all[i] == f) {
 			memmove(&m->all[i], &m->all[i + 1], (m->nall - i - 1) * sizeof *m->all);

@@ -1,0 +1,183 @@
+/* mbx-rm: delete items (graph-api.md 3.12), soft by default. It reads item records, or
+ * the imported records of mbx-import (then it deletes each record's source: the
+ * export-import-delete move), or takes MAILBOX FOLDER ID... on the command line. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mbx.h"
+
+static const char usage[] =
+	"mbx-rm [-hnqv] [--hard] [--jobs N] [options] < item or imported records\n"
+	"       mbx-rm [options] [--hard] MAILBOX FOLDER ID...";
+
+enum { OPT_HARD = MBX_OPT_FIRST_LOCAL };
+
+struct del {
+	char *mailbox, *folder, *id;
+};
+
+static struct mbx_graph graph;
+static const char *disposal = "softDelete";
+static int pending, worst;
+static unsigned long deleted, failed;
+
+static void
+emit(const struct del *d)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "item");
+	mbx_jw_kstr(&w, "mailbox", d->mailbox);
+	mbx_jw_kstr(&w, "folderId", d->folder);
+	mbx_jw_kstr(&w, "id", d->id);
+	mbx_jw_key(&w, "removed");
+	mbx_jw_bool(&w, 1);
+	mbx_jw_kstr(&w, "disposalType", disposal);
+	if (mbx_opt.dry_run) {
+		mbx_jw_key(&w, "dryRun");
+		mbx_jw_bool(&w, 1);
+	}
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
+
+static void
+del_free(struct del *d)
+{
+	free(d->mailbox);
+	free(d->folder);
+	free(d->id);
+	free(d);
+}
+
+static void
+on_done(struct mbx_req *r)
+{
+	struct del *d = r->ctx;
+	char msg[1024], code[128];
+	int rc = mbx_http_exit_code(r);
+
+	pending--;
+	if (rc == 0 && r->status >= 200 && r->status < 300) {
+		emit(d);
+		deleted++;
+	} else {
+		mbx_graph_errmsg(r, msg, sizeof msg);
+		mbx_graph_errcode(r, code, sizeof code);
+		mbx_record_error(d->mailbox, d->id, code, "cannot delete '%s': %s", d->id, msg);
+		failed++;
+		worst = mbx_exit_worst(worst, rc ? rc : MBX_EXIT_PARTIAL);
+	}
+	del_free(d);
+	mbx_req_free(r);
+}
+
+/* DELETE .../folders/{f}/items/{id}?disposalType=..., --jobs in flight per mailbox. */
+static void
+submit(const char *mailbox, const char *folder, const char *id)
+{
+	struct del *d = mbx_xcalloc(1, sizeof *d);
+	struct mbx_req *r;
+	char *url;
+
+	d->mailbox = mbx_strdup(mailbox);
+	d->folder = mbx_strdup(folder);
+	d->id = mbx_strdup(id);
+	if (mbx_opt.dry_run) {
+		emit(d);
+		del_free(d);
+		return;
+	}
+	url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/folders/%s/items/%s"
+			    "?disposalType=%s", mailbox, folder, id, disposal);
+	r = mbx_req_new("DELETE", url);
+	free(url);
+	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
+	r->on_done = on_done;
+	r->ctx = d;
+	pending++;
+	mbx_http_submit(graph.http, r);
+	while (pending >= 4 * mbx_opt.jobs)
+		mbx_http_step(graph.http, 1000);
+}
+
+/* An item record, or an imported record: its source goes (status created/updated). */
+static int
+from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
+{
+	yajl_val it = strcmp(type, "imported") == 0 ? mbx_json_get(rec, "source") : rec;
+	const char *m = mbx_json_str(it, "mailbox"), *f = mbx_json_str(it, "folderId");
+	const char *id = mbx_json_str(it, "id"), *st = mbx_json_str(rec, "status");
+
+	(void)ctx;
+	if (strcmp(type, "folder") == 0)
+		return 0;                   /* mbx-ls passes folders on: they are not deleted */
+	if (st && strcmp(st, "created") != 0 && strcmp(st, "updated") != 0 &&
+	    strcmp(st, "skipped") != 0)
+		return 0;                   /* a dry run's would-create: nothing was copied */
+	if (!m || !f || !id) {
+		mbx_record_error(m, id, "BadRecord", "stdin:%lu: %s record without mailbox, "
+				 "folderId or id", line, type);
+		return MBX_EXIT_PARTIAL;
+	}
+	if (mbx_json_bool(it, "removed"))
+		return 0;                   /* already gone (a delta listing's removal) */
+	submit(m, f, id);
+	mbx_http_step(graph.http, 0);
+	return 0;
+}
+
+static int
+from_args(int argc, char **argv)
+{
+	struct mbx_mailbox m;
+	struct mbx_folder f;
+	char msg[1024];
+	int i, rc;
+
+	mbx_graph_target(&graph, argv[0], mbx_opt.archive, &m);
+	if ((rc = mbx_graph_folder(&graph, m.id, argv[1], &f, msg, sizeof msg)) != 0) {
+		mbx_report(rc, m.id, argv[1], "FolderNotFound", "cannot find folder '%s': %s",
+			   argv[1], msg);
+		return rc;
+	}
+	for (i = 2; i < argc; i++)
+		submit(m.id, f.id, argv[i]);
+	mbx_folder_clear(&f);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		MBX_COMMON_LONGOPTS, { "hard", 0, 0, OPT_HARD }, { 0, 0, 0, 0 }
+	};
+	static const char *const types[] = { "item", "imported", "folder", NULL };
+	int c, rc;
+
+	mbx_log_init(argv[0]);
+	mbx_opts_init();
+	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		if (!mbx_opts_common(c, optarg, usage) && c == OPT_HARD)
+			disposal = "hardDelete";
+	argc -= optind;
+	argv += optind;
+	if (argc == 0 && isatty(STDIN_FILENO))
+		mbx_die(MBX_EXIT_USAGE, "no item records on standard input and no ids: nothing to "
+			"delete");
+	if (argc != 0 && argc < 3)
+		mbx_usage(usage, MBX_EXIT_USAGE);
+	mbx_graph_init(&graph);
+	rc = argc ? from_args(argc, argv) : mbx_records_run(types, from_record, NULL);
+	mbx_http_run(graph.http);
+	mbx_debug("%lu deleted, %lu failed", deleted, failed);
+	mbx_graph_free(&graph);
+	return mbx_exit_worst(rc, worst);
+}
