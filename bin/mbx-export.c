@@ -13,7 +13,7 @@ static const char usage[] =
 	"       mbx-export [options] --mailbox MAILBOX ID...";
 
 #define BATCH 20               /* the service's limit per call */
-#define MAX_TRIES 3            /* per item: missing entries and per-item errors */
+#define MAX_TRIES 10           /* per item: missing entries and per-item errors */
 
 enum { OPT_NDJSON = MBX_OPT_FIRST_LOCAL, OPT_MAILBOX };
 

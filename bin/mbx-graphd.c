@@ -10,12 +10,12 @@
 static const char usage[] =
 	"mbx-graphd [--listen ADDR:PORT] [--port-file F] [--tls-cert PEM --tls-key PEM]\n"
 	"       [--seed FILE] [--generate SPEC] [--state DIR] [--log FILE]\n"
-	"       [--token-lifetime S] [--import-lifetime S] [--fault RULE]... [--page-size N]\n"
-	"       [--quota SPEC] [-v]";
+	"       [--token-lifetime S] [--import-lifetime S] [--fault RULE]... [--faults FILE]\n"
+	"       [--page-size N] [--quota SPEC] [-v]";
 
 enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
        OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA,
-       OPT_IMPORT_LIFETIME };
+       OPT_IMPORT_LIFETIME, OPT_FAULTS };
 
 struct config {
 	const char *listen, *port_file, *cert, *key, *seed, *generate, *state, *log;
@@ -85,6 +85,27 @@ parse_quota(const char *spec)
 	}
 }
 
+/* --faults FILE: one rule per line (mbx-graphd(1) FAULTS); # starts a comment. */
+static void
+load_faults(const char *path)
+{
+	char line[1024], err[512];
+	FILE *f = fopen(path, "r");
+	unsigned long n = 0;
+
+	if (!f)
+		mbx_die(MBX_EXIT_USAGE, "cannot read --faults '%s'", path);
+	while (fgets(line, sizeof line, f)) {
+		n++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (gd_fault_add(&server, line, err, sizeof err) < 0)
+			mbx_die(MBX_EXIT_USAGE, "%s:%lu: %s", path, n, err);
+	}
+	fclose(f);
+}
+
 static void
 parse_args(int argc, char **argv, struct config *cf)
 {
@@ -95,6 +116,7 @@ parse_args(int argc, char **argv, struct config *cf)
 		{ "seed", 1, 0, OPT_SEED }, { "generate", 1, 0, OPT_GENERATE },
 		{ "state", 1, 0, OPT_STATE }, { "log", 1, 0, OPT_LOG },
 		{ "token-lifetime", 1, 0, OPT_TOKEN_LIFETIME }, { "fault", 1, 0, OPT_FAULT },
+		{ "faults", 1, 0, OPT_FAULTS },
 		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "quota", 1, 0, OPT_QUOTA },
 		{ "import-lifetime", 1, 0, OPT_IMPORT_LIFETIME }, { 0, 0, 0, 0 }
 	};
@@ -125,6 +147,9 @@ parse_args(int argc, char **argv, struct config *cf)
 			if (mbx_parse_long(optarg, 1, 1000, &l) < 0)
 				mbx_die(MBX_EXIT_USAGE, "invalid --page-size '%s': expected 1..1000", optarg);
 			server.store.page_size = (int)l;
+			break;
+		case OPT_FAULTS:
+			load_faults(optarg);
 			break;
 		case OPT_FAULT:
 			if (gd_fault_add(&server, optarg, err, sizeof err) < 0)
@@ -187,6 +212,7 @@ main(int argc, char **argv)
 	gd_store_init(&server.store);
 	pthread_mutex_init(&server.log_mu, NULL);
 	pthread_mutex_init(&server.fault_mu, NULL);
+	pthread_mutex_init(&server.save_mu, NULL);
 	parse_args(argc, argv, &cf);
 	if (cf.log && !(server.log = fopen(cf.log, "a")))
 		mbx_die(MBX_EXIT_IO, "cannot open log '%s'", cf.log);

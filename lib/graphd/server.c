@@ -160,6 +160,10 @@ fault_kv(struct gd_fault *f, const char *k, const char *v)
 		return mbx_parse_double(v, 0, 3600, &f->retry_after);
 	if (!strcmp(k, "itemerror"))
 		return mbx_strlcpy(f->itemerror, v, sizeof f->itemerror) < sizeof f->itemerror ? 0 : -1;
+	if (!strcmp(k, "rate"))
+		return mbx_parse_double(v, 0, 1, &f->rate);
+	if (!strcmp(k, "retry-after-date"))
+		return (f->date = !strcmp(v, "1")) || !strcmp(v, "0") ? 0 : -1;
 	if (!strcmp(k, "location"))      /* with a 3xx status; "self", "chain" or a URL */
 		return mbx_strlcpy(f->location, v, sizeof f->location) < sizeof f->location ? 0 : -1;
 	if (mbx_parse_long(v, 0, 1L << 30, &l) < 0)
@@ -174,6 +178,12 @@ fault_kv(struct gd_fault *f, const char *k, const char *v)
 		f->latency_ms = (int)l;
 	else if (!strcmp(k, "omit"))
 		f->omit = (int)l;
+	else if (!strcmp(k, "seed"))
+		f->seed = l;
+	else if (!strcmp(k, "jitter"))
+		f->jitter_ms = l;
+	else if (!strcmp(k, "storm"))
+		f->storm_s = l;
 	else
 		return -1;
 	return 0;
@@ -197,11 +207,13 @@ fault_parse(const char *rule, struct gd_fault *f, char *err, size_t n)
 		*eq = '\0';
 		rc = fault_kv(f, tok, eq + 1);
 	}
-	if (!rc && !f->status && !*f->body && !f->latency_ms && !f->omit && !*f->itemerror)
+	if (!rc && !f->status && !*f->body && !f->latency_ms && !f->jitter_ms && !f->omit &&
+	    !*f->itemerror)
 		rc = -1;
 	if (rc)
 		snprintf(err, n, "bad fault rule '%s' (keys: match, method, status, retry-after, "
-			 "count, skip, body=malformed|truncated, latency, omit, itemerror, location)", rule);
+			 "count, skip, body=malformed|truncated, latency, jitter, omit, itemerror, location, "
+			 "rate, seed, storm, retry-after-date)", rule);
 	free(copy);
 	return rc;
 }
@@ -272,6 +284,30 @@ gd_faults_json(struct gd_server *sv, struct mbx_buf *out)
 	mbx_jw_end(&w);
 }
 
+uint64_t gd_mix(uint64_t x);
+
+/* rate: a deterministic draw from (seed, n-th match), so a run can be repeated. */
+static int
+draw_fires(struct gd_fault *f)
+{
+	uint64_t x = gd_mix((uint64_t)f->seed * 0x9e3779b97f4a7c15ULL ^ ++f->draws);
+
+	return f->rate <= 0 || (double)(x % 1000000) / 1e6 < f->rate;
+}
+
+/* storm: from its first match, every match for storm seconds, then never again. */
+static int
+storm_on(struct gd_fault *f)
+{
+	double t = wall();
+
+	if (!f->storm_s)
+		return 1;
+	if (f->storm_until == 0)
+		f->storm_until = t + (double)f->storm_s;
+	return t < f->storm_until;
+}
+
 /* The first rule that takes this request, counted; a copy in *out. */
 static int
 fault_pick(struct gd_server *sv, const struct gd_req *r, struct gd_fault *out)
@@ -286,9 +322,14 @@ fault_pick(struct gd_server *sv, const struct gd_req *r, struct gd_fault *out)
 		    (*f->method && strcasecmp(f->method, r->method)) ||
 		    (f->count && f->hits >= f->count + f->skip))
 			continue;
+		if (!storm_on(f) || !draw_fires(f))
+			continue;
 		if (f->hits++ < f->skip)
 			continue;
 		*out = *f;
+		if (f->jitter_ms)               /* latency plus 0..jitter ms, drawn */
+			out->latency_ms += (int)(gd_mix((uint64_t)f->seed ^ f->draws ^ 0x5bd1e995ULL)
+						 % (uint64_t)(f->jitter_ms + 1));
 		hit = 1;
 	}
 	pthread_mutex_unlock(&sv->fault_mu);
@@ -296,7 +337,10 @@ fault_pick(struct gd_server *sv, const struct gd_req *r, struct gd_fault *out)
 }
 
 /* Retry-After enforcement: a client that comes back early is throttled again and the
- * violation is logged (like Dev Proxy's RetryAfterPlugin). */
+ * violation is logged (like Dev Proxy's RetryAfterPlugin). Requests that were on their
+ * way before the client could have read the answer are not early: the window opens
+ * when the answer is sent, plus a grace for the client to see it. */
+#define WAIT_GRACE 0.25
 static int
 early(struct gd_server *sv, struct gd_req *r, const char *key)
 {
@@ -306,7 +350,8 @@ early(struct gd_server *sv, struct gd_req *r, const char *key)
 
 	pthread_mutex_lock(&sv->fault_mu);
 	for (i = 0; i < sv->nwaits; i++)
-		if (strcmp(sv->waits[i].key, key) == 0 && t < sv->waits[i].until) {
+		if (strcmp(sv->waits[i].key, key) == 0 && t >= sv->waits[i].since &&
+		    t < sv->waits[i].until) {
 			snprintf(r->retry_after, sizeof r->retry_after, "%.0f",
 				 ceil(sv->waits[i].until - t));
 			sv->violations++;
@@ -317,7 +362,7 @@ early(struct gd_server *sv, struct gd_req *r, const char *key)
 }
 
 static void
-remember_wait(struct gd_server *sv, const char *key, double secs)
+remember_wait(struct gd_server *sv, const struct gd_req *r, const char *key, double secs)
 {
 	size_t i, slot = sv->nwaits;
 
@@ -329,6 +374,7 @@ remember_wait(struct gd_server *sv, const char *key, double secs)
 		slot = sv->nwaits < 256 ? sv->nwaits++ : 0;
 	mbx_strlcpy(sv->waits[slot].key, key, sizeof sv->waits[slot].key);
 	sv->waits[slot].until = wall() + secs;
+	sv->waits[slot].since = wall() + r->latency_ms / 1000.0 + WAIT_GRACE;
 	pthread_mutex_unlock(&sv->fault_mu);
 }
 
@@ -345,7 +391,7 @@ gd_throttle(struct gd_server *sv, struct gd_req *r, double secs)
 
 	wait_key(r, key, sizeof key);
 	snprintf(r->retry_after, sizeof r->retry_after, "%.0f", ceil(secs));
-	remember_wait(sv, key, ceil(secs));
+	remember_wait(sv, r, key, ceil(secs));
 }
 
 double
@@ -371,7 +417,8 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	if (!fault_pick(sv, r, &f))
 		return 0;
 	/* static strings: f is a copy that dies with this call */
-	r->fault = f.status ? "status" : !strcmp(f.body, "malformed") ? "malformed"
+	r->fault = f.status == 429 ? "429" : f.status == 503 ? "503" : f.status >= 500 ? "5xx"
+		 : f.status ? "status" : !strcmp(f.body, "malformed") ? "malformed"
 		 : !strcmp(f.body, "truncated") ? "truncated" : "latency";
 	r->latency_ms = f.latency_ms;
 	if (f.status >= 300 && f.status < 400) {
@@ -387,9 +434,15 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 		return 1;
 	}
 	if (f.status) {
-		if (f.retry_after >= 0) {
+		if (f.retry_after >= 0 && f.date) {
+			time_t until = (time_t)ceil(wall() + f.retry_after);
+			struct tm tm;
+			gmtime_r(&until, &tm);
+			strftime(r->retry_after, sizeof r->retry_after, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+			remember_wait(sv, r, key, (double)until - wall());
+		} else if (f.retry_after >= 0) {
 			snprintf(r->retry_after, sizeof r->retry_after, "%g", f.retry_after);
-			remember_wait(sv, key, f.retry_after);
+			remember_wait(sv, r, key, f.retry_after);
 		}
 		gd_json_error(r, f.status, f.status == 429 ? "ApplicationThrottled"
 			      : f.status == 503 ? "serviceNotAvailable" : "generalException",
@@ -529,6 +582,21 @@ hold_until(const struct gd_req *r, double arrived)
 		usleep((useconds_t)(left * 1e6));
 }
 
+/* With --state, a change is on disk before it is acknowledged: an emulator killed with
+ * SIGKILL comes back with every write it answered 2xx (as the service would). */
+static void
+persist(struct gd_server *sv, const struct gd_req *r)
+{
+	char err[512];
+
+	if (!sv->state_dir || !strcmp(r->method, "GET") || r->status < 200 || r->status > 299)
+		return;
+	pthread_mutex_lock(&sv->save_mu);
+	if (gd_state_save(&sv->store, sv->state_dir, err, sizeof err) < 0)
+		mbx_err("%s", err);
+	pthread_mutex_unlock(&sv->save_mu);
+}
+
 static void
 serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 {
@@ -546,11 +614,15 @@ serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 		gd_json_error(r, 400, "BadRequest", "Malformed query string.");
 		return;
 	}
-	if (gd_admin(sv, r))
+	if (gd_admin(sv, r)) {
+		persist(sv, r);
 		return;
+	}
 	held = gd_route_enter(sv, r);
-	if (held >= 0 && !apply_faults(sv, r))
+	if (held >= 0 && !apply_faults(sv, r)) {
 		gd_route(sv, r);
+		persist(sv, r);
+	}
 	hold_until(r, arrived);
 	if (held)
 		gd_route_leave(sv, r);

@@ -9,11 +9,16 @@ struct gd_fault {
 	int status, latency_ms, omit;
 	double retry_after;
 	long count, skip, hits;    /* count 0 = unlimited */
+	double rate;               /* fire on this share of matching requests (0: all) */
+	long seed, jitter_ms, storm_s;
+	int date;                  /* Retry-After as an HTTP-date */
+	unsigned long draws;
+	double storm_until;        /* a storm: every match until then, once started */
 };
 
 struct gd_wait {               /* Retry-After told to a client for a route */
 	char key[320];
-	double until;
+	double since, until;       /* a request arriving in [since, until) is early */
 };
 
 struct gd_server {
@@ -23,7 +28,7 @@ struct gd_server {
 	int tls;
 	const char *state_dir;
 	FILE *log;
-	pthread_mutex_t log_mu, fault_mu;
+	pthread_mutex_t log_mu, fault_mu, save_mu;
 	struct gd_fault faults[64];
 	size_t nfaults;
 	struct gd_wait waits[256];
