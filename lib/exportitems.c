@@ -186,11 +186,15 @@ string_end(struct mbx_xparse *x)
 static int
 string_run(struct mbx_xparse *x, const char *p, size_t n)
 {
+	size_t room = x->small.max - 1 - x->small.len;    /* small.len < small.max */
+
 	if (x->field == F_DATA)
 		return mbx_b64dec_update(&x->dec, &x->data, p, n) < 0
 			? fail(x, "\"data\" is not valid base64") : 0;
-	if (x->field != F_NONE && x->small.len + n < x->small.max)
-		mbx_buf_append(&x->small, p, n);   /* longer ones are cut: kept for messages */
+	/* longer ones are cut (kept for messages), at the same byte however the response
+	 * was cut into chunks */
+	if (x->field != F_NONE && room > 0)
+		mbx_buf_append(&x->small, p, n < room ? n : room);
 	return 0;
 }
 

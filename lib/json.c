@@ -6,12 +6,45 @@
 #include <yajl/yajl_parse.h>
 #include "mbx.h"
 
+/* yajl_tree_free (like mbx_jw_val) recurses once per level of nesting: a line of a few
+ * hundred KB of '[' would overflow the stack. And what is read may have to be written
+ * again (records travel down the pipe), which mbx_jw does to 32 levels. No record or
+ * Graph answer nests anywhere near that, so deeper documents are refused before yajl
+ * builds a tree. */
+#define JSON_MAX_DEPTH 32              /* sizeof ((struct mbx_jw *)0)->need_comma */
+
+static int
+too_deep(const char *s, size_t n)
+{
+	size_t i;
+	int depth = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"') {                /* skip the string, escapes included */
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+		} else if (s[i] == '[' || s[i] == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return 1;
+		} else if (s[i] == ']' || s[i] == '}') {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 yajl_val
 mbx_json_parse(const char *text, size_t n, char *err, size_t errlen)
 {
 	char *copy, ebuf[256] = "";
 	yajl_val v;
 
+	if (too_deep(text, n)) {
+		if (err)
+			snprintf(err, errlen, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+		return NULL;
+	}
 	/* yajl_tree_parse wants a NUL-terminated string. */
 	copy = mbx_strndup(text, n);
 	v = yajl_tree_parse(copy, ebuf, sizeof ebuf);

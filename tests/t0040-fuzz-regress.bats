@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# Inputs that broke a reader under the libFuzzer harnesses of tests/fuzz/ ("make fuzz"),
+# or that were found while writing them, kept as regression tests. The small ones are
+# files in tests/fuzz/regress/; the large ones are made here.
+
+load helpers
+
+REGRESS=$MBX_SRCDIR/tests/fuzz/regress
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# nested N: an item header whose "a" member nests N arrays (2N+21 bytes, under 1 MiB).
+nested() {
+	printf '{"type":"item","a":'
+	head -c "$1" /dev/zero | tr '\0' '['
+	head -c "$1" /dev/zero | tr '\0' ']'
+	printf '}\n'
+}
+
+@test "a header nested 300000 deep is a bad frame, not a stack overflow (lib/json.c)" {
+	# found reviewing the frame reader for fuzz-frame (whose inputs stay under 4 KB):
+	# yajl_tree_free recursed once per level and overflowed the stack (SIGSEGV)
+	nested 300000 >deep
+	printf '{"type":"error","code":"x"}\n' >>deep
+	run --separate-stderr mbx-testtool frames-read <deep
+	assert_equal "$status" 5
+	assert_equal "$output" "2 600021 error - 0"
+	assert_equal "$stderr" "mbx-testtool: stdin: frame 1 at byte 0: header is not a JSON object: JSON nested deeper than 32 levels"
+	run --separate-stderr mbx-frames -t <deep
+	assert_equal "$status" 5
+	assert_regex "$stderr" "^mbx-frames: stdin: frame 1 at byte 0: header is not a JSON object: JSON nested deeper than 32 levels"
+}
+
+@test "a record nested 33 deep is a bad record, not written back as broken JSON (lib/json.c)" {
+	# found writing fuzz-records (which now checks it): the record was read, but mbx_jw
+	# writes 32 levels at most and mbx_record_write does not look at w.err, so an error
+	# record passed down the pipe came out as broken JSON
+	run --separate-stderr mbx-testtool records <"$REGRESS/records-nested-33.ndjson"
+	assert_equal "$status" 1
+	assert_equal "$output" '{"type":"error","code":"BadRecord","message":"stdin:1: not a JSON object: JSON nested deeper than 32 levels","program":"mbx-testtool"}'
+	assert_equal "$stderr" "mbx-testtool: stdin:1: not a JSON object: JSON nested deeper than 32 levels"
+	# 32 levels still read, and write back unchanged
+	sed 's/\[\[/[/; s/\]\]/]/' "$REGRESS/records-nested-33.ndjson" >ok
+	run --separate-stderr mbx-testtool records <ok
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$output" "$(cat ok)"
+	nested 31 >frame-ok
+	run --separate-stderr mbx-testtool frames-read <frame-ok
+	assert_success
+	assert_equal "$output" "1 0 item - 0"
+}
+
+@test "exportItems reader: an itemId or error message over 1023 bytes is cut the same in any chunking (exportitems.c)" {
+	# fuzz-xparse: fed whole, a run longer than the room left was dropped ("");
+	# fed in small chunks, it was cut at 1023 bytes
+	a=$(head -c 1023 /dev/zero | tr '\0' A)
+	m=$(head -c 1023 /dev/zero | tr '\0' m)
+	e=$(head -c 127 /dev/zero | tr '\0' E)
+	for chunk in 1 7 1000 65536; do
+		run --separate-stderr mbx-testtool xparse "$chunk" <"$REGRESS/xparse-long-strings.json"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$output" "[$a] [ck] [] [] - 0
+[z] [] [$e] [$m] - 0"
+	done
+}
+
+@test "mbx-graphd: a bad escape before '(' in a path is a 400, not a crash (routes.c)" {
+	graphd_start --generate users=1
+	path=$(head -n 1 "$REGRESS/graphd-paren-bad-escape.txt")
+	run curl -sS --cacert "$MBX_CACERT" -w '\n%{http_code}' "$GRAPHD_URL$path"
+	assert_success
+	assert_equal "$(tail -n 1 <<<"$output")" 400
+	assert_equal "$(sed '$d' <<<"$output" | jq -r .error.message)" "Invalid request path."
+	# still serving
+	run curl -sS --cacert "$MBX_CACERT" -w '\n%{http_code}' "$GRAPHD_URL/_admin/mailboxes"
+	assert_success
+	assert_equal "$(tail -n 1 <<<"$output")" 200
+	kill -0 "$GRAPHD_PID"
+	graphd_stop
+}
