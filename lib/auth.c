@@ -353,8 +353,18 @@ token_request(struct mbx_auth *a, struct mbx_buf *form, int *exitcode, char *err
 
 /* ---------------------------------------------------------------- certificates */
 
-/* The PEM must hold the private key and the certificate; it must not be readable by
- * others, like ssh's private keys. */
+/* The key must not be readable by others, like ssh's private keys. */
+static int
+refuse_open_key(const char *path, const struct stat *st, char *err, size_t n)
+{
+	if (!(st->st_mode & 077))
+		return 0;
+	snprintf(err, n, "refusing certificate '%s': mode %03o lets others read the key "
+		 "(chmod 600)", path, (unsigned)(st->st_mode & 0777));
+	return -1;
+}
+
+/* The PEM must hold the private key and the certificate. */
 static int
 load_cert(const char *path, EVP_PKEY **key, X509 **cert, char *err, size_t n)
 {
@@ -368,13 +378,12 @@ load_cert(const char *path, EVP_PKEY **key, X509 **cert, char *err, size_t n)
 		snprintf(err, n, "cannot open certificate '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
-		snprintf(err, n, "refusing certificate '%s': mode %03o lets others read the key "
-			 "(chmod 600)", path, (unsigned)(st.st_mode & 0777));
+	if (fstat(fileno(f), &st) == 0 && refuse_open_key(path, &st, err, n) < 0) {
 		fclose(f);
 		return -1;
 	}
-	*key = PEM_read_PrivateKey(f, NULL, NULL, (void *)pass);
+	/* never OpenSSL's prompt on the terminal: no passphrase set is an empty one */
+	*key = PEM_read_PrivateKey(f, NULL, NULL, (void *)(pass ? pass : ""));
 	rewind(f);
 	*cert = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
@@ -723,10 +732,17 @@ mbx_auth_new(struct mbx_http *http, char *err, size_t n)
 {
 	struct mbx_auth *a = mbx_xcalloc(1, sizeof *a);
 	const char *auth = env("AZURE_AUTHORITY_HOST");
+	struct stat st;
 	size_t len;
 
 	a->http = http;
 	if (pick_source(a, err, n) < 0) {
+		free(a);
+		return NULL;
+	}
+	/* at once, not only when a token is fetched: a cached token must not hide it */
+	if (a->src == SRC_CERT && stat(env("AZURE_CLIENT_CERTIFICATE_PATH"), &st) == 0 &&
+	    refuse_open_key(env("AZURE_CLIENT_CERTIFICATE_PATH"), &st, err, n) < 0) {
 		free(a);
 		return NULL;
 	}

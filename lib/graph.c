@@ -100,7 +100,8 @@ mbx_graph_errcode(const struct mbx_req *r, char *out, size_t n)
 
 	body_error(r, out, n, msg, sizeof msg);
 	if (!*out)
-		snprintf(out, n, "%s", r->status ? mbx_http_reason(r->status) : "ConnectionFailed");
+		snprintf(out, n, "%s", r->status && !r->curl_code ? mbx_http_reason(r->status)
+			 : "ConnectionFailed");
 }
 
 void

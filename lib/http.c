@@ -555,7 +555,7 @@ follow(struct mbx_http *h, struct mbx_req *r)
 	if (!*r->location || o == 0 || origin_of(r->location) != o ||
 	    strncasecmp(r->location, r->url, o) != 0) {
 		snprintf(r->errmsg, sizeof r->errmsg, "refusing a redirect to another host: "
-			 "'%.300s'", r->location);
+			 "'%.300s'", mbx_redact(r->location, u, sizeof u));
 		return MBX_EXIT_PARTIAL;
 	}
 	if (p->hops == MAX_HOPS) {

@@ -6,6 +6,8 @@
 MBX_SRCDIR=${MBX_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 MBX_BUILDDIR=${MBX_BUILDDIR:-$MBX_SRCDIR}
 export PATH="$MBX_BUILDDIR/bin:$MBX_BUILDDIR/tests:$PATH"
+# .ci/valgrind: wrappers named like the programs, found before them
+[ -z "${MBX_WRAPDIR:-}" ] || export PATH="$MBX_WRAPDIR:$PATH"
 MBX_SAMPLES=${MBX_SAMPLES:-$MBX_SRCDIR/../shared/samples}
 
 load /usr/lib/bats/bats-support/load

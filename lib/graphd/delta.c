@@ -307,7 +307,8 @@ page(struct gd_req *r, const struct gd_mailbox *m, struct dtok *t, struct dlist 
 	struct mbx_buf next;
 	size_t i, n = l->n < (size_t)t->top ? l->n : (size_t)t->top;
 
-	qsort(l->v, l->n, sizeof *l->v, by_seq);
+	if (l->n)                          /* (v is NULL when nothing changed) */
+		qsort(l->v, l->n, sizeof *l->v, by_seq);
 	gd_out_start(r, &w, t->kind == D_ITEMS ? "Collection(mailboxItem)"
 		     : "Collection(mailboxFolder)");
 	mbx_jw_key(&w, "value");
