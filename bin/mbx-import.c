@@ -412,6 +412,10 @@ requeue(struct job *j, struct mbx_req *r)
 	if (++j->tries >= MAX_TRIES)
 		return 0;
 	if (r->status == 401 || r->status == 403) {
+		/* a URL that was renewed meanwhile, or is near its end (a long Retry-After
+		 * outlived it), was expected to be refused: that is not a try */
+		if (j->gen != j->sess->s.gen || mbx_isession_due(&j->sess->s))
+			j->tries--;
 		if (j->gen == j->sess->s.gen)
 			j->sess->renew = 1;
 	} else if (r->status == 409 && (aux = archive_redirect(r)) != NULL && aux != j->sess) {

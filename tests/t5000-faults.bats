@@ -34,6 +34,7 @@ migrate() {
 	local p=$1 d=$BATS_TEST_TMPDIR
 	run --separate-stderr bash -c "set -o pipefail; mbx-folders user1@contoso.com | mbx-ls |
 		mbx-export --stats '$d/export.json' | mbx-import user2@contoso.com --under '$p' --stats '$d/import.json'"
+	[ "$status" -eq 0 ] || printf '%s\n' "$stderr" | head -n 20 >&3   # what went wrong
 	assert_success
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r .type | sort -u)" imported
 	assert_equal "${#lines[@]}" 40
