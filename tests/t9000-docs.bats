@@ -43,6 +43,12 @@ load helpers
 	grep -qF "$readme_cmd" "$MBX_SRCDIR/.ci/run"
 }
 
+@test "CI installs by name every package .ci/deps installs" {
+	pkgs() { sed -n '/^pkgs=(/,/)/p' "$1" | tr -d '()' | sed 's/^pkgs=//' | tr -s ' \t\n' '\n' | grep . | sort; }
+	[ -n "$(pkgs "$MBX_SRCDIR/.ci/deps")" ]
+	diff <(pkgs "$MBX_SRCDIR/.ci/run") <(pkgs "$MBX_SRCDIR/.ci/deps")
+}
+
 @test "every environment variable the code reads is documented in mbx(7) or mbx-graphd(1)" {
 	vars=$(grep -ohE '(getenv|env)\("[A-Z_]+"\)' "$MBX_SRCDIR"/lib/*.c "$MBX_SRCDIR"/bin/*.c |
 		sed 's/.*("\(.*\)")/\1/' | sort -u)
