@@ -82,11 +82,10 @@ static void
 moved_to(struct batch *b, int i, const char *url)
 {
 	const char *m = strcasestr(url, "/mailboxes/"), *end;
-	size_t o = strlen(graph.base) - strlen(strstr(graph.base + 8, "/") ? strstr(graph.base + 8, "/") : "");
 	char *aux;
 
 	snprintf(b->code[i], sizeof b->code[i], "ErrorArchiveFolderMovedPermanently");
-	if (!m || strncasecmp(url, graph.base, o) != 0 || !(end = strcasestr(m, "/exportItems")))
+	if (!m || !mbx_url_same_origin(url, graph.base) || !(end = strcasestr(m, "/exportItems")))
 		return;                     /* not followed: retried, then an error frame */
 	aux = mbx_url_unescape(m + 11, (size_t)(end - m - 11), 0);
 	if (aux && strcmp(aux, b->mailbox) != 0 && strlen(aux) < sizeof b->moved[i])
@@ -348,41 +347,18 @@ from_args(const char *spec, int argc, char **argv)
 }
 
 static void
-write_stats(void)
+stats_fields(struct mbx_jw *w, void *ctx)
 {
-	const struct mbx_http_stats *h = mbx_http_stats(graph.http);
-	double el = now() - st.start;
-	struct mbx_buf b;
-	struct mbx_jw w;
-	FILE *f;
+	double el = *(double *)ctx;
 	char rate[64];
 
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "stats");
-	mbx_jw_kstr(&w, "program", mbx_progname);
-	mbx_jw_kint(&w, "items", (long long)st.records);
-	mbx_jw_kint(&w, "ok", (long long)st.ok);
-	mbx_jw_kint(&w, "failed", (long long)st.failed);
-	mbx_jw_kint(&w, "bytes", (long long)st.bytes);
-	mbx_jw_kint(&w, "requests", (long long)h->requests);
-	mbx_jw_kint(&w, "retries", (long long)h->retries);
-	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
-	snprintf(rate, sizeof rate, "%.3f", h->waited);
-	mbx_jw_key(&w, "waited");
-	mbx_jw_raw(&w, rate);
-	snprintf(rate, sizeof rate, "%.3f", el);
-	mbx_jw_key(&w, "elapsed");
-	mbx_jw_raw(&w, rate);
+	mbx_jw_kint(w, "items", (long long)st.records);
+	mbx_jw_kint(w, "ok", (long long)st.ok);
+	mbx_jw_kint(w, "failed", (long long)st.failed);
+	mbx_jw_kint(w, "bytes", (long long)st.bytes);
 	snprintf(rate, sizeof rate, "%.1f", el > 0 ? st.ok / el : 0);
-	mbx_jw_key(&w, "itemsPerSecond");
-	mbx_jw_raw(&w, rate);
-	mbx_jw_end(&w);
-	f = fopen(mbx_opt.stats, "w");
-	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
-		mbx_err("cannot write stats '%s'", mbx_opt.stats);
-	mbx_buf_free(&b);
+	mbx_jw_key(w, "itemsPerSecond");
+	mbx_jw_raw(w, rate);
 }
 
 int
@@ -393,6 +369,7 @@ main(int argc, char **argv)
 		{ "ndjson", 0, 0, OPT_NDJSON }, { "mailbox", 1, 0, OPT_MAILBOX }, { 0, 0, 0, 0 }
 	};
 	const char *mailbox = NULL;
+	double el;
 	int c;
 
 	mbx_log_init(argv[0]);
@@ -418,8 +395,8 @@ main(int argc, char **argv)
 	while (filling)
 		flush(filling);
 	mbx_http_run(graph.http);
-	if (mbx_opt.stats)
-		write_stats();
+	el = now() - st.start;
+	mbx_stats_write(&graph, el, stats_fields, &el);
 	mbx_debug("%lu items exported, %lu failed", st.ok, st.failed);
 	mbx_graph_free(&graph);
 	return st.worst;

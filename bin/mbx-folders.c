@@ -150,26 +150,6 @@ delta_elem(void *ctx, yajl_val e)
 	return 0;
 }
 
-static void
-emit_mark(const char *mailbox, const struct dnode *d, const char *path)
-{
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "folder");
-	mbx_jw_kstr(&w, "mailbox", mailbox);
-	mbx_jw_kstr(&w, "id", d->f.id);
-	mbx_jw_kstr(&w, "path", path);
-	mbx_jw_key(&w, "removed");
-	mbx_jw_bool(&w, 1);
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
-}
-
 /* Removals first (with the paths they had), then changes, parents before children. */
 static void
 delta_emit(const char *mailbox)
@@ -181,7 +161,7 @@ delta_emit(const char *mailbox)
 	for (i = 0; i < nnodes; i++)
 		if (nodes[i].removed) {
 			p = path_of(&nodes[i], &depth);
-			emit_mark(mailbox, &nodes[i], p);
+			mbx_mark_emit("folder", mailbox, NULL, p, nodes[i].f.id, "removed");
 			free(p);
 		}
 	for (d = 1; d < 64; d++)

@@ -71,9 +71,10 @@ parse_quota(const char *spec)
 			memcpy(one, s, n);
 			one[n] = '\0';
 		}
-		if (!bad && strncmp(one, "concurrency=", 12) == 0)
-			bad = mbx_parse_long(one + 12, 1, 1000, &c) < 0 || !(server.store.concurrency = (int)c);
-		else if (!bad && strncmp(one, "upload=", 7) == 0)
+		if (!bad && strncmp(one, "concurrency=", 12) == 0) {
+			bad = mbx_parse_long(one + 12, 1, 1000, &c) < 0;
+			server.store.concurrency = bad ? server.store.concurrency : (int)c;
+		} else if (!bad && strncmp(one, "upload=", 7) == 0)
 			bad = mbx_parse_rate(one + 7, &server.store.upload_bytes,
 					     &server.store.upload_window) < 0;
 		else

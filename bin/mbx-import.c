@@ -642,40 +642,16 @@ sessions_opened(void)
 }
 
 static void
-write_stats(void)
+stats_fields(struct mbx_jw *w, void *ctx)
 {
-	const struct mbx_http_stats *h = mbx_http_stats(graph.http);
-	struct mbx_buf b;
-	struct mbx_jw w;
-	char num[64];
-	FILE *f;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "stats");
-	mbx_jw_kstr(&w, "program", mbx_progname);
-	mbx_jw_kint(&w, "items", (long long)st.items);
-	mbx_jw_kint(&w, "ok", (long long)st.ok);
-	mbx_jw_kint(&w, "updated", (long long)st.updated);
-	mbx_jw_kint(&w, "skipped", (long long)st.skipped);
-	mbx_jw_kint(&w, "failed", (long long)st.failed);
-	mbx_jw_kint(&w, "bytes", (long long)st.bytes);
-	mbx_jw_kint(&w, "requests", (long long)h->requests);
-	mbx_jw_kint(&w, "retries", (long long)h->retries);
-	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
-	mbx_jw_kint(&w, "sessions", (long long)sessions_opened());
-	snprintf(num, sizeof num, "%.3f", h->waited);
-	mbx_jw_key(&w, "waited");
-	mbx_jw_raw(&w, num);
-	snprintf(num, sizeof num, "%.3f", mono() - st.start);
-	mbx_jw_key(&w, "elapsed");
-	mbx_jw_raw(&w, num);
-	mbx_jw_end(&w);
-	f = fopen(mbx_opt.stats, "w");
-	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
-		mbx_err("cannot write stats '%s'", mbx_opt.stats);
-	mbx_buf_free(&b);
+	(void)ctx;
+	mbx_jw_kint(w, "items", (long long)st.items);
+	mbx_jw_kint(w, "ok", (long long)st.ok);
+	mbx_jw_kint(w, "updated", (long long)st.updated);
+	mbx_jw_kint(w, "skipped", (long long)st.skipped);
+	mbx_jw_kint(w, "failed", (long long)st.failed);
+	mbx_jw_kint(w, "bytes", (long long)st.bytes);
+	mbx_jw_kint(w, "sessions", (long long)sessions_opened());
 }
 
 static void
@@ -737,8 +713,7 @@ main(int argc, char **argv)
 	setup(argv[optind], journal_path);
 	read_frames();
 	drain(1);
-	if (mbx_opt.stats)
-		write_stats();
+	mbx_stats_write(&graph, mono() - st.start, stats_fields, NULL);
 	mbx_debug("%lu imported (%lu updates), %lu skipped, %lu failed", st.ok, st.updated,
 		  st.skipped, st.failed);
 	mbx_journal_close(journal);

@@ -194,30 +194,6 @@ dfolder(const char *id, int add)
 	return &dfolders[ndfolders++];
 }
 
-/* {"type":"item"|"folder", mailbox, ids, path, and the flag} for removals and resyncs. */
-static void
-mark(const char *type, const char *mailbox, const char *folder_id, const char *path,
-     const char *id, const char *flag)
-{
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", type);
-	mbx_jw_kstr(&w, "mailbox", mailbox);
-	if (folder_id)
-		mbx_jw_kstr(&w, "folderId", folder_id);
-	mbx_jw_kstr(&w, strcmp(type, "item") == 0 ? "folderPath" : "path", path);
-	mbx_jw_kstr(&w, "id", id);
-	mbx_jw_key(&w, flag);
-	mbx_jw_bool(&w, 1);
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
-}
-
 /* A changed item, or {"id", "@removed"}: an item record, or one marked removed. */
 static int
 delta_elem(void *ctx, yajl_val e)
@@ -226,7 +202,7 @@ delta_elem(void *ctx, yajl_val e)
 
 	if (!mbx_json_get(e, "@removed"))
 		return emit_item(ctx, e);
-	mark("item", f->mailbox, f->folder_id, f->folder_path, mbx_json_str(e, "id"), "removed");
+	mbx_mark_emit("item", f->mailbox, f->folder_id, f->folder_path, mbx_json_str(e, "id"), "removed");
 	return 0;
 }
 
@@ -236,7 +212,7 @@ pass_folder(const char *mailbox, const char *id, const char *path, yajl_val rec,
 	    const struct mbx_folder *walk, int resync)
 {
 	if (resync)
-		mark("folder", mailbox, NULL, path, id, "resync");
+		mbx_mark_emit("folder", mailbox, NULL, path, id, "resync");
 	else if (rec)
 		mbx_record_write(rec);
 	else if (walk)
@@ -339,7 +315,7 @@ delta_gone(void)
 
 	for (i = 0; i < ndfolders; i++) {
 		if (walked && !dfolders[i].seen && dfolders[i].link) {
-			mark("folder", delta_mailbox, NULL, dfolders[i].path, dfolders[i].id,
+			mbx_mark_emit("folder", delta_mailbox, NULL, dfolders[i].path, dfolders[i].id,
 			     "removed");
 			free(dfolders[i].id);
 			free(dfolders[i].path);

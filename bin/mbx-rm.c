@@ -84,7 +84,6 @@ submit(const char *mailbox, const char *folder, const char *id)
 {
 	struct del *d = mbx_xcalloc(1, sizeof *d);
 	struct mbx_req *r;
-	char *url;
 
 	d->mailbox = mbx_strdup(mailbox);
 	d->folder = mbx_strdup(folder);
@@ -94,11 +93,8 @@ submit(const char *mailbox, const char *folder, const char *id)
 		del_free(d);
 		return;
 	}
-	url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/folders/%s/items/%s"
-			    "?disposalType=%s", mailbox, folder, id, disposal);
-	r = mbx_req_new("DELETE", url);
-	free(url);
-	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
+	r = mbx_graph_req("DELETE", mailbox, mbx_graph_url(&graph, "admin/exchange/mailboxes/%s"
+			  "/folders/%s/items/%s?disposalType=%s", mailbox, folder, id, disposal), 0);
 	r->on_done = on_done;
 	r->ctx = d;
 	pending++;

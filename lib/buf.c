@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <openssl/evp.h>
 #include "mbx.h"
@@ -430,6 +431,24 @@ mbx_url_unescape(const char *s, size_t n, int plus)
 	return d;
 }
 
+/* scheme://host:port of a URL: the same in both (a link or redirect that may carry the
+ * token), 1 or 0. */
+static size_t
+origin_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+}
+
+int
+mbx_url_same_origin(const char *a, const char *b)
+{
+	size_t n = origin_len(a);
+
+	return n && n == origin_len(b) && strncasecmp(a, b, n) == 0;
+}
+
 /* "15M": K, M and G are powers of 1024. */
 int
 mbx_parse_size(const char *s, long long *out)
@@ -449,7 +468,7 @@ mbx_parse_size(const char *s, long long *out)
 	}
 	if (mult > 1)
 		num[n - 1] = '\0';
-	if (mbx_parse_long(num, 1, 1L << 30, &v) < 0)
+	if (mbx_parse_long(num, 0, 1L << 30, &v) < 0)
 		return -1;
 	*out = v * mult;
 	return 0;
@@ -471,7 +490,8 @@ mbx_parse_rate(const char *s, long long *bytes, double *secs)
 	k = strlen(t);
 	if (k > 1 && t[k - 1] == 's')
 		t[k - 1] = '\0';
-	return mbx_parse_size(b, bytes) < 0 || mbx_parse_double(t, 0.001, 86400, secs) < 0 ? -1 : 0;
+	return mbx_parse_size(b, bytes) < 0 || *bytes == 0 ||
+	       mbx_parse_double(t, 0.001, 86400, secs) < 0 ? -1 : 0;
 }
 
 /* "2026-11-01", "2026-11-01T08:00", "2026-11-01T08:00:00Z", "...+01:00": the instant in

@@ -131,6 +131,20 @@ get_req(const char *url, const char *lane)
 	return r;
 }
 
+/* A request on the lane of mailbox (its concurrency limit, graph-api.md 7); url is
+ * taken over; json: the body will be JSON. */
+struct mbx_req *
+mbx_graph_req(const char *method, const char *mailbox, char *url, int json)
+{
+	struct mbx_req *r = mbx_req_new(method, url);
+
+	free(url);
+	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
+	if (json)
+		r->ctype = "application/json";
+	return r;
+}
+
 /* Run r; 0 on 2xx, else an exit code with msg. */
 int
 mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n)
@@ -162,23 +176,6 @@ mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *
 	}
 	mbx_req_free(r);
 	return rc;
-}
-
-/* scheme://host:port of a URL, for the same-origin check of nextLinks. */
-static size_t
-origin_len(const char *url)
-{
-	const char *p = strstr(url, "://");
-
-	return p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
-}
-
-static int
-same_origin(const char *a, const char *b)
-{
-	size_t n = origin_len(a);
-
-	return n && n == origin_len(b) && strncasecmp(a, b, n) == 0;
 }
 
 /* One page: fetched whole (bounded), then streamed element by element, so a page that
@@ -237,7 +234,7 @@ mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane, mbx_jstr
 	int rc;
 
 	*link = NULL;
-	if (!same_origin(url, g->base)) {
+	if (!mbx_url_same_origin(url, g->base)) {
 		snprintf(msg, n, "refusing a delta link to another host: '%.200s'", url);
 		return MBX_EXIT_SERVICE;
 	}
@@ -262,7 +259,7 @@ graph_pages(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_
 		free(cur);
 		if (rc || !next)
 			break;
-		if (!same_origin(next, g->base)) {
+		if (!mbx_url_same_origin(next, g->base)) {
 			/* a nextLink carries our token to wherever it points */
 			snprintf(msg, n, "refusing @odata.nextLink to another host: '%.200s'", next);
 			free(next);
@@ -515,16 +512,12 @@ create_child(struct mbx_graph *g, const char *mailbox, const struct mbx_folder *
 	     const char *name, const char *cls, struct mbx_folder *out, int *exists,
 	     char *msg, size_t n)
 {
-	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s/childFolders",
-				  mailbox, parent->id);
-	struct mbx_req *r = mbx_req_new("POST", url);
+	struct mbx_req *r = mbx_graph_req("POST", mailbox, mbx_graph_url(g,
+		"admin/exchange/mailboxes/%s/folders/%s/childFolders", mailbox, parent->id), 1);
 	struct mbx_jw w;
 	yajl_val v;
 	int rc;
 
-	free(url);
-	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
-	r->ctype = "application/json";
 	mbx_jw_init(&w, &r->body);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "displayName", name);
@@ -615,14 +608,11 @@ int
 mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id, const char *name,
 		 char *msg, size_t n)
 {
-	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s", mailbox, id);
-	struct mbx_req *r = mbx_req_new("PATCH", url);
+	struct mbx_req *r = mbx_graph_req("PATCH", mailbox, mbx_graph_url(g,
+		"admin/exchange/mailboxes/%s/folders/%s", mailbox, id), 1);
 	struct mbx_jw w;
 	int rc;
 
-	free(url);
-	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
-	r->ctype = "application/json";
 	mbx_jw_init(&w, &r->body);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "displayName", name);
@@ -637,13 +627,10 @@ int
 mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
 		   size_t n)
 {
-	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s/$ref", mailbox, id);
-	struct mbx_req *r = mbx_req_new("DELETE", url);
-	int rc;
+	struct mbx_req *r = mbx_graph_req("DELETE", mailbox, mbx_graph_url(g,
+		"admin/exchange/mailboxes/%s/folders/%s/$ref", mailbox, id), 0);
+	int rc = mbx_graph_run(g, r, msg, n);
 
-	free(url);
-	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
-	rc = mbx_graph_run(g, r, msg, n);
 	mbx_req_free(r);
 	return rc;
 }
@@ -661,4 +648,48 @@ mbx_graph_target(struct mbx_graph *g, const char *spec, int archive, struct mbx_
 	mbx_report(rc, NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s", spec, msg);
 	mbx_graph_free(g);
 	exit(rc);
+}
+
+/* ---------------------------------------------------------------- --stats */
+
+/* A number with three decimals: seconds. */
+static void
+kdec(struct mbx_jw *w, const char *k, double v)
+{
+	char num[64];
+
+	snprintf(num, sizeof num, "%.3f", v);
+	mbx_jw_key(w, k);
+	mbx_jw_raw(w, num);
+}
+
+/* --stats FILE (mbx(7) STATISTICS): {"type":"stats","program", the program's own counts
+ * from fields(), then requests, retries, throttled, waited and elapsed}. */
+void
+mbx_stats_write(const struct mbx_graph *g, double elapsed,
+		void (*fields)(struct mbx_jw *w, void *ctx), void *ctx)
+{
+	const struct mbx_http_stats *h = mbx_http_stats(g->http);
+	struct mbx_buf b;
+	struct mbx_jw w;
+	FILE *f;
+
+	if (!mbx_opt.stats)
+		return;
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "stats");
+	mbx_jw_kstr(&w, "program", mbx_progname);
+	fields(&w, ctx);
+	mbx_jw_kint(&w, "requests", (long long)h->requests);
+	mbx_jw_kint(&w, "retries", (long long)h->retries);
+	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
+	kdec(&w, "waited", h->waited);
+	kdec(&w, "elapsed", elapsed);
+	mbx_jw_end(&w);
+	f = fopen(mbx_opt.stats, "w");
+	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
+		mbx_err("cannot write stats '%s'", mbx_opt.stats);
+	mbx_buf_free(&b);
 }

@@ -526,15 +526,6 @@ describe(struct mbx_req *r, CURLcode c)
 		snprintf(r->errmsg, sizeof r->errmsg, "%ld %s", r->status, reason(r->status));
 }
 
-/* origin ("scheme://host:port") length of a URL */
-static size_t
-origin_of(const char *u)
-{
-	const char *p = strstr(u, "://");
-
-	return p ? (size_t)(p + 3 - u) + strcspn(p + 3, "/?#") : 0;
-}
-
 /* 3.17: an expanded archive folder answers 308 with the same request on another
  * mailbox. Followed by hand, with the token, only on the host the request went to, at
  * most MAX_HOPS times and never in a loop. -1 re-queued, else an exit code. */
@@ -542,7 +533,6 @@ static int
 follow(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
-	size_t o = origin_of(r->url);
 	char u[600];
 	int i;
 
@@ -552,8 +542,7 @@ follow(struct mbx_http *h, struct mbx_req *r)
 				 log_url(r, u, sizeof u));
 			return MBX_EXIT_PARTIAL;
 		}
-	if (!*r->location || o == 0 || origin_of(r->location) != o ||
-	    strncasecmp(r->location, r->url, o) != 0) {
+	if (!mbx_url_same_origin(r->location, r->url)) {
 		snprintf(r->errmsg, sizeof r->errmsg, "refusing a redirect to another host: "
 			 "'%.300s'", mbx_redact(r->location, u, sizeof u));
 		return MBX_EXIT_PARTIAL;

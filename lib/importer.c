@@ -65,14 +65,11 @@ int
 mbx_isession_open(struct mbx_graph *g, struct mbx_isession *s, const char *mailbox,
 		  char *msg, size_t n)
 {
-	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/createImportSession", mailbox);
-	struct mbx_req *r = mbx_req_new("POST", url);
+	struct mbx_req *r = mbx_graph_req("POST", mailbox, mbx_graph_url(g,
+		"admin/exchange/mailboxes/%s/createImportSession", mailbox), 1);
 	int rc;
 
-	free(url);
 	mbx_strlcpy(s->mailbox, mailbox, sizeof s->mailbox);
-	mbx_strlcpy(r->lane, mailbox, sizeof r->lane);
-	r->ctype = "application/json";
 	mbx_buf_puts(&r->body, "{}");              /* 3.14: clients send {} or nothing */
 	rc = mbx_graph_run(g, r, msg, n);
 	if (rc == 0)

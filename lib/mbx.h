@@ -69,7 +69,10 @@ void *mbx_xrealloc(void *p, size_t n);
 /* Parse a whole decimal integer in [min,max]; 0 ok, -1 otherwise. Use instead of atoi. */
 int mbx_parse_long(const char *s, long min, long max, long *out);
 int mbx_parse_double(const char *s, double min, double max, double *out);
-/* A size with an optional K, M or G (powers of 1024); a rate "BYTES/SECONDS[s]". */
+/* Whether two URLs have the same scheme://host:port (the token may go to both). */
+int mbx_url_same_origin(const char *a, const char *b);
+/* A size (0 or more) with an optional K, M or G (powers of 1024); a rate
+ * "BYTES/SECONDS[s]" (bytes above 0). */
 int mbx_parse_size(const char *s, long long *out);
 int mbx_parse_rate(const char *s, long long *bytes, double *secs);
 /* An ISO 8601 date or date-time (offset or Z) as UTC "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */
@@ -436,6 +439,11 @@ int mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path,
 		     const char *cls, int dry, struct mbx_folder *out, int *created, char *msg,
 		     size_t n);
 
+/* A request on mailbox's lane; url (malloc'd) is taken over; json: a JSON body. */
+struct mbx_req *mbx_graph_req(const char *method, const char *mailbox, char *url, int json);
+/* --stats FILE, if given: the program's counts (fields) and the HTTP engine's. */
+void mbx_stats_write(const struct mbx_graph *g, double elapsed,
+		     void (*fields)(struct mbx_jw *w, void *ctx), void *ctx);
 /* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
 int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
 /* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or an exit code + msg. */
@@ -506,6 +514,10 @@ int mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 		    mbx_folder_cb each, void *ctx, char *msg, size_t n);
 /* Write a folder record (mbx(7)) for f in mailbox to stdout. */
 void mbx_folder_emit(const char *mailbox, const struct mbx_folder *f);
+/* {"type": item|folder, mailbox, [folderId], folderPath|path, id, FLAG: true}: a
+ * removal ("removed") or a listing in full again ("resync"), mbx(7). */
+void mbx_mark_emit(const char *type, const char *mailbox, const char *folder_id,
+		   const char *path, const char *id, const char *flag);
 /* Write a mailbox record. */
 void mbx_mailbox_emit(const struct mbx_mailbox *m);
 

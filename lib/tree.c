@@ -163,3 +163,27 @@ mbx_mailbox_emit(const struct mbx_mailbox *m)
 	mbx_record_emit(&b);
 	mbx_buf_free(&b);
 }
+
+/* {"type":"item"|"folder", mailbox, ids, path, and the flag} for removals and resyncs. */
+void
+mbx_mark_emit(const char *type, const char *mailbox, const char *folder_id, const char *path,
+	      const char *id, const char *flag)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", type);
+	mbx_jw_kstr(&w, "mailbox", mailbox);
+	if (folder_id)
+		mbx_jw_kstr(&w, "folderId", folder_id);
+	mbx_jw_kstr(&w, strcmp(type, "item") == 0 ? "folderPath" : "path", path);
+	mbx_jw_kstr(&w, "id", id);
+	mbx_jw_key(&w, flag);
+	mbx_jw_bool(&w, 1);
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}

@@ -36,28 +36,15 @@ struct spec {
 	char domain[128];
 };
 
+/* A number with an optional k or m (1024s), as mbx_parse_size reads sizes. */
 static int
 spec_value(const char *v, long *out)
 {
-	char num[32];
-	size_t n = strspn(v, "0123456789");
-	long mult = 1, x;
+	long long x;
 
-	if (n == 0 || n >= sizeof num)
+	if (mbx_parse_size(v, &x) < 0 || x > (1LL << 40))
 		return -1;
-	memcpy(num, v, n);
-	num[n] = '\0';
-	if (v[n] == 'k' || v[n] == 'K')
-		mult = 1024;
-	else if (v[n] == 'm' || v[n] == 'M')
-		mult = 1024 * 1024;
-	else if (v[n])
-		return -1;
-	if (v[n] && v[n + 1])
-		return -1;
-	if (mbx_parse_long(num, 0, 1L << 30, &x) < 0)
-		return -1;
-	*out = x * mult;
+	*out = (long)x;
 	return 0;
 }
 

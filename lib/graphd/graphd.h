@@ -156,6 +156,8 @@ struct gd_req {
 void gd_json_error(struct gd_req *r, int status, const char *code, const char *fmt, ...)
 	MBX_ATTR_PRINTF(4, 5);
 const char *gd_query(const struct gd_req *r, const char *key);
+/* Split the query off r->url (which it cuts) into decoded r->qk/qv: 0, or -1. */
+int gd_parse_query(struct gd_req *r);
 /* Answer with Retry-After secs and hold the client to it (an early return is a
  * violation, like an injected 429's). */
 struct gd_server;

@@ -67,8 +67,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
 }
 
 /* Split "path?query" and decode the query options (names case-insensitive later). */
-static int
-parse_query(struct gd_req *r)
+int
+gd_parse_query(struct gd_req *r)
 {
 	char *q = strchr((char *)r->url, '?'), *p, *amp, *eq;
 
@@ -86,8 +86,11 @@ parse_query(struct gd_req *r)
 		r->qk[r->nq] = mbx_url_unescape(p, eq ? (size_t)(eq - p) : len, 1);
 		r->qv[r->nq] = eq ? mbx_url_unescape(eq + 1, len - (size_t)(eq - p) - 1, 1)
 				  : mbx_strdup("");
-		if (!r->qk[r->nq] || !r->qv[r->nq])
+		if (!r->qk[r->nq] || !r->qv[r->nq]) {
+			free(r->qk[r->nq]);
+			free(r->qv[r->nq]);
 			return -1;
+		}
 		r->nq++;
 		if (!amp)
 			break;
@@ -610,7 +613,7 @@ serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 	r->prefer = header(c, "Prefer");
 	snprintf(r->self, sizeof r->self, "%s://%s", sv->tls ? "https" : "http",
 		 r->host ? r->host : "localhost");
-	if (parse_query(r) < 0) {
+	if (gd_parse_query(r) < 0) {
 		gd_json_error(r, 400, "BadRequest", "Malformed query string.");
 		return;
 	}

@@ -2,8 +2,8 @@
  * Input: a request target on the first line ("/beta/admin/...?$top=5&$filter=..."), and
  * after the LF the body of an upload to the import URL.
  *  - the path goes through gd_path_split (routes.c), as gd_route does;
- *  - the query is split and decoded as server.c's (static) parse_query does it, into a
- *    struct gd_req, and every OData option is read: gd_odata_check, _paging, _selected,
+ *  - the query is split and decoded by server.c's gd_parse_query into a struct gd_req,
+ *    and every OData option is read: gd_odata_check, _paging, _selected,
  *    _next and gd_filter_match for $filter (odata.c);
  *  - the body is POSTed to the import URL of a mailbox through gd_import_item (import.c):
  *    the JSON body, its members, the base64 Data and the FastTransfer stream in it. The
@@ -76,39 +76,6 @@ setup(void)
 	import_path = mbx_buf_steal(&b);
 }
 
-/* server.c parse_query, on our own copy of the target: "?a=b&c" into r->qk/qv. */
-static int
-split_query(struct gd_req *r, char *target)
-{
-	char *q = strchr(target, '?'), *p, *amp, *eq;
-	size_t len;
-
-	if (!q)
-		return 0;
-	*q++ = '\0';
-	for (p = q; *p; p = amp ? amp + 1 : p + strlen(p)) {
-		amp = strchr(p, '&');
-		len = amp ? (size_t)(amp - p) : strlen(p);
-		if (len == 0)
-			continue;
-		eq = memchr(p, '=', len);
-		r->qk = mbx_xrealloc(r->qk, (r->nq + 1) * sizeof *r->qk);
-		r->qv = mbx_xrealloc(r->qv, (r->nq + 1) * sizeof *r->qv);
-		r->qk[r->nq] = mbx_url_unescape(p, eq ? (size_t)(eq - p) : len, 1);
-		r->qv[r->nq] = eq ? mbx_url_unescape(eq + 1, len - (size_t)(eq - p) - 1, 1)
-				  : mbx_strdup("");
-		if (!r->qk[r->nq] || !r->qv[r->nq]) {
-			free(r->qk[r->nq]);
-			free(r->qv[r->nq]);
-			return -1;
-		}
-		r->nq++;
-		if (!amp)
-			break;
-	}
-	return 0;
-}
-
 static void
 req_clear(struct gd_req *r)
 {
@@ -157,8 +124,8 @@ path_and_query(const char *line, size_t n)
 	mbx_buf_init(&r.out, 0);
 	r.method = "GET";
 	mbx_strlcpy(r.self, "https://127.0.0.1:8443", sizeof r.self);
-	if (split_query(&r, target) == 0) {
-		r.url = target;
+	r.url = target;
+	if (gd_parse_query(&r) == 0) {
 		if (gd_path_split(target, &p) == 0) {
 			for (i = 0; i < p.n; i++)
 				fuzz_sink += strlen(p.seg[i]) + gd_is(&p, i, "folders");
