@@ -82,9 +82,12 @@ graphd_start() {
 }
 
 graphd_stop() {
-	[ -n "${GRAPHD_PID:-}" ] || return 0
-	kill "$GRAPHD_PID" 2>/dev/null || true
-	wait "$GRAPHD_PID" 2>/dev/null || true
+	# an emulator restarted inside a test (a subshell) is known only by its pid file
+	local pid=${GRAPHD_PID:-}
+	[ ! -s "${GRAPHD_DIR:-/nonexistent}/pid" ] || pid=$(cat "$GRAPHD_DIR/pid")
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	GRAPHD_PID=
 }
 
