@@ -97,8 +97,8 @@ mbx_buf_reset(struct mbx_buf *b)
 }
 
 /* Make room for n more bytes plus the NUL; -1 when that would pass max. */
-static int
-reserve(struct mbx_buf *b, size_t n)
+int
+mbx_buf_reserve(struct mbx_buf *b, size_t n)
 {
 	size_t need, cap;
 
@@ -120,7 +120,7 @@ reserve(struct mbx_buf *b, size_t n)
 int
 mbx_buf_append(struct mbx_buf *b, const void *p, size_t n)
 {
-	if (reserve(b, n) < 0)
+	if (mbx_buf_reserve(b, n) < 0)
 		return -1;
 	if (n)
 		memcpy(b->data + b->len, p, n);
@@ -150,7 +150,7 @@ mbx_buf_printf(struct mbx_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || reserve(b, (size_t)n) < 0)
+	if (n < 0 || mbx_buf_reserve(b, (size_t)n) < 0)
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -199,164 +199,6 @@ mbx_parse_double(const char *s, double min, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-/* ------------------------------------------------------------ base64 */
-
-static const char b64std[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-size_t
-mbx_b64_encoded_len(size_t n)
-{
-	return (n + 2) / 3 * 4;
-}
-
-static int
-b64_encode(struct mbx_buf *out, const unsigned char *in, size_t n, const char *alpha, int pad)
-{
-	char q[4];
-	size_t i;
-
-	if (reserve(out, mbx_b64_encoded_len(n)) < 0)
-		return -1;
-	for (i = 0; i + 2 < n; i += 3) {
-		q[0] = alpha[in[i] >> 2];
-		q[1] = alpha[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
-		q[2] = alpha[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
-		q[3] = alpha[in[i + 2] & 63];
-		mbx_buf_append(out, q, 4);
-	}
-	if (i < n) {
-		unsigned a = in[i], c = i + 1 < n ? in[i + 1] : 0;
-		q[0] = alpha[a >> 2];
-		q[1] = alpha[((a & 3) << 4) | (c >> 4)];
-		q[2] = i + 1 < n ? alpha[(c & 15) << 2] : '=';
-		q[3] = '=';
-		mbx_buf_append(out, q, pad ? 4 : (i + 1 < n ? 3 : 2));
-	}
-	return 0;
-}
-
-int
-mbx_b64_encode(struct mbx_buf *out, const void *in, size_t n)
-{
-	return b64_encode(out, in, n, b64std, 1);
-}
-
-int
-mbx_b64url_encode(struct mbx_buf *out, const void *in, size_t n)
-{
-	return b64_encode(out, in, n, b64url, 0);
-}
-
-/* Decoding table: 0..63, or 0xff for anything that is not in either alphabet. */
-static unsigned char b64_table[256];
-
-static void
-b64_table_init(void)
-{
-	int i;
-
-	if (b64_table['B'])
-		return;
-	memset(b64_table, 0xff, sizeof b64_table);
-	for (i = 0; i < 64; i++) {
-		b64_table[(unsigned char)b64std[i]] = (unsigned char)i;
-		b64_table[(unsigned char)b64url[i]] = (unsigned char)i;
-	}
-}
-
-void
-mbx_b64dec_init(struct mbx_b64dec *d)
-{
-	b64_table_init();
-	d->acc = 0;
-	d->nacc = 0;
-	d->pad = 0;
-	d->bad = 0;
-}
-
-/* Decode a run of characters, 4 at a time straight into out's reserved space. */
-int
-mbx_b64dec_update(struct mbx_b64dec *d, struct mbx_buf *out, const char *in, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)in, *end = p + n;
-	unsigned char *o;
-	unsigned v;
-
-	if (d->bad || reserve(out, n / 4 * 3 + 3) < 0)
-		return d->bad = -1;
-	o = (unsigned char *)out->data + out->len;
-	for (; p < end; p++) {
-		/* the common case: whole quads, no padding; 0xff marks a bad character */
-		while (d->nacc == 0 && !d->pad && end - p >= 4) {
-			unsigned a = b64_table[p[0]], b = b64_table[p[1]];
-			unsigned c = b64_table[p[2]], e = b64_table[p[3]];
-			if ((a | b | c | e) & 0x80)
-				break;
-			*o++ = (unsigned char)(a << 2 | b >> 4);
-			*o++ = (unsigned char)(b << 4 | c >> 2);
-			*o++ = (unsigned char)(c << 6 | e);
-			p += 4;
-		}
-		if (p == end)
-			break;
-		if (*p == '=') {
-			d->pad++;
-			continue;
-		}
-		if (d->pad || (v = b64_table[*p]) == 0xff)
-			break;
-		d->acc = (d->acc << 6) | v;
-		if (++d->nacc == 4) {
-			*o++ = (unsigned char)(d->acc >> 16);
-			*o++ = (unsigned char)(d->acc >> 8);
-			*o++ = (unsigned char)d->acc;
-			d->acc = 0;
-			d->nacc = 0;
-		}
-	}
-	/* what was decoded stays a valid, terminated buffer, even when we stop early */
-	out->len = (size_t)(o - (unsigned char *)out->data);
-	out->data[out->len] = '\0';
-	if (p < end)
-		return d->bad = -1;
-	return 0;
-}
-
-int
-mbx_b64dec_final(struct mbx_b64dec *d, struct mbx_buf *out)
-{
-	unsigned char t[2];
-
-	if (d->bad || d->nacc == 1 || d->pad > 2 || (d->pad && (d->nacc + d->pad) % 4))
-		return -1;
-	if (d->nacc == 2) {
-		t[0] = (unsigned char)(d->acc >> 4);
-		return mbx_buf_append(out, t, 1);
-	}
-	if (d->nacc == 3) {
-		t[0] = (unsigned char)(d->acc >> 10);
-		t[1] = (unsigned char)(d->acc >> 2);
-		return mbx_buf_append(out, t, 2);
-	}
-	return 0;
-}
-
-/* Standard or URL-safe base64, padded or not. Whitespace is not allowed: Graph gives one
- * unbroken string (fasttransfer.md 2). */
-int
-mbx_b64_decode(struct mbx_buf *out, const char *in, size_t n)
-{
-	struct mbx_b64dec d;
-
-	mbx_b64dec_init(&d);
-	if (mbx_b64dec_update(&d, out, in, n) < 0)
-		return -1;
-	return mbx_b64dec_final(&d, out);
 }
 
 void

@@ -54,6 +54,8 @@ void mbx_buf_init(struct mbx_buf *b, size_t max);
 void mbx_buf_free(struct mbx_buf *b);
 void mbx_buf_reset(struct mbx_buf *b);             /* len = 0, keep memory */
 int mbx_buf_append(struct mbx_buf *b, const void *p, size_t n);   /* 0, or -1 over max / ENOMEM */
+/* Room for n more bytes and the NUL at data[len + n]: 0, or -1 over max. */
+int mbx_buf_reserve(struct mbx_buf *b, size_t n);
 int mbx_buf_puts(struct mbx_buf *b, const char *s);
 int mbx_buf_putc(struct mbx_buf *b, char c);
 int mbx_buf_printf(struct mbx_buf *b, const char *fmt, ...) MBX_ATTR_PRINTF(2, 3);

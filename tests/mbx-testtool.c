@@ -175,6 +175,57 @@ tt_misc(int argc, char **argv)
 	return rc ? MBX_EXIT_BADINPUT : 0;
 }
 
+/* b64dec-stream CHUNK: base64 on stdin decoded CHUNK characters per call (the way a
+ * response arrives), raw bytes on stdout; exit 5 on bad input, after what decoded. */
+static int
+tt_b64dec_stream(int argc, char **argv)
+{
+	struct mbx_b64dec d;
+	struct mbx_buf in, out;
+	char chunk[65536];
+	size_t k, off, step;
+	long n;
+	int rc = 0;
+
+	if (argc != 2 || mbx_parse_long(argv[1], 1, 1 << 20, &n) < 0)
+		mbx_die(2, "usage: b64dec-stream CHUNK");
+	mbx_buf_init(&in, 0);
+	mbx_buf_init(&out, 0);
+	while ((k = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		mbx_buf_append(&in, chunk, k);
+	mbx_b64dec_init(&d);
+	for (off = 0; off < in.len && rc == 0; off += step) {
+		step = in.len - off < (size_t)n ? in.len - off : (size_t)n;
+		rc = mbx_b64dec_update(&d, &out, in.data + off, step);
+	}
+	if (rc == 0)
+		rc = mbx_b64dec_final(&d, &out);
+	fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	mbx_buf_free(&in);
+	mbx_buf_free(&out);
+	return rc ? MBX_EXIT_BADINPUT : 0;
+}
+
+/* b64enc-stream [url]: raw bytes on stdin as one line of base64 (or base64url). */
+static int
+tt_b64enc_stream(int argc, char **argv)
+{
+	struct mbx_buf in, out;
+	char chunk[65536];
+	size_t k;
+	int url = argc > 1 && strcmp(argv[1], "url") == 0, rc;
+
+	mbx_buf_init(&in, 0);
+	mbx_buf_init(&out, 0);
+	while ((k = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		mbx_buf_append(&in, chunk, k);
+	rc = (url ? mbx_b64url_encode : mbx_b64_encode)(&out, in.data ? in.data : "", in.len);
+	printf("%s\n", out.data ? out.data : "");
+	mbx_buf_free(&in);
+	mbx_buf_free(&out);
+	return rc ? 1 : 0;
+}
+
 /* frames-write [--ndjson] FILE...: one item frame per file, id = the file name. */
 static int
 tt_frames_write(int argc, char **argv)
@@ -244,6 +295,7 @@ static const struct {
 	{ "path-join", tt_path_join }, { "records", tt_records },
 	{ "redact", tt_misc }, { "b64enc", tt_misc }, { "b64urlenc", tt_misc },
 	{ "b64dec", tt_misc }, { "urlenc", tt_misc }, { "sha256", tt_misc },
+	{ "b64dec-stream", tt_b64dec_stream }, { "b64enc-stream", tt_b64enc_stream },
 	{ "frames-write", tt_frames_write }, { "frames-read", tt_frames_read },
 	{ "fx-gen", tt_fx_gen }, { "fx-parse", tt_fx_parse },
 	{ "jwt-assert", tt_auth_jwt_assert }, { "http", tt_http },
