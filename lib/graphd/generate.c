@@ -211,6 +211,31 @@ gd_generate(struct gd_store *s, const char *text, char *err, size_t n)
 	return 0;
 }
 
+/* Pad the body so the stream comes out near the requested size (UTF-16: x2): words
+ * picked by seed and length, written in place (this runs for every exported item). */
+static void
+pad_words(struct mbx_buf *body, uint64_t r, size_t size)
+{
+	size_t nw = sizeof words / sizeof *words, want = size / 2 + 16, len[sizeof words /
+		sizeof *words], i, k;
+	char *o;
+
+	if (body->len * 2 + 1200 >= size || mbx_buf_reserve(body, want) < 0)
+		return;
+	for (i = 0; i < nw; i++)
+		len[i] = strlen(words[i]);
+	o = body->data + body->len;
+	while ((size_t)(o - body->data) * 2 + 1200 < size) {
+		i = (r + (size_t)(o - body->data)) % nw;
+		k = len[i];
+		memcpy(o, words[i], k);
+		o[k] = ' ';
+		o += k + 1;
+	}
+	body->len = (size_t)(o - body->data);
+	body->data[body->len] = '\0';
+}
+
 /* The message of a generated item, from its seed alone. */
 int
 gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
@@ -239,9 +264,7 @@ gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
 	snprintf(body_head, sizeof body_head, "Hello,\n\nplease find the %s attached.\n", subject);
 	mbx_buf_init(&body, 0);
 	mbx_buf_puts(&body, body_head);
-	/* pad the body so the stream comes out near the requested size (UTF-16: x2) */
-	while (body.len * 2 + 1200 < it->gen_size)
-		mbx_buf_printf(&body, "%s ", words[(r + body.len) % nw]);
+	pad_words(&body, r, it->gen_size);
 	m.message_class = it->cls;
 	m.subject = subject;
 	m.body = body.data;

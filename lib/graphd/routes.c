@@ -544,7 +544,7 @@ snap_free(struct snap *sn)
 static void
 export_one(struct mbx_jw *w, const struct snap *sn)
 {
-	struct mbx_buf blob, enc;
+	struct mbx_buf blob;
 
 	mbx_jw_obj(w);
 	mbx_jw_kstr(w, "itemId", sn->id);
@@ -557,14 +557,11 @@ export_one(struct mbx_jw *w, const struct snap *sn)
 		mbx_jw_end(w);
 	} else {
 		mbx_buf_init(&blob, 0);
-		mbx_buf_init(&enc, 0);
 		gd_item_stream(&sn->item, &blob);
-		mbx_b64_encode(&enc, blob.data ? blob.data : "", blob.len);
 		mbx_jw_kstr(w, "changeKey", sn->change_key);
 		mbx_jw_key(w, "data");
-		mbx_jw_raw_str(w, enc.data ? enc.data : "", enc.len);  /* base64: nothing to escape */
+		mbx_jw_b64(w, blob.data, blob.len);     /* encoded in place: no second copy */
 		mbx_buf_free(&blob);
-		mbx_buf_free(&enc);
 	}
 	mbx_jw_end(w);
 }

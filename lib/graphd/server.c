@@ -539,11 +539,13 @@ static struct MHD_Response *
 make_response(struct gd_req *r)
 {
 	struct MHD_Response *resp;
+	int has_body;
 
 	if (r->malformed && r->status == 200) {
 		mbx_buf_reset(&r->out);
 		mbx_buf_puts(&r->out, "{\"value\":[{\"id\":\"AAMk\",\"displayName\":tru");
 	}
+	has_body = r->out.len || r->truncated || r->malformed;
 	if (r->truncated && r->out.len > 1) {
 		struct partial *p = mbx_xcalloc(1, sizeof *p);
 		p->len = r->out.len;
@@ -551,10 +553,11 @@ make_response(struct gd_req *r)
 		resp = MHD_create_response_from_callback(p->len, 4096, partial_reader, p,
 							 partial_free);
 	} else {
-		resp = MHD_create_response_from_buffer(r->out.len, r->out.data,
-						       MHD_RESPMEM_MUST_COPY);
+		size_t len = r->out.len;       /* handed over, not copied: answers can be MBs */
+		resp = MHD_create_response_from_buffer(len, mbx_buf_steal(&r->out),
+						       MHD_RESPMEM_MUST_FREE);
 	}
-	if (r->out.len || r->truncated || r->malformed)
+	if (has_body)
 		MHD_add_response_header(resp, "Content-Type", "application/json;odata.metadata="
 					"minimal;odata.streaming=true;IEEE754Compatible=false;"
 					"charset=utf-8");
