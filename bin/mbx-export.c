@@ -29,6 +29,7 @@ struct batch {
 };
 
 static struct mbx_graph graph;
+static char outbuf[256 << 10];
 static int ndjson;
 static struct batch *filling;
 static int pending;            /* batches submitted and not done */
@@ -387,6 +388,9 @@ main(int argc, char **argv)
 	if ((mailbox && argc == 0) || (!mailbox && argc > 0))
 		mbx_usage(usage, MBX_EXIT_USAGE);
 	st.start = now();
+	/* an item's header, payload and LF leave in one write (flushed per item); glibc
+	 * ignores the size when it allocates the buffer itself */
+	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	mbx_graph_init(&graph);
 	if (mailbox)
 		from_args(mailbox, argc, argv);

@@ -17,6 +17,9 @@ struct lane {
 	char key[192];
 	int inflight;
 	double paused_until;       /* a 429/503 Retry-After pauses the whole lane */
+	double last_start;         /* pacing: see lane_due() */
+	double lat[8];             /* the latest call times, a ring */
+	int nlat;
 	struct mbx_req *head, *tail;
 	struct lane *next;
 };
@@ -186,6 +189,47 @@ dequeue(struct mbx_http *h, struct lane *l)
 		l->tail = NULL;
 	h->queued--;
 	return r;
+}
+
+#define PACE_MAX 0.5            /* seconds: the most a start waits for pacing */
+
+static void
+lane_latency(struct lane *l, double secs)
+{
+	l->lat[l->nlat++ % 8] = secs;
+}
+
+/* A lane's typical call time: the median of its latest successful calls, so that one
+ * huge item does not slow the calls after it. */
+static double
+lane_typical(const struct lane *l)
+{
+	double v[8], t;
+	int n = l->nlat < 8 ? l->nlat : 8, i, j;
+
+	memcpy(v, l->lat, sizeof v);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n ? v[n / 2] : 0;
+}
+
+/* When the lane's next call may start. Calls started together come back together, and
+ * a client reading several answers at once finishes them all late, so the lane stays
+ * in step and every call pays for its neighbours. Spacing starts by a little less than
+ * latency / jobs spreads them over the service's latency; it is under the lane's natural
+ * rhythm, so a lane that keeps --jobs calls in flight is not held back. */
+static double
+lane_due(const struct lane *l, const struct priv *p)
+{
+	double due = p->not_before > l->paused_until ? p->not_before : l->paused_until;
+	double gap = 0.9 * lane_typical(l) / mbx_opt.jobs;
+	double spaced = l->last_start + (gap < PACE_MAX ? gap : PACE_MAX);
+
+	return mbx_opt.jobs > 1 && l->inflight > 0 && spaced > due ? spaced : due;
 }
 
 /* ---------------------------------------------------------------- logging */
@@ -616,6 +660,8 @@ complete(struct mbx_http *h, CURL *e, CURLcode c)
 	p->easy = NULL;
 	p->lane->inflight--;
 	h->inflight--;
+	if (c == CURLE_OK && r->status >= 200 && r->status < 300)
+		lane_latency(p->lane, now() - p->started);
 	mbx_debug("< %s %ld %s (%.0f ms, %lld bytes)", log_url(r, u, sizeof u), r->status,
 		  c ? curl_easy_strerror(c) : reason(r->status), (now() - p->started) * 1000,
 		  (long long)dl);
@@ -664,13 +710,13 @@ pump(struct mbx_http *h)
 
 	for (l = h->lanes; l; l = l->next) {
 		while (l->head && l->inflight < mbx_opt.jobs) {
-			struct priv *p = l->head->priv;
-			due = p->not_before > l->paused_until ? p->not_before : l->paused_until;
+			due = lane_due(l, l->head->priv);
 			if (due > t) {
 				if (next < 0 || due < next)
 					next = due;
 				break;
 			}
+			l->last_start = t;
 			start(h, dequeue(h, l));
 		}
 	}
