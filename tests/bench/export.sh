@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/bench/export.sh: mbx-export against the emulator, with figures measured in one
 # run (issue: export speed and memory). Prints:
-#  1. throughput with 50 ms injected latency per request, as items/s, percent of the
+#  1. throughput with 50 ms injected latency per request (median of three runs, the
+#     emulator and mbx-export on separate CPUs), as items/s, percent of the
 #     bound 4 calls x 20 items / 0.05 s = 1600 items/s, and the ratio to a sequential
 #     curl+jq exporter (tests/bench/baseline-export.sh) measured on a sample;
 #  2. CPU time per MB of mbx-export against `base64 -d` on the same bytes, no latency;
@@ -26,14 +27,30 @@ start() {   # start NAME SPEC [args]: an emulator; exports its URLs
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 now() { date +%s.%N; }
 
-echo "== 1. throughput, 5000 items of 40 KB, 50 ms latency per request"
+echo "== 1. throughput, 5000 items of 40 KB, 50 ms latency per request, median of 3"
 start lat users=1,folders=4,items=5000,size=40k,seed=1 --fault "match=/exportItems,latency=50,count=0"
+# The emulator stands in for a service on other machines: on a machine with two CPUs or
+# more it runs on the last one and mbx-export on the first, so the figure is
+# mbx-export's and not the scheduler's (both on two cores, the emulator's threads took
+# the client's core in turns).
+pin=()
+cpus=$(nproc)
+if [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then
+	taskset -a -p -c $((cpus - 1)) "$GRAPHD_PID" >/dev/null
+	pin=(taskset -c 0)
+	echo "(emulator on CPU $((cpus - 1)), mbx-export on CPU 0)"
+fi
 mbx-folders user1@contoso.com | mbx-ls | grep '^{"type":"item"' >"$work/items"
 n=$(wc -l <"$work/items")
-t0=$(now); mbx-export --stats "$work/stats.json" <"$work/items" >/dev/null; t1=$(now)
-el=$(secs "$t0" "$t1")
+for i in 1 2 3; do
+	t0=$(now); "${pin[@]}" mbx-export --stats "$work/stats.json" <"$work/items" >/dev/null; t1=$(now)
+	el=$(secs "$t0" "$t1")
+	echo "run $i: $(jq .ok "$work/stats.json") of $n items in $el s = $(awk -v n="$n" -v t="$el" 'BEGIN { printf "%.0f", n / t }') items/s"
+	echo "$el" >>"$work/runs"
+done
+el=$(sort -n "$work/runs" | sed -n 2p)
 rate=$(awk -v n="$n" -v t="$el" 'BEGIN { printf "%.0f", n / t }')
-echo "mbx-export: $(jq .ok "$work/stats.json") of $n items in $el s = $rate items/s, $(awk -v r="$rate" 'BEGIN { printf "%.1f", 100 * r / 1600 }') % of the 1600 items/s bound"
+echo "mbx-export, median run: $rate items/s, $(awk -v r="$rate" 'BEGIN { printf "%.1f", 100 * r / 1600 }') % of the 1600 items/s bound"
 export TOKEN=$(token)
 head -n 40 "$work/items" >"$work/sample"
 t0=$(now); bash "$src/tests/bench/baseline-export.sh" <"$work/sample" >/dev/null; t1=$(now)
