@@ -368,8 +368,8 @@ set_tls(struct mbx_http *h, CURL *e)
 	if (mbx_opt.cacert)
 		curl_easy_setopt(e, CURLOPT_CAINFO, mbx_opt.cacert);
 	if (mbx_opt.insecure) {
-		if (!h->warned_insecure++)
-			mbx_warn("--insecure: the service's TLS certificate is not verified");
+		if (!h->warned_insecure++)      /* even with -q: it is the one that matters */
+			mbx_err("warning: --insecure: the service's TLS certificate is not verified");
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}

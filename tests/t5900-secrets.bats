@@ -416,7 +416,7 @@ token_requests() {
 	assert_equal "$(wc -l <"$GRAPHD_DIR/graphd.log")" "$before"
 }
 
-@test "--insecure warns on every run, once per process however many requests it makes" {
+@test "--insecure warns on every run, once per process however many requests it makes, even with -q" {
 	unset MBX_CACERT
 	for i in 1 2; do
 		run --separate-stderr mbx-ls --insecure -M user1@contoso.com
@@ -428,6 +428,11 @@ token_requests() {
 	assert_success
 	assert_equal "$(jq -r .type <<<"$output" | sort -u)" folder
 	assert_equal "$stderr" "mbx-folders: warning: --insecure: the service's TLS certificate is not verified"
+	# -q silences warnings, not this one
+	run --separate-stderr mbx-ls -q --insecure -M user1@contoso.com
+	assert_success
+	assert_equal "$(jq -r .id <<<"$output")" "$MBX1"
+	assert_equal "$stderr" "mbx-ls: warning: --insecure: the service's TLS certificate is not verified"
 }
 
 # ------------------------------------------------------------------ plain http
