@@ -33,6 +33,7 @@ static char outbuf[256 << 10];
 static int ndjson;
 static struct batch *filling;
 static int pending;            /* batches submitted and not done */
+static int stopped;            /* the exit code of a failure that stops the run */
 static struct {
 	unsigned long ok, failed, bytes, records;
 	int worst;
@@ -144,13 +145,24 @@ static void submit(struct batch *b);
 static void add_item(const char *mailbox, yajl_val rec);
 static void flush(struct batch *b);
 
+static void
+batch_free(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		yajl_tree_free(b->recs[i]);
+	mbx_xparse_free(b->xp);
+	free(b);
+}
+
 /* Items the response did not deliver: asked again a few times, then error frames. */
 static void
 settle(struct batch *b, const char *why)
 {
 	int i, again = 0, moved = 0;
 
-	for (i = 0; i < b->n; i++) {
+	for (i = 0; i < b->n && !stopped; i++) {    /* stopped: the exit code says it */
 		if (b->done[i])
 			continue;
 		if (*b->moved[i]) {             /* asked of its auxiliary mailbox instead */
@@ -171,12 +183,29 @@ settle(struct batch *b, const char *why)
 		flush(filling);
 	if (again)
 		submit(b);
-	else {
-		for (i = 0; i < b->n; i++)
-			yajl_tree_free(b->recs[i]);
-		mbx_xparse_free(b->xp);
-		free(b);
+	else
+		batch_free(b);
+}
+
+/* No token could be had, or the service refused a fresh one (401): every call would
+ * fail the same, so the run stops with one line, as the other programs do (mbx(7) EXIT
+ * STATUS). What was written stays; calls in flight finish. A 403 stays a failure of
+ * that mailbox's items: an application may be allowed some mailboxes only. */
+static int
+stop_run(struct mbx_req *r, struct batch *b, int rc)
+{
+	char msg[1024];
+
+	if (rc != MBX_EXIT_AUTH || r->status == 403)
+		return 0;
+	if (!stopped) {
+		mbx_graph_errmsg(r, msg, sizeof msg);
+		mbx_err("cannot export items of '%s': %s", b->mailbox, msg);
+		stopped = rc;
 	}
+	mbx_req_free(r);
+	batch_free(b);
+	return 1;
 }
 
 static void
@@ -187,6 +216,8 @@ on_done(struct mbx_req *r)
 	int i, rc = mbx_http_exit_code(r);
 
 	pending--;
+	if (stop_run(r, b, rc))
+		return;
 	if (rc == 0 && mbx_xparse_finish(b->xp) < 0)
 		mbx_warn("incomplete exportItems response for '%s': %s", b->mailbox,
 			 mbx_xparse_error(b->xp));
@@ -206,11 +237,17 @@ on_done(struct mbx_req *r)
 static void
 submit(struct batch *b)
 {
-	char *url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/exportItems", b->mailbox);
-	struct mbx_req *r = mbx_req_new("POST", url);
+	char *url;
+	struct mbx_req *r;
 	struct mbx_jw w;
 	int i;
 
+	if (stopped) {
+		batch_free(b);
+		return;
+	}
+	url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/exportItems", b->mailbox);
+	r = mbx_req_new("POST", url);
 	free(url);
 	mbx_jw_init(&w, &r->body);
 	mbx_jw_obj(&w);
@@ -308,7 +345,7 @@ read_input(void)
 	int rc;
 
 	mbx_reader_init(&rd, stdin, "stdin", (size_t)16 << 20);
-	while ((rc = mbx_reader_next(&rd, &rec, err, sizeof err)) != 0) {
+	while (!stopped && (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) != 0) {
 		if (rc < 0) {
 			mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
 			st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
@@ -333,7 +370,7 @@ from_args(const char *spec, int argc, char **argv)
 	int i;
 
 	mbx_graph_target(&graph, spec, mbx_opt.archive, &m);
-	for (i = 0; i < argc; i++) {
+	for (i = 0; i < argc && !stopped; i++) {
 		mbx_buf_init(&b, 0);
 		mbx_jw_init(&w, &b);
 		mbx_jw_obj(&w);
@@ -403,5 +440,5 @@ main(int argc, char **argv)
 	mbx_stats_write(&graph, el, stats_fields, &el);
 	mbx_debug("%lu items exported, %lu failed", st.ok, st.failed);
 	mbx_graph_free(&graph);
-	return st.worst;
+	return stopped ? stopped : st.worst;
 }

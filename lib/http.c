@@ -46,6 +46,7 @@ struct mbx_http {
 	struct mbx_auth *auth;
 	struct mbx_http_stats st;
 	int warned_insecure;
+	int in_auth;               /* a token is being fetched: see pump() */
 };
 
 static double
@@ -433,7 +434,9 @@ headers_for(struct mbx_http *h, struct mbx_req *r)
 		mbx_buf_free(&b);
 	}
 	if (!(r->flags & MBX_REQ_NOAUTH) && h->auth) {
+		h->in_auth++;
 		tok = mbx_auth_token(h->auth, p->refreshed == 1, err, sizeof err);
+		h->in_auth--;
 		if (!tok) {
 			snprintf(r->errmsg, sizeof r->errmsg, "%s", err);
 			return -1;
@@ -710,6 +713,11 @@ pump(struct mbx_http *h)
 
 	for (l = h->lanes; l; l = l->next) {
 		while (l->head && l->inflight < mbx_opt.jobs) {
+			/* While a token is fetched (through this engine, under the token cache's
+			 * lock), only calls that need none may start: another would ask for a
+			 * token too, and wait for the lock its own process holds. */
+			if (h->in_auth && !(l->head->flags & MBX_REQ_NOAUTH))
+				break;
 			due = lane_due(l, l->head->priv);
 			if (due > t) {
 				if (next < 0 || due < next)

@@ -107,6 +107,40 @@ frame_shas() { mbx-testtool frames-read <"$1" >/dev/null && grep -a '^{"type":"i
 	assert_regex "$(head -n 1 "$BATS_TEST_TMPDIR/err")" "^mbx-export: cannot export 'AAMk[^']+': the service did not return the item$"
 }
 
+# A token that cannot be renewed fails every call alike: the run stops with one line and
+# exit 3, and what was exported stays (mbx(7) EXIT STATUS). It also once hung: the token
+# request ran the engine, which started a queued call, which waited for the token lock
+# its own process held (timeout turns a hang into a failure here).
+@test "a token that cannot be renewed mid-run: exit 3, one line, what was written stays" {
+	rm -f "$XDG_CACHE_HOME"/mbx/token-*.json
+	admin POST /token-lifetime -d '{"seconds":2}' >/dev/null
+	admin POST /faults --data-binary $'match=/oauth2/v2.0/token,status=400,skip=1,count=0\nmatch=/exportItems,latency=700,count=0' >/dev/null
+	timeout 60 mbx-export --jobs 1 <"$BATS_FILE_TMPDIR/items1" >"$BATS_TEST_TMPDIR/frames" \
+		2>"$BATS_TEST_TMPDIR/err" && st=0 || st=$?
+	admin POST /token-lifetime -d '{"seconds":3599}' >/dev/null
+	admin DELETE /faults >/dev/null
+	assert_equal "$st" 3
+	assert_regex "$(cat "$BATS_TEST_TMPDIR/err")" "^mbx-export: cannot export items of '$MBX1': cannot get a token for client '$GEN_CLIENT_ID': [^"$'\n'"]+$"
+	run mbx-testtool frames-read <"$BATS_TEST_TMPDIR/frames"
+	assert_success
+	assert_equal "$(grep -ac '^{"type":"error"' "$BATS_TEST_TMPDIR/frames")" 0
+	n=$(grep -ac '^{"type":"item"' "$BATS_TEST_TMPDIR/frames")
+	assert [ "$n" -ge 20 ] && assert [ "$n" -lt 70 ]
+	# each one byte-identical to the service's stream
+	assert_equal "$(comm -23 <(frame_shas "$BATS_TEST_TMPDIR/frames") "$BATS_FILE_TMPDIR/want1")" ""
+}
+
+@test "a 403 fails only the items of that call: error frames, the rest exported, exit 3" {
+	admin POST /faults --data-binary 'match=/exportItems,status=403,count=1' >/dev/null
+	mbx-export --jobs 1 <"$BATS_FILE_TMPDIR/items1" >"$BATS_TEST_TMPDIR/frames" \
+		2>"$BATS_TEST_TMPDIR/err" && st=0 || st=$?
+	assert_equal "$st" 3
+	assert_equal "$(grep -ac '^{"type":"error"' "$BATS_TEST_TMPDIR/frames")" 20
+	assert_equal "$(grep -ac '^{"type":"item"' "$BATS_TEST_TMPDIR/frames")" 50
+	assert_equal "$(grep -c . "$BATS_TEST_TMPDIR/err")" 20
+	assert_regex "$(head -n 1 "$BATS_TEST_TMPDIR/err")" "^mbx-export: cannot export 'AAMk[^']+': 403 "
+}
+
 @test "an unknown id: ErrorItemNotFound error frame, no retry, exit 1" {
 	run --separate-stderr mbx-export --ndjson --mailbox "$MBX1" AAMkADNmZjI1AEYAAAAAAAAAAAAAAAAAAAAAAAAAAAAA "$(head -n 1 "$BATS_FILE_TMPDIR/items1" | jq -r .id)"
 	assert_equal "$status" 1
