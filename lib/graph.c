@@ -3,11 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include "mbx.h"
 
 #define PAGE_MAX ((size_t)64 << 20)    /* one page of a listing, parsed when complete */
 #define ELEM_MAX ((size_t)4 << 20)     /* one folder or item object */
 #define MAX_DEPTH 256
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 void
 mbx_graph_init(struct mbx_graph *g)
@@ -15,6 +25,7 @@ mbx_graph_init(struct mbx_graph *g)
 	char err[512];
 
 	memset(g, 0, sizeof *g);
+	g->started = mono_now();
 	mbx_strlcpy(g->base, mbx_opt.graph_url, sizeof g->base);
 	g->http = mbx_http_new(err, sizeof err);
 	if (!g->http)
@@ -692,4 +703,18 @@ mbx_stats_write(const struct mbx_graph *g, double elapsed,
 	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
 		mbx_err("cannot write stats '%s'", mbx_opt.stats);
 	mbx_buf_free(&b);
+}
+
+static void
+records_fields(struct mbx_jw *w, void *ctx)
+{
+	(void)ctx;
+	mbx_jw_kint(w, "records", (long long)mbx_records_out);
+	mbx_jw_kint(w, "errors", (long long)mbx_errors_out);
+}
+
+void
+mbx_stats_write_records(const struct mbx_graph *g)
+{
+	mbx_stats_write(g, mono_now() - g->started, records_fields, NULL);
 }

@@ -174,6 +174,8 @@ void mbx_reader_free(struct mbx_reader *r);
 const char *mbx_record_type(yajl_val rec);
 /* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. */
 void mbx_record_emit(struct mbx_buf *b);
+/* Records written by mbx_record_emit so far, and error records among them (--stats). */
+extern unsigned long mbx_records_out, mbx_errors_out;
 /* Emit {"type":"error","mailbox":..,"subject":..,"code":..,"message":..} on stdout
  * and the one-line message on stderr: "prog: <message>". mailbox/subject may be NULL. */
 void mbx_record_error(const char *mailbox, const char *subject, const char *code,
@@ -375,6 +377,7 @@ struct mbx_graph {
 	struct mbx_http *http;
 	struct mbx_auth *auth;
 	char base[512];            /* MBX_GRAPH_URL */
+	double started;            /* monotonic seconds at mbx_graph_init */
 };
 /* Set up engine, auth and base URL from mbx_opt and the environment; dies on failure. */
 void mbx_graph_init(struct mbx_graph *g);
@@ -446,6 +449,9 @@ struct mbx_req *mbx_graph_req(const char *method, const char *mailbox, char *url
 /* --stats FILE, if given: the program's counts (fields) and the HTTP engine's. */
 void mbx_stats_write(const struct mbx_graph *g, double elapsed,
 		     void (*fields)(struct mbx_jw *w, void *ctx), void *ctx);
+/* --stats of a program without counts of its own: the records it wrote on stdout and
+ * the error records among them, elapsed since mbx_graph_init. */
+void mbx_stats_write_records(const struct mbx_graph *g);
 /* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
 int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
 /* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or an exit code + msg. */

@@ -89,9 +89,12 @@ mbx_record_type(yajl_val rec)
 	return mbx_json_str(rec, "type");
 }
 
+unsigned long mbx_records_out, mbx_errors_out;
+
 void
 mbx_record_emit(struct mbx_buf *b)
 {
+	mbx_records_out++;
 	if (fwrite(b->data ? b->data : "", 1, b->len, stdout) != b->len || putchar('\n') == EOF)
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
 	/* A pipeline's next stage should see each record as soon as it is complete when
@@ -125,6 +128,7 @@ mbx_record_error(const char *mailbox, const char *subject, const char *code,
 	mbx_jw_kstr(&w, "message", msg);
 	mbx_jw_kstr(&w, "program", mbx_progname);
 	mbx_jw_end(&w);
+	mbx_errors_out++;
 	mbx_record_emit(&b);
 	mbx_buf_free(&b);
 }
@@ -134,7 +138,10 @@ mbx_record_write(yajl_val rec)
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
+	const char *t = mbx_record_type(rec);
 
+	if (t && strcmp(t, "error") == 0)      /* upstream errors passed on count too */
+		mbx_errors_out++;
 	mbx_buf_init(&b, 0);
 	mbx_jw_init(&w, &b);
 	mbx_jw_val(&w, rec);

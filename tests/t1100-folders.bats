@@ -117,3 +117,20 @@ admin_folder_ids() {
 	assert_equal "$(jq -r .type <<<"$output")" error
 	assert_regex "$stderr" "^mbx-folders: cannot find mailbox of 'ghost@contoso.com': 404 "
 }
+
+# mbx(7) STATISTICS: every program honours --stats; those without counts of their own
+# count the records they wrote and the error records among them.
+@test "--stats: mbx-ls, mbx-folders and mbx-mkfolder count the records they wrote" {
+	s=$BATS_TEST_TMPDIR
+	mbx-ls --stats "$s/ls-M" -M user1@contoso.com nobody@contoso.com >"$s/mailboxes" 2>/dev/null && st=0 || st=$?
+	assert_equal "$st" 1
+	assert_equal "$(jq -c '[.type, .program, .records, .errors]' "$s/ls-M")" "[\"stats\",\"mbx-ls\",$(wc -l <"$s/mailboxes"),1]"
+	assert_equal "$(grep -c '"type":"error"' "$s/mailboxes")" 1
+	mbx-folders --stats "$s/folders" user1@contoso.com >"$s/folders.out"
+	assert_equal "$(jq -c '[.program, .records, .errors]' "$s/folders")" "[\"mbx-folders\",$(wc -l <"$s/folders.out"),0]"
+	assert [ "$(jq .requests "$s/folders")" -ge 1 ]
+	assert_equal "$(jq -r '[.retries, .throttled, (.elapsed | type)] | @tsv' "$s/folders")" $'0\t0\tnumber'
+	mbx-mkfolder --stats "$s/mk" user1@contoso.com /Stats/a /Stats/b >"$s/mk.out"
+	assert_equal "$(jq -c '[.program, .records, .errors]' "$s/mk")" "[\"mbx-mkfolder\",$(wc -l <"$s/mk.out"),0]"
+	assert [ "$(wc -l <"$s/mk.out")" -ge 2 ]
+}
