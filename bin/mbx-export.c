@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include "mbx.h"
 
 static const char usage[] =
@@ -37,17 +36,7 @@ static int stopped;            /* the exit code of a failure that stops the run 
 static struct {
 	unsigned long ok, failed, bytes, records;
 	int worst;
-	double start;
 } st;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static const char *
 rec_id(const struct batch *b, int i)
@@ -237,7 +226,6 @@ on_done(struct mbx_req *r)
 static void
 submit(struct batch *b)
 {
-	char *url;
 	struct mbx_req *r;
 	struct mbx_jw w;
 	int i;
@@ -246,9 +234,8 @@ submit(struct batch *b)
 		batch_free(b);
 		return;
 	}
-	url = mbx_graph_url(&graph, "admin/exchange/mailboxes/%s/exportItems", b->mailbox);
-	r = mbx_req_new("POST", url);
-	free(url);
+	r = mbx_graph_req("POST", b->mailbox, mbx_graph_url(&graph,
+		"admin/exchange/mailboxes/%s/exportItems", b->mailbox), 1);
 	mbx_jw_init(&w, &r->body);
 	mbx_jw_obj(&w);
 	mbx_jw_key(&w, "itemIds");
@@ -261,8 +248,6 @@ submit(struct batch *b)
 	}
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
-	r->ctype = "application/json";
-	mbx_strlcpy(r->lane, b->mailbox, sizeof r->lane);
 	r->on_body = on_body;
 	r->on_reset = on_reset;
 	r->on_done = on_done;
@@ -387,9 +372,10 @@ from_args(const char *spec, int argc, char **argv)
 static void
 stats_fields(struct mbx_jw *w, void *ctx)
 {
-	double el = *(double *)ctx;
+	double el = mbx_graph_elapsed(&graph);
 	char rate[64];
 
+	(void)ctx;
 	mbx_jw_kint(w, "items", (long long)st.records);
 	mbx_jw_kint(w, "ok", (long long)st.ok);
 	mbx_jw_kint(w, "failed", (long long)st.failed);
@@ -407,7 +393,6 @@ main(int argc, char **argv)
 		{ "ndjson", 0, 0, OPT_NDJSON }, { "mailbox", 1, 0, OPT_MAILBOX }, { 0, 0, 0, 0 }
 	};
 	const char *mailbox = NULL;
-	double el;
 	int c;
 
 	mbx_log_init(argv[0]);
@@ -424,7 +409,6 @@ main(int argc, char **argv)
 	argv += optind;
 	if ((mailbox && argc == 0) || (!mailbox && argc > 0))
 		mbx_usage(usage, MBX_EXIT_USAGE);
-	st.start = now();
 	/* an item's header, payload and LF leave in one write (flushed per item); glibc
 	 * ignores the size when it allocates the buffer itself */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
@@ -436,8 +420,7 @@ main(int argc, char **argv)
 	while (filling)
 		flush(filling);
 	mbx_http_run(graph.http);
-	el = now() - st.start;
-	mbx_stats_write(&graph, el, stats_fields, &el);
+	mbx_stats_write(&graph, stats_fields, NULL);
 	mbx_debug("%lu items exported, %lu failed", st.ok, st.failed);
 	mbx_graph_free(&graph);
 	return stopped ? stopped : st.worst;

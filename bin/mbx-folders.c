@@ -311,7 +311,7 @@ main(int argc, char **argv)
 		rc = from_args(argv[0], argc > 1 ? argv[1] : NULL);
 	else
 		rc = mbx_records_run(types, from_record, NULL);
-	mbx_stats_write_records(&graph);
+	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include "mbx.h"
 
 static const char usage[] =
@@ -67,17 +66,7 @@ static struct {
 	unsigned long items, ok, updated, skipped, failed;
 	unsigned long long bytes;
 	int worst;
-	double start;
 } st;
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---------------------------------------------------------------- pacing */
 
@@ -106,7 +95,7 @@ window_used(double t)
 static double
 window_wait(size_t bytes)
 {
-	double t = mono(), soonest = HUGE_VAL;
+	double t = mbx_mono(), soonest = HUGE_VAL;
 	long long used = window_used(t);
 	size_t i;
 
@@ -442,7 +431,7 @@ on_done(struct mbx_req *r)
 	int rc = mbx_http_exit_code(r);
 
 	inflight--;
-	j->win->t = mono();
+	j->win->t = mbx_mono();
 	j->win = NULL;
 	if (rc == 0 && r->status >= 200 && r->status < 300) {
 		done_ok(j, r);
@@ -709,11 +698,10 @@ main(int argc, char **argv)
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
 	parse_args(argc, argv, &journal_path);
-	st.start = mono();
 	setup(argv[optind], journal_path);
 	read_frames();
 	drain(1);
-	mbx_stats_write(&graph, mono() - st.start, stats_fields, NULL);
+	mbx_stats_write(&graph, stats_fields, NULL);
 	mbx_debug("%lu imported (%lu updates), %lu skipped, %lu failed", st.ok, st.updated,
 		  st.skipped, st.failed);
 	mbx_journal_close(journal);

@@ -490,7 +490,7 @@ main(int argc, char **argv)
 		delta_gone();
 		delta_save(rc);
 	}
-	mbx_stats_write_records(&graph);
+	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;
 }

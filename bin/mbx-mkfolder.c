@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		rc = mbx_records_run(types, from_record, NULL);
 	for (i = 1; i < argc && (rc == 0 || rc == MBX_EXIT_PARTIAL); i++)
 		rc = mbx_exit_worst(rc, make(argv[i], cls));
-	mbx_stats_write_records(&graph);
+	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;
 }

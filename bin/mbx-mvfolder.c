@@ -137,7 +137,7 @@ main(int argc, char **argv)
 		mbx_graph_target(&graph, argv[0], mbx_opt.archive, &target);
 		rc = mv(target.id, argv[1], argv[2]);
 	}
-	mbx_stats_write_records(&graph);
+	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;
 }

@@ -174,7 +174,7 @@ main(int argc, char **argv)
 	rc = argc ? from_args(argc, argv) : mbx_records_run(types, from_record, NULL);
 	mbx_http_run(graph.http);
 	mbx_debug("%lu deleted, %lu failed", deleted, failed);
-	mbx_stats_write_records(&graph);
+	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return mbx_exit_worst(rc, worst);
 }

@@ -152,7 +152,7 @@ main(int argc, char **argv)
 	for (i = 0; i < (int)ngone; i++)
 		free(gone[i]);
 	free(gone);
-	mbx_stats_write_records(&graph);
+	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;
 }

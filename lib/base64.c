@@ -57,9 +57,9 @@ tables_init(void)
 }
 
 static int
-b64_encode(struct mbx_buf *out, const unsigned char *in, size_t n, const char *alpha, int pad)
+b64_encode(struct mbx_buf *out, const unsigned char *in, size_t n, const char *alpha,
+	   const char (*pairs)[2], int pad)
 {
-	const char (*pairs)[2] = alpha == b64std ? pairs_std : pairs_url;
 	char q[4], *o;
 	size_t i;
 
@@ -89,13 +89,13 @@ b64_encode(struct mbx_buf *out, const unsigned char *in, size_t n, const char *a
 int
 mbx_b64_encode(struct mbx_buf *out, const void *in, size_t n)
 {
-	return b64_encode(out, in, n, b64std, 1);
+	return b64_encode(out, in, n, b64std, pairs_std, 1);
 }
 
 int
 mbx_b64url_encode(struct mbx_buf *out, const void *in, size_t n)
 {
-	return b64_encode(out, in, n, b64url, 0);
+	return b64_encode(out, in, n, b64url, pairs_url, 0);
 }
 
 void

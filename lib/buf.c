@@ -169,6 +169,15 @@ mbx_buf_steal(struct mbx_buf *b)
 	return d;
 }
 
+double
+mbx_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int
 mbx_parse_long(const char *s, long min, long max, long *out)
 {

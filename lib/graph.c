@@ -3,21 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include "mbx.h"
 
 #define PAGE_MAX ((size_t)64 << 20)    /* one page of a listing, parsed when complete */
 #define ELEM_MAX ((size_t)4 << 20)     /* one folder or item object */
 #define MAX_DEPTH 256
-
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void
 mbx_graph_init(struct mbx_graph *g)
@@ -25,7 +15,7 @@ mbx_graph_init(struct mbx_graph *g)
 	char err[512];
 
 	memset(g, 0, sizeof *g);
-	g->started = mono_now();
+	g->started = mbx_mono();
 	mbx_strlcpy(g->base, mbx_opt.graph_url, sizeof g->base);
 	g->http = mbx_http_new(err, sizeof err);
 	if (!g->http)
@@ -674,11 +664,25 @@ kdec(struct mbx_jw *w, const char *k, double v)
 	mbx_jw_raw(w, num);
 }
 
+double
+mbx_graph_elapsed(const struct mbx_graph *g)
+{
+	return mbx_mono() - g->started;
+}
+
+static void
+records_fields(struct mbx_jw *w, void *ctx)
+{
+	(void)ctx;
+	mbx_jw_kint(w, "records", (long long)mbx_records_out);
+	mbx_jw_kint(w, "errors", (long long)mbx_errors_out);
+}
+
 /* --stats FILE (mbx(7) STATISTICS): {"type":"stats","program", the program's own counts
  * from fields(), then requests, retries, throttled, waited and elapsed}. */
 void
-mbx_stats_write(const struct mbx_graph *g, double elapsed,
-		void (*fields)(struct mbx_jw *w, void *ctx), void *ctx)
+mbx_stats_write(const struct mbx_graph *g, void (*fields)(struct mbx_jw *w, void *ctx),
+		void *ctx)
 {
 	const struct mbx_http_stats *h = mbx_http_stats(g->http);
 	struct mbx_buf b;
@@ -692,29 +696,15 @@ mbx_stats_write(const struct mbx_graph *g, double elapsed,
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "stats");
 	mbx_jw_kstr(&w, "program", mbx_progname);
-	fields(&w, ctx);
+	(fields ? fields : records_fields)(&w, ctx);
 	mbx_jw_kint(&w, "requests", (long long)h->requests);
 	mbx_jw_kint(&w, "retries", (long long)h->retries);
 	mbx_jw_kint(&w, "throttled", (long long)h->throttled);
 	kdec(&w, "waited", h->waited);
-	kdec(&w, "elapsed", elapsed);
+	kdec(&w, "elapsed", mbx_graph_elapsed(g));
 	mbx_jw_end(&w);
 	f = fopen(mbx_opt.stats, "w");
 	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
 		mbx_err("cannot write stats '%s'", mbx_opt.stats);
 	mbx_buf_free(&b);
-}
-
-static void
-records_fields(struct mbx_jw *w, void *ctx)
-{
-	(void)ctx;
-	mbx_jw_kint(w, "records", (long long)mbx_records_out);
-	mbx_jw_kint(w, "errors", (long long)mbx_errors_out);
-}
-
-void
-mbx_stats_write_records(const struct mbx_graph *g)
-{
-	mbx_stats_write(g, mono_now() - g->started, records_fields, NULL);
 }

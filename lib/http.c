@@ -49,15 +49,6 @@ struct mbx_http {
 	int in_auth;               /* a token is being fetched: see pump() */
 };
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 struct mbx_http *
 mbx_http_new(char *err, size_t errlen)
 {
@@ -468,7 +459,7 @@ start(struct mbx_http *h, struct mbx_req *r)
 	curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, p->hdrs);
 	mbx_buf_reset(&r->resp);
 	r->attempts++;
-	p->started = now();
+	p->started = mbx_mono();
 	p->retry_after = -1;
 	p->too_large = 0;
 	h->st.requests++;
@@ -541,7 +532,7 @@ static int
 retry(struct mbx_http *h, struct mbx_req *r, double delay, int lane_wide)
 {
 	struct priv *p = r->priv;
-	double t = now();
+	double t = mbx_mono();
 
 	if (t + delay - p->first > mbx_opt.retry_max_time)
 		return 0;
@@ -664,9 +655,9 @@ complete(struct mbx_http *h, CURL *e, CURLcode c)
 	p->lane->inflight--;
 	h->inflight--;
 	if (c == CURLE_OK && r->status >= 200 && r->status < 300)
-		lane_latency(p->lane, now() - p->started);
+		lane_latency(p->lane, mbx_mono() - p->started);
 	mbx_debug("< %s %ld %s (%.0f ms, %lld bytes)", log_url(r, u, sizeof u), r->status,
-		  c ? curl_easy_strerror(c) : reason(r->status), (now() - p->started) * 1000,
+		  c ? curl_easy_strerror(c) : reason(r->status), (mbx_mono() - p->started) * 1000,
 		  (long long)dl);
 	rc = classify(h, r, c);
 	if (rc >= 0) {
@@ -689,7 +680,7 @@ mbx_http_submit(struct mbx_http *h, struct mbx_req *r)
 	char u[1024];
 
 	memset(p, 0, sizeof *p);
-	p->first = now();
+	p->first = mbx_mono();
 	p->lane = lane_of(h, r->lane);
 	r->attempts = 0;
 	r->status = 0;
@@ -709,7 +700,7 @@ static long
 pump(struct mbx_http *h)
 {
 	struct lane *l;
-	double t = now(), next = -1, due;
+	double t = mbx_mono(), next = -1, due;
 
 	for (l = h->lanes; l; l = l->next) {
 		while (l->head && l->inflight < mbx_opt.jobs) {

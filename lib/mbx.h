@@ -68,6 +68,8 @@ char *mbx_strndup(const char *s, size_t n);
 void *mbx_xmalloc(size_t n);                        /* aborts (exit 70) on ENOMEM */
 void *mbx_xcalloc(size_t n, size_t m);
 void *mbx_xrealloc(void *p, size_t n);
+/* Seconds on the monotonic clock: for intervals, never for dates. */
+double mbx_mono(void);
 /* Parse a whole decimal integer in [min,max]; 0 ok, -1 otherwise. Use instead of atoi. */
 int mbx_parse_long(const char *s, long min, long max, long *out);
 int mbx_parse_double(const char *s, double min, double max, double *out);
@@ -446,12 +448,13 @@ int mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path,
 
 /* A request on mailbox's lane; url (malloc'd) is taken over; json: a JSON body. */
 struct mbx_req *mbx_graph_req(const char *method, const char *mailbox, char *url, int json);
-/* --stats FILE, if given: the program's counts (fields) and the HTTP engine's. */
-void mbx_stats_write(const struct mbx_graph *g, double elapsed,
+/* Seconds since mbx_graph_init: a run's elapsed time. */
+double mbx_graph_elapsed(const struct mbx_graph *g);
+/* --stats FILE, if given: the program's counts (fields; NULL for a program without its
+ * own: the records it wrote on stdout and the error records among them), the HTTP
+ * engine's, and the elapsed time. */
+void mbx_stats_write(const struct mbx_graph *g,
 		     void (*fields)(struct mbx_jw *w, void *ctx), void *ctx);
-/* --stats of a program without counts of its own: the records it wrote on stdout and
- * the error records among them, elapsed since mbx_graph_init. */
-void mbx_stats_write_records(const struct mbx_graph *g);
 /* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
 int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
 /* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or an exit code + msg. */
