@@ -21,6 +21,7 @@ struct batch {
 	yajl_val recs[BATCH];      /* the input records: the frame headers */
 	int tries[BATCH], done[BATCH];
 	char code[BATCH][64];      /* last per-item error code */
+	char why[BATCH][256];      /* and what was wrong, when the code does not say it */
 	char moved[BATCH][192];    /* 3.17: the auxiliary mailbox to ask instead */
 	int n;
 	struct mbx_xparse *xp;
@@ -90,6 +91,7 @@ on_element(void *ctx, const struct mbx_xitem *e)
 {
 	struct batch *b = ctx;
 	int i = find(b, e->item_id);
+	char err[200];
 
 	if (i < 0)
 		return 0;                            /* unasked or already written: ignore */
@@ -97,8 +99,19 @@ on_element(void *ctx, const struct mbx_xitem *e)
 		moved_to(b, i, e->err_message);
 		return 0;
 	}
-	if (*e->err_code || !e->data) {
+	if (*e->err_code || !e->data || !e->data->len) {
 		snprintf(b->code[i], sizeof b->code[i], "%s", *e->err_code ? e->err_code : "NoData");
+		if (!*e->err_code)
+			snprintf(b->why[i], sizeof b->why[i], "NoData: %s", e->data ?
+				 "the service returned the item with empty data" :
+				 "the service returned the item without data");
+		return 0;
+	}
+	/* a stream cut or garbled on the way is asked again, never written as an item */
+	if (mbx_fx_check(e->data->data, e->data->len, err, sizeof err) != MBX_FX_OK) {
+		snprintf(b->code[i], sizeof b->code[i], "BadStream");
+		snprintf(b->why[i], sizeof b->why[i], "BadStream: not a FastTransfer stream: %s",
+			 err);
 		return 0;
 	}
 	if (*e->change_key)                          /* the version that was exported */
@@ -164,7 +177,7 @@ settle(struct batch *b, const char *why)
 		if (++b->tries[i] >= MAX_TRIES || !strcmp(b->code[i], "ErrorItemNotFound") ||
 		    !strcmp(b->code[i], "ErrorInvalidIdMalformed"))
 			fail_item(b, i, *b->code[i] ? b->code[i] : "NotReturned",
-				  *b->code[i] ? b->code[i] : why);
+				  *b->why[i] ? b->why[i] : *b->code[i] ? b->code[i] : why);
 		else
 			again = 1;
 	}
@@ -242,6 +255,7 @@ submit(struct batch *b)
 	mbx_jw_arr(&w);
 	for (i = 0; i < b->n; i++) {
 		b->code[i][0] = '\0';
+		b->why[i][0] = '\0';
 		b->moved[i][0] = '\0';
 		if (!b->done[i])
 			mbx_jw_str(&w, rec_id(b, i));

@@ -282,6 +282,7 @@ mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t 
 	const char *p, *a;
 	int rc;
 
+	*primary = *archive = '\0';
 	rc = mbx_graph_get(g, url, "", &v, msg, n);
 	free(url);
 	if (rc)
@@ -365,6 +366,7 @@ get_folder(struct mbx_graph *g, const char *mailbox, const char *id, struct mbx_
 	yajl_val v;
 	int rc;
 
+	memset(f, 0, sizeof *f);
 	rc = mbx_graph_get(g, url, mailbox, &v, msg, n);
 	free(url);
 	if (rc == 0 && mbx_folder_from_json(f, v) < 0) {
@@ -400,11 +402,15 @@ child_named(struct mbx_graph *g, const char *mailbox, const struct mbx_folder *p
 	struct find f = { name, { 0 }, 0 };
 	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s/childFolders?$top=250",
 				  mailbox, parent->id);
-	int rc = mbx_graph_list(g, url, mailbox, match_child, &f, msg, n);
+	int rc;
 
+	memset(out, 0, sizeof *out);
+	rc = mbx_graph_list(g, url, mailbox, match_child, &f, msg, n);
 	free(url);
-	if (rc)
+	if (rc) {
+		mbx_folder_clear(&f.hit);    /* found on a page before the one that failed */
 		return rc;
+	}
 	if (!f.found) {
 		snprintf(msg, n, "no folder '%s' under '%s'", name, parent->path);
 		return MBX_EXIT_PARTIAL;
@@ -418,7 +424,7 @@ static int
 folder_by_path(struct mbx_graph *g, const char *mailbox, const char *spec,
 	       struct mbx_folder *out, char *msg, size_t n)
 {
-	struct mbx_folder cur, next;
+	struct mbx_folder cur = { 0 }, next;
 	struct mbx_buf path;
 	char **segs;
 	size_t nseg, i;
@@ -519,6 +525,7 @@ create_child(struct mbx_graph *g, const char *mailbox, const struct mbx_folder *
 	yajl_val v;
 	int rc;
 
+	memset(out, 0, sizeof *out);
 	mbx_jw_init(&w, &r->body);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "displayName", name);
@@ -576,12 +583,13 @@ int
 mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, const char *cls,
 		 int dry, struct mbx_folder *out, int *created, char *msg, size_t n)
 {
-	struct mbx_folder cur;
+	struct mbx_folder cur = { 0 };
 	char **segs;
 	size_t nseg, i;
 	int rc;
 
 	*created = 0;
+	memset(out, 0, sizeof *out);
 	if (mbx_path_split(path, &segs, &nseg) < 0) {
 		snprintf(msg, n, "bad folder path '%s' (write '/' in a name as '\\/')", path);
 		return MBX_EXIT_PARTIAL;
@@ -688,6 +696,7 @@ mbx_stats_write(const struct mbx_graph *g, void (*fields)(struct mbx_jw *w, void
 	struct mbx_buf b;
 	struct mbx_jw w;
 	FILE *f;
+	int ok;
 
 	if (!mbx_opt.stats)
 		return;
@@ -704,7 +713,10 @@ mbx_stats_write(const struct mbx_graph *g, void (*fields)(struct mbx_jw *w, void
 	kdec(&w, "elapsed", mbx_graph_elapsed(g));
 	mbx_jw_end(&w);
 	f = fopen(mbx_opt.stats, "w");
-	if (!f || fprintf(f, "%s\n", b.data) < 0 || fclose(f) != 0)
+	ok = f && !w.err && fprintf(f, "%s\n", b.data) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
 		mbx_err("cannot write stats '%s'", mbx_opt.stats);
 	mbx_buf_free(&b);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include "mbx.h"
 
 #define BACKOFF_BASE 1.0       /* seconds; doubled per attempt, full jitter */
@@ -517,6 +518,21 @@ transport_retryable(struct mbx_req *r, CURLcode c)
 	return 0;
 }
 
+/* A uniform draw in [0, 1), seeded per process: processes throttled together must not
+ * all come back together (rand() unseeded draws the same delays in every process). */
+static double
+jitter(void)
+{
+	static uint64_t x;
+
+	if (!x)
+		x = ((uint64_t)getpid() << 32) ^ (uint64_t)(mbx_mono() * 1e9) ^ 0x9e3779b97f4a7c15ULL;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (double)(x >> 11) / 9007199254740992.0;
+}
+
 static double
 backoff(int attempt)
 {
@@ -524,7 +540,7 @@ backoff(int attempt)
 
 	if (cap > BACKOFF_CAP)
 		cap = BACKOFF_CAP;
-	return cap * ((double)rand() / RAND_MAX);     /* full jitter */
+	return cap * jitter();     /* full jitter */
 }
 
 /* Queue r again after delay seconds, unless that would exceed the retry budget. */

@@ -128,5 +128,9 @@ mbx_import_result(const struct mbx_req *r, char **id, char **ck)
 	*id = i ? mbx_strdup(i) : NULL;
 	*ck = c ? mbx_strdup(c) : NULL;
 	yajl_tree_free(v);
-	return *id ? 0 : -1;
+	if (*id)
+		return 0;
+	free(*ck);               /* a changeKey without an itemId is no result */
+	*ck = NULL;
+	return -1;
 }
