@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "fx.h"
 #include "mbx.h"
 
 static const char usage[] =
@@ -108,7 +109,7 @@ on_element(void *ctx, const struct mbx_xitem *e)
 		return 0;
 	}
 	/* a stream cut or garbled on the way is asked again, never written as an item */
-	if (mbx_fx_check(e->data->data, e->data->len, err, sizeof err) != MBX_FX_OK) {
+	if (fx_check(e->data->data, e->data->len, err, sizeof err) != FX_OK) {
 		snprintf(b->code[i], sizeof b->code[i], "BadStream");
 		snprintf(b->why[i], sizeof b->why[i], "BadStream: not a FastTransfer stream: %s",
 			 err);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fx.h"
 #include "mbx.h"
 
 static const char usage[] =
@@ -118,18 +119,18 @@ list_frame(const struct mbx_frame *fr)
 static void
 decode_frame(const struct mbx_frame *fr, const char *name)
 {
-	struct mbx_fx_item it;
+	struct fx_item it;
 	struct mbx_buf b;
 	struct mbx_jw w;
 	char what[400];
 
-	mbx_fx_parse(&it, fr->payload.data, fr->payload.len);
+	fx_parse(&it, fr->payload.data, fr->payload.len);
 	mbx_buf_init(&b, 0);
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
 	put_header(&w, fr);
 	mbx_jw_key(&w, "fx");
-	mbx_fx_report(&w, &it);
+	fx_report(&w, &it);
 	mbx_jw_end(&w);
 	if (w.err) {
 		bad_frame(fr, name, "decoded report larger than 64 MiB");
@@ -143,7 +144,7 @@ decode_frame(const struct mbx_frame *fr, const char *name)
 		}
 	}
 	mbx_buf_free(&b);
-	mbx_fx_item_free(&it);
+	fx_item_free(&it);
 }
 
 /* ---------------------------------------------------------------- --verify */
@@ -159,7 +160,7 @@ verify_frame(const struct mbx_frame *fr, const char *name)
 		bad_frame(fr, name, "no sha256 in the header: the payload cannot be verified");
 		return;
 	}
-	if (mbx_fx_check(fr->payload.data, fr->payload.len, err, sizeof err) != MBX_FX_OK) {
+	if (fx_check(fr->payload.data, fr->payload.len, err, sizeof err) != FX_OK) {
 		snprintf(what, sizeof what, "not a FastTransfer stream: %s", err);
 		bad_frame(fr, name, what);
 		return;

@@ -3,7 +3,7 @@
 # as FILE:LINE: text and exits 1 when there is any.
 top=${1:-.}
 banned='\b(strcpy|strcat|sprintf|vsprintf|atoi|atol|atoll|gets|strtok|tmpnam|mktemp)[[:space:]]*\('
-found=$(grep -nE "$banned" "$top"/lib/*.c "$top"/lib/graphd/*.c "$top"/bin/*.c "$top"/tests/*.c \
+found=$(grep -nE "$banned" "$top"/lib/*.c "$top"/lib/*/*.c "$top"/bin/*.c "$top"/tests/*.c \
 	2>/dev/null | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/\*|\*)')
 if [ -n "$found" ]; then
 	echo "$found"

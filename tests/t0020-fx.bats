@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# lib/fx.c: the FastTransfer generator and parser (docs/fasttransfer.md), through
+# lib/fx: the FastTransfer generator and parser (docs/fasttransfer.md), through
 # mbx-testtool fx-gen / fx-parse; the real samples of section 13 when $MBX_SAMPLES is there.
 
 load helpers

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# lib/frame.c: the frame stream of mbx-frames(5), both forms, and damaged streams.
+# lib/base/frame.c: the frame stream of mbx-frames(5), both forms, and damaged streams.
 
 load helpers
 

@@ -19,7 +19,7 @@ nested() {
 	printf '}\n'
 }
 
-@test "a header nested 300000 deep is a bad frame, not a stack overflow (lib/json.c)" {
+@test "a header nested 300000 deep is a bad frame, not a stack overflow (lib/base/json.c)" {
 	# found reviewing the frame reader for fuzz-frame (whose inputs stay under 4 KB):
 	# yajl_tree_free recursed once per level and overflowed the stack (SIGSEGV)
 	nested 300000 >deep
@@ -33,7 +33,7 @@ nested() {
 	assert_regex "$stderr" "^mbx-frames: stdin: frame 1 at byte 0: header is not a JSON object: JSON nested deeper than 32 levels"
 }
 
-@test "a record nested 33 deep is a bad record, not written back as broken JSON (lib/json.c)" {
+@test "a record nested 33 deep is a bad record, not written back as broken JSON (lib/base/json.c)" {
 	# found writing fuzz-records (which now checks it): the record was read, but mbx_jw
 	# writes 32 levels at most and mbx_record_write does not look at w.err, so an error
 	# record passed down the pipe came out as broken JSON

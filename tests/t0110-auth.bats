@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# lib/auth.c through mbx-ls -M: every token source, the shared cache, and failures that
+# lib/graph/auth.c through mbx-ls -M: every token source, the shared cache, and failures that
 # exit 3 with one line naming the cause and nothing on stdout.
 
 load helpers

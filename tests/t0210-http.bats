@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# lib/http.c against injected faults: Retry-After honoured exactly, back-off, the retry
+# lib/graph/http.c against injected faults: Retry-After honoured exactly, back-off, the retry
 # budget, truncated and malformed bodies, the per-mailbox in-flight limit, plain http.
 
 load helpers

@@ -50,11 +50,50 @@ load helpers
 }
 
 @test "every environment variable the code reads is documented in mbx(7) or mbx-graphd(1)" {
-	vars=$(grep -ohE '(getenv|env)\("[A-Z_]+"\)' "$MBX_SRCDIR"/lib/*.c "$MBX_SRCDIR"/bin/*.c |
+	vars=$(grep -ohE '(getenv|env)\("[A-Z_]+"\)' "$MBX_SRCDIR"/lib/*/*.c "$MBX_SRCDIR"/bin/*.c |
 		sed 's/.*("\(.*\)")/\1/' | sort -u)
 	[ -n "$vars" ]
 	for v in $vars; do
 		grep -q "$v" "$MBX_SRCDIR/man/mbx.7" "$MBX_SRCDIR/man/mbx-graphd.1" ||
 			fail "$v is not documented"
 	done
+}
+
+# The layers of lib/ (Makefile.am, DESIGN-NOTES): what each folder may include. Per-target
+# include paths make most wrong-way includes a compile error; this catches the rest (a
+# path with '/', a system header of a library the layer must not use).
+includes_only() {
+	local dir=$1 allowed=$2 bad=$3 f line
+	for f in "$MBX_SRCDIR"/$dir; do
+		while IFS= read -r line; do
+			case $line in
+			*'"'*'/'*'"'*) fail "$f: $line: a path in a quoted include" ;;
+			'#include "'*)
+				h=${line#*\"}; h=${h%%\"*}
+				[[ " $allowed " == *" $h "* ]] || fail "$f: $line: not allowed in $dir" ;;
+			*)
+				[ -z "$bad" ] || ! [[ $line =~ $bad ]] || fail "$f: $line: not allowed in $dir" ;;
+			esac
+		done < <(grep '^#include' "$f")
+	done
+}
+
+@test "each layer includes only the headers of the layers below it" {
+	includes_only 'lib/base/*.[ch]' 'base.h' '<(curl|microhttpd)'
+	includes_only 'lib/fx/*.[ch]' 'base.h fx.h fx-int.h' '<(curl|microhttpd|yajl)'
+	includes_only 'lib/graph/*.[ch]' 'base.h fx.h mbx.h http.h' '<microhttpd'
+	includes_only 'lib/graphd/*.[ch]' 'base.h fx.h graphd.h server.h oauth.h jwt.h odata.h routes.h' '<curl'
+	includes_only 'bin/mbx-graphd.c' 'base.h server.h' '<(curl|yajl)'
+	for f in "$MBX_SRCDIR"/bin/*.c; do
+		[ "${f##*/}" = mbx-graphd.c ] && continue
+		includes_only "bin/${f##*/}" 'base.h fx.h mbx.h' '<(curl|yajl|microhttpd|openssl)'
+	done
+}
+
+@test "the include check itself catches a wrong-way include" {
+	mkdir -p "$BATS_TEST_TMPDIR/src/lib/graphd"
+	printf '#include "mbx.h"\n' >"$BATS_TEST_TMPDIR/src/lib/graphd/x.c"
+	MBX_SRCDIR=$BATS_TEST_TMPDIR/src run includes_only 'lib/graphd/*.c' 'base.h fx.h' '<curl'
+	assert_failure
+	assert_output --partial 'x.c: #include "mbx.h": not allowed in lib/graphd'
 }

@@ -1,5 +1,5 @@
 /* testtool-auth.c: mbx-testtool jwt-assert PEM CLIENT AUD [--alg RS256] [--exp-offset S]
- * prints a client assertion made by lib/auth.c, for the emulator's token tests. */
+ * prints a client assertion made by lib/graph/auth.c, for the emulator's token tests. */
 #include <stdlib.h>
 #include <string.h>
 #include "mbx.h"

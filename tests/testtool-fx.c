@@ -1,11 +1,11 @@
-/* testtool-fx.c: mbx-testtool fx-gen and fx-parse, the FastTransfer codec (lib/fx.c)
+/* testtool-fx.c: mbx-testtool fx-gen and fx-parse, the FastTransfer codec (lib/fx)
  * for the bats tests.
  *   fx-gen [--repeat N] SPEC.json   the framed blob on stdout
  *   fx-parse [--base64] [--check] FILE   the JSON report (or "ok") on stdout; exit 5 when
  *                                   truncated or corrupt, with the reason on stderr */
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "fx.h"
 
 int tt_fx_gen(int argc, char **argv);
 int tt_fx_parse(int argc, char **argv);
@@ -94,11 +94,11 @@ recip_type(yajl_val r)
 	return (int)n;
 }
 
-static struct mbx_fx_recip *
+static struct fx_recip *
 spec_recips(yajl_val spec, size_t *n)
 {
 	yajl_val a = spec_array(spec, "recipients", n);
-	struct mbx_fx_recip *r = mbx_xcalloc(*n ? *n : 1, sizeof *r);
+	struct fx_recip *r = mbx_xcalloc(*n ? *n : 1, sizeof *r);
 	size_t i;
 
 	for (i = 0; i < *n; i++) {
@@ -111,11 +111,11 @@ spec_recips(yajl_val spec, size_t *n)
 }
 
 /* "data": the bytes of a string, or "size": N deterministic pattern bytes. */
-static struct mbx_fx_attach *
+static struct fx_attach *
 spec_attachs(yajl_val spec, size_t *n)
 {
 	yajl_val a = spec_array(spec, "attachments", n);
-	struct mbx_fx_attach *at = mbx_xcalloc(*n ? *n : 1, sizeof *at);
+	struct fx_attach *at = mbx_xcalloc(*n ? *n : 1, sizeof *at);
 	size_t i, k;
 	long long size;
 
@@ -152,7 +152,7 @@ spec_categories(yajl_val spec, size_t *n)
 }
 
 static void
-spec_msg(yajl_val spec, struct mbx_fx_msg *m)
+spec_msg(yajl_val spec, struct fx_msg *m)
 {
 	yajl_val sender = mbx_json_get(spec, "sender");
 	long long flags = 0;
@@ -173,7 +173,7 @@ spec_msg(yajl_val spec, struct mbx_fx_msg *m)
 }
 
 static void
-free_msg(struct mbx_fx_msg *m, yajl_val spec)
+free_msg(struct fx_msg *m, yajl_val spec)
 {
 	size_t i;
 
@@ -205,7 +205,7 @@ int
 tt_fx_gen(int argc, char **argv)
 {
 	struct mbx_buf out;
-	struct mbx_fx_msg m;
+	struct fx_msg m;
 	yajl_val spec;
 	long repeat = 1, i;
 	int a = 1;
@@ -220,7 +220,7 @@ tt_fx_gen(int argc, char **argv)
 	mbx_buf_init(&out, 0);
 	for (i = 0; i < repeat; i++) {
 		mbx_buf_reset(&out);
-		if (mbx_fx_generate(&out, &m) < 0)
+		if (fx_generate(&out, &m) < 0)
 			mbx_die(MBX_EXIT_BADINPUT, "'%s': message larger than the buffer cap", argv[a]);
 	}
 	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout))
@@ -257,19 +257,19 @@ decode_b64(const char *path, struct mbx_buf *text, struct mbx_buf *blob)
 static int
 parse_report(const char *path, const struct mbx_buf *blob)
 {
-	struct mbx_fx_item it;
+	struct fx_item it;
 	struct mbx_buf out;
 	struct mbx_jw w;
-	int st = mbx_fx_parse(&it, blob->data, blob->len);
+	int st = fx_parse(&it, blob->data, blob->len);
 
 	mbx_buf_init(&out, 0);
 	mbx_jw_init(&w, &out);
-	if (mbx_fx_report(&w, &it) < 0)
+	if (fx_report(&w, &it) < 0)
 		mbx_die(MBX_EXIT_SOFTWARE, "'%s': report larger than the buffer cap", path);
 	mbx_record_emit(&out);
 	if (st)
 		mbx_err("'%s': %s", path, it.error);
-	mbx_fx_item_free(&it);
+	fx_item_free(&it);
 	mbx_buf_free(&out);
 	return st;
 }
@@ -278,7 +278,7 @@ static int
 check(const char *path, const struct mbx_buf *blob)
 {
 	char err[256];
-	int st = mbx_fx_check(blob->data, blob->len, err, sizeof err);
+	int st = fx_check(blob->data, blob->len, err, sizeof err);
 
 	if (st)
 		mbx_err("'%s': %s", path, err);

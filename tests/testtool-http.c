@@ -1,5 +1,5 @@
 /* testtool-http.c: mbx-testtool http METHOD URL [--body S] [--lane L] [--noauth]
- * [--count N]: requests through lib/http.c; bodies on stdout, "status N" on stderr. */
+ * [--count N]: requests through lib/graph/http.c; bodies on stdout, "status N" on stderr. */
 #include <stdlib.h>
 #include <string.h>
 #include "mbx.h"

@@ -240,9 +240,9 @@ pad_words(struct mbx_buf *body, uint64_t r, size_t size)
 int
 gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
 {
-	struct mbx_fx_recip to[2];
-	struct mbx_fx_attach att;
-	struct mbx_fx_msg m;
+	struct fx_recip to[2];
+	struct fx_attach att;
+	struct fx_msg m;
 	char subject[200], body_head[320], addr[2][128];
 	struct mbx_buf body;
 	uint64_t r = it->gen_seed;
@@ -284,7 +284,7 @@ gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
 		m.attachs = &att;
 		m.nattachs = 1;
 	}
-	rc = mbx_fx_generate(out, &m);
+	rc = fx_generate(out, &m);
 	mbx_buf_free(&body);
 	return rc;
 }

@@ -5,7 +5,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
-#include "mbx.h"
+#include "base.h"
+#include "fx.h"
 #include "oauth.h"
 
 struct gd_item {

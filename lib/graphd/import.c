@@ -1,7 +1,7 @@
 /* import.c: createImportSession (graph-api.md 3.14) and POST {importUrl} (3.15, 4.10),
  * with the upload quota of 7 (150 MB per 5 minutes per mailbox, scalable with --quota).
  * Undocumented answers follow 8.6-8.9: 401 for a missing, wrong or expired authtoken;
- * 400 ErrorInvalidRequest for a bad body, bad base64 or a stream lib/fx.c does not
+ * 400 ErrorInvalidRequest for a bad body, bad base64 or a stream lib/fx does not
  * parse; 404 for an unknown folder or item; 409 for a changeKey mismatch on update. */
 #include <stdlib.h>
 #include <string.h>
@@ -181,12 +181,12 @@ upload_fields(struct gd_req *r, struct upload *u)
 	return -1;
 }
 
-/* Data: valid base64 of a stream lib/fx.c parses; its message class kept for listings. */
+/* Data: valid base64 of a stream lib/fx parses; its message class kept for listings. */
 static int
 upload_data(struct gd_req *r, struct upload *u)
 {
-	struct mbx_fx_item it;
-	const struct mbx_fx_prop *cls;
+	struct fx_item it;
+	const struct fx_prop *cls;
 	char *s;
 	int rc;
 
@@ -195,16 +195,16 @@ upload_data(struct gd_req *r, struct upload *u)
 		gd_json_error(r, 400, "ErrorInvalidRequest", "Data is not valid base64.");
 		return -1;
 	}
-	rc = mbx_fx_parse(&it, u->blob.data, u->blob.len);
-	if (rc != MBX_FX_OK)
+	rc = fx_parse(&it, u->blob.data, u->blob.len);
+	if (rc != FX_OK)
 		gd_json_error(r, 400, "ErrorInvalidRequest",
 			      "Data is not a valid item stream: %s.", it.error);
-	cls = rc == MBX_FX_OK ? mbx_fx_get(&it.root, 0x001A) : NULL;
-	s = cls ? mbx_fx_text(cls, sizeof u->cls - 1) : NULL;
+	cls = rc == FX_OK ? fx_get(&it.root, 0x001A) : NULL;
+	s = cls ? fx_text(cls, sizeof u->cls - 1) : NULL;
 	mbx_strlcpy(u->cls, s ? s : "IPM.Note", sizeof u->cls);
 	free(s);
-	mbx_fx_item_free(&it);
-	return rc == MBX_FX_OK ? 0 : -1;
+	fx_item_free(&it);
+	return rc == FX_OK ? 0 : -1;
 }
 
 static int

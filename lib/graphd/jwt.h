@@ -1,7 +1,7 @@
 /* jwt.h: compact JWS helpers of the emulator (jwt.c). */
 #ifndef GRAPHD_JWT_H
 #define GRAPHD_JWT_H
-#include "mbx.h"
+#include "base.h"
 
 struct gd_jwt {
 	yajl_val header, claims;

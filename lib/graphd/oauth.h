@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 #include <time.h>
-#include "mbx.h"
+#include "base.h"
 
 /* An app registration, as seeded (mbx-graphd(1) "app" records). */
 struct gd_oauth_app {

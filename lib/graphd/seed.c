@@ -160,9 +160,9 @@ seed_tomb(struct seedctx *c, yajl_val v)
 static int
 message_stream(yajl_val msg, const char *cls, struct mbx_buf *out)
 {
-	struct mbx_fx_recip to[32];
-	struct mbx_fx_attach at[16];
-	struct mbx_fx_msg m;
+	struct fx_recip to[32];
+	struct fx_attach at[16];
+	struct fx_msg m;
 	yajl_val from = mbx_json_get(msg, "from"), list = mbx_json_get(msg, "to");
 	yajl_val atts = mbx_json_get(msg, "attachments");
 	size_t i;
@@ -190,7 +190,7 @@ message_stream(yajl_val msg, const char *cls, struct mbx_buf *out)
 	}
 	m.recips = to;
 	m.attachs = at;
-	return mbx_fx_generate(out, &m);
+	return fx_generate(out, &m);
 }
 
 /* Ids and change key given in the record (a saved state) replace the new ones. */

@@ -1,11 +1,11 @@
-/* fuzz-frame.c: libFuzzer harness for the frame reader (lib/frame.c). The input is read
+/* fuzz-frame.c: libFuzzer harness for the frame reader (lib/base/frame.c). The input is read
  * as a stream through fmemopen, frame after frame until the reader says it is done: the
  * frame form and the NDJSON form (inline base64 "data"), alone or concatenated. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "base.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,12 @@
-/* fuzz-fx.c: libFuzzer harness for the FastTransfer parser (lib/fx.c): the input is a
+/* fuzz-fx.c: libFuzzer harness for the FastTransfer parser (lib/fx): the input is a
  * decoded export blob (framed or a bare stream). It is parsed into a tree, the tree is
- * reported as JSON (mbx_fx_report), and the cheap check (mbx_fx_check) must agree with
+ * reported as JSON (fx_report), and the cheap check (fx_check) must agree with
  * the full parse about whether and how the blob failed. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "fx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -14,7 +14,7 @@ static volatile size_t fuzz_sink;
 
 /* The accessors programs use on every property of o and of what it holds. */
 static void
-walk(const struct mbx_fx_obj *o, int depth)
+walk(const struct fx_obj *o, int depth)
 {
 	size_t i;
 	uint32_t k;
@@ -22,23 +22,23 @@ walk(const struct mbx_fx_obj *o, int depth)
 	if (!o || depth > 64)
 		return;
 	for (i = 0; i < o->nprops; i++) {
-		const struct mbx_fx_prop *p = &o->props[i];
+		const struct fx_prop *p = &o->props[i];
 		long long v;
-		char *t = mbx_fx_text(p, i % 2 ? 16 : 0);
+		char *t = fx_text(p, i % 2 ? 16 : 0);
 		fuzz_sink += t ? strlen(t) : 0;
 		free(t);
 		for (k = 0; k < p->count && k < 4; k++) {
-			t = mbx_fx_text_at(p, k, 0);
+			t = fx_text_at(p, k, 0);
 			fuzz_sink += t ? strlen(t) : 0;
 			free(t);
 		}
-		if (mbx_fx_int(p, &v) == 0)
+		if (fx_int(p, &v) == 0)
 			fuzz_sink += (size_t)v;
 		if (p->guid)
-			fuzz_sink += mbx_fx_get_named(o, p->guid, p->lid,
+			fuzz_sink += fx_get_named(o, p->guid, p->lid,
 						      p->kind ? "Keywords" : NULL) != NULL;
 	}
-	fuzz_sink += mbx_fx_get(o, 0x001A) != NULL;
+	fuzz_sink += fx_get(o, 0x001A) != NULL;
 	for (i = 0; i < o->nrecips; i++)
 		walk(o->recips[i], depth + 1);
 	for (i = 0; i < o->nattachs; i++)
@@ -49,22 +49,22 @@ walk(const struct mbx_fx_obj *o, int depth)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mbx_fx_item it;
+	struct fx_item it;
 	struct mbx_buf out;
 	struct mbx_jw w;
 	char err[256], e[200];
 	yajl_val v;
 	int st, chk;
 
-	st = mbx_fx_parse(&it, data, size);
-	if (st != it.status || (st != MBX_FX_OK && !*it.error))
+	st = fx_parse(&it, data, size);
+	if (st != it.status || (st != FX_OK && !*it.error))
 		abort();
 	walk(&it.root, 0);
 	mbx_buf_init(&out, 0);
 	mbx_jw_init(&w, &out);
 	/* the report is one JSON object (mbx-frames --decode writes it as a record), within
 	 * the writer's nesting and the buffer cap */
-	if (mbx_fx_report(&w, &it) != 0) {
+	if (fx_report(&w, &it) != 0) {
 		fprintf(stderr, "report failed (nesting or size): %zu bytes\n", out.len);
 		abort();
 	}
@@ -75,12 +75,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	yajl_tree_free(v);
 	mbx_buf_free(&out);
-	chk = mbx_fx_check(data, size, err, sizeof err);
+	chk = fx_check(data, size, err, sizeof err);
 	if (chk != st || strcmp(err, it.error) != 0) {
-		fprintf(stderr, "mbx_fx_check says %d '%s', mbx_fx_parse %d '%s'\n", chk, err, st,
+		fprintf(stderr, "fx_check says %d '%s', fx_parse %d '%s'\n", chk, err, st,
 			it.error);
 		abort();
 	}
-	mbx_fx_item_free(&it);
+	fx_item_free(&it);
 	return 0;
 }

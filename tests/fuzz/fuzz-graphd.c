@@ -198,13 +198,13 @@ import_body(const char *body, size_t n)
 static void
 first_upload(void)
 {
-	static const struct mbx_fx_msg m = { .message_class = "IPM.Note", .subject = "hi",
+	static const struct fx_msg m = { .message_class = "IPM.Note", .subject = "hi",
 					     .minimal = 1 };
 	struct mbx_buf blob, body;
 
 	mbx_buf_init(&blob, 0);
 	mbx_buf_init(&body, 0);
-	if (mbx_fx_generate(&blob, &m) < 0)
+	if (fx_generate(&blob, &m) < 0)
 		abort();
 	if (!mb->uploads) {
 		mb->capuploads = 64;

@@ -1,4 +1,4 @@
-/* fuzz-records.c: libFuzzer harness for the NDJSON record reader (lib/record.c) and the
+/* fuzz-records.c: libFuzzer harness for the NDJSON record reader (lib/base/record.c) and the
  * way records travel on (mbx_record_write's serialisation): every record read must be
  * writable (mbx_jw, which mbx_record_write uses without looking at w.err), and the text
  * written must read back and write again to the same text. */
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "base.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

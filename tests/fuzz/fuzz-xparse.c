@@ -1,5 +1,5 @@
 /* fuzz-xparse.c: libFuzzer harness for the streaming exportItems response parser
- * (lib/exportitems.c). The first 4 input bytes are chunk sizes (1..256, used in turn);
+ * (lib/graph/xitems.c). The first 4 input bytes are chunk sizes (1..256, used in turn);
  * the rest is the response body, fed in those chunks so that chunk boundaries fall
  * everywhere. The same body fed in one piece must give the same elements and result:
  * the parser's answer may not depend on how the network cut the bytes. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "mbx.h"
+#include "base.h"
 
 const char *mbx_progname = "mbx";
 int mbx_verbosity;

@@ -793,19 +793,3 @@ mbx_http_exit_code(const struct mbx_req *r)
 	return ((const struct priv *)r->priv)->exit;
 }
 
-int
-mbx_http_pending(const struct mbx_http *h, const char *lane)
-{
-	const struct lane *l;
-	const struct mbx_req *r;
-	int n = 0;
-
-	for (l = h->lanes; l; l = l->next) {
-		if (strcmp(l->key, lane) != 0)
-			continue;
-		n = l->inflight;
-		for (r = l->head; r; r = ((const struct priv *)r->priv)->next)
-			n++;
-	}
-	return n;
-}

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "base.h"
 
 void
 mbx_reader_init(struct mbx_reader *r, FILE *f, const char *name, size_t max_line)

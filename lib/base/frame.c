@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "base.h"
 
 #define HEADER_MAX ((size_t)1 << 20)   /* a record, not a payload: 1 MiB is plenty */
 

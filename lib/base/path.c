@@ -3,7 +3,7 @@
  * '/' is written "\/" and '\' is written "\\". "/" is the mailbox root. */
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "base.h"
 
 #define MAX_SEGMENTS 256   /* Exchange nests folders far less deeply */
 

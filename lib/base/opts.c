@@ -1,7 +1,7 @@
 /* opts.c: options every program shares, and the environment (DESIGN 2). */
 #include <stdlib.h>
 #include <string.h>
-#include "mbx.h"
+#include "base.h"
 
 #define DEFAULT_GRAPH_URL "https://graph.microsoft.com/beta"
 
@@ -25,14 +25,6 @@ mbx_opts_init(void)
 	mbx_opt.graph_url = graph_url;
 	e = getenv("MBX_CACERT");
 	mbx_opt.cacert = e && *e ? e : NULL;
-}
-
-const char *
-mbx_graph_version(void)
-{
-	const char *slash = strrchr(mbx_opt.graph_url, '/');
-
-	return slash && strcmp(slash + 1, "v1.0") == 0 ? "v1.0" : "beta";
 }
 
 _Noreturn void

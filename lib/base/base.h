@@ -1,0 +1,283 @@
+/* base.h: the base layer (lib/base): buffers, strings, parsing, base64, JSON, log and
+ * exit codes, records, frames, folder paths, common options. No network: used by the
+ * Graph client, the FastTransfer codec, the emulator and the tests. */
+#ifndef MBX_BASE_H
+#define MBX_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <yajl/yajl_tree.h>
+
+#define MBX_ATTR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ---------------------------------------------------------------- log.c */
+
+/* Exit codes, documented in mbx(7) and every man page. */
+enum mbx_exit {
+	MBX_EXIT_OK = 0,          /* everything done */
+	MBX_EXIT_PARTIAL = 1,     /* some records/items failed; error records say which */
+	MBX_EXIT_USAGE = 2,       /* bad command line */
+	MBX_EXIT_AUTH = 3,        /* no token could be obtained, or the service refused it */
+	MBX_EXIT_SERVICE = 4,     /* service unreachable, TLS refused, or unavailable after retries */
+	MBX_EXIT_BADINPUT = 5,    /* input stream truncated or corrupt */
+	MBX_EXIT_IO = 6,          /* local I/O error (stdout, state files) */
+	MBX_EXIT_SOFTWARE = 70    /* internal error (a bug) */
+};
+
+extern const char *mbx_progname;  /* basename of argv[0] */
+extern int mbx_verbosity;         /* -1 quiet, 0 normal, 1 -v, 2 -vv */
+
+void mbx_log_init(const char *argv0);
+/* "prog: message" on stderr. */
+void mbx_err(const char *fmt, ...) MBX_ATTR_PRINTF(1, 2);
+/* "prog: warning: message" on stderr, unless -q. */
+void mbx_warn(const char *fmt, ...) MBX_ATTR_PRINTF(1, 2);
+/* "prog: message" on stderr only with -v (level >= 1). */
+void mbx_debug(const char *fmt, ...) MBX_ATTR_PRINTF(1, 2);
+_Noreturn void mbx_die(int code, const char *fmt, ...) MBX_ATTR_PRINTF(2, 3);
+/* Copy s to out (size n) with secrets masked: Bearer tokens, authtoken=, client_secret=,
+ * client_assertion=, access_token/refresh_token JSON values. Returns out. */
+char *mbx_redact(const char *s, char *out, size_t n);
+
+/* ---------------------------------------------------------------- buf.c */
+
+/* A growable byte buffer that refuses to grow past max (0 = the default cap of 64 MiB).
+ * data is always NUL-terminated after a successful append. */
+struct mbx_buf {
+	char *data;
+	size_t len, cap, max;
+};
+
+#define MBX_BUF_DEFAULT_MAX ((size_t)64 << 20)
+
+void mbx_buf_init(struct mbx_buf *b, size_t max);
+void mbx_buf_free(struct mbx_buf *b);
+void mbx_buf_reset(struct mbx_buf *b);             /* len = 0, keep memory */
+int mbx_buf_append(struct mbx_buf *b, const void *p, size_t n);   /* 0, or -1 over max / ENOMEM */
+/* Room for n more bytes and the NUL at data[len + n]: 0, or -1 over max. */
+int mbx_buf_reserve(struct mbx_buf *b, size_t n);
+int mbx_buf_puts(struct mbx_buf *b, const char *s);
+int mbx_buf_putc(struct mbx_buf *b, char c);
+int mbx_buf_printf(struct mbx_buf *b, const char *fmt, ...) MBX_ATTR_PRINTF(2, 3);
+char *mbx_buf_steal(struct mbx_buf *b);            /* hand over data (NUL-terminated), reset b */
+
+/* String helpers that never overflow. */
+size_t mbx_strlcpy(char *dst, const char *src, size_t n);
+char *mbx_strdup(const char *s);                    /* aborts on ENOMEM; NULL in, NULL out */
+char *mbx_strndup(const char *s, size_t n);
+void *mbx_xmalloc(size_t n);                        /* aborts (exit 70) on ENOMEM */
+void *mbx_xcalloc(size_t n, size_t m);
+void *mbx_xrealloc(void *p, size_t n);
+/* Seconds on the monotonic clock: for intervals, never for dates. */
+double mbx_mono(void);
+/* Parse a whole decimal integer in [min,max]; 0 ok, -1 otherwise. Use instead of atoi. */
+int mbx_parse_long(const char *s, long min, long max, long *out);
+int mbx_parse_double(const char *s, double min, double max, double *out);
+/* Whether two URLs have the same scheme://host:port (the token may go to both). */
+int mbx_url_same_origin(const char *a, const char *b);
+/* A size (0 or more) with an optional K, M or G (powers of 1024); a rate
+ * "BYTES/SECONDS[s]" (bytes above 0). */
+int mbx_parse_size(const char *s, long long *out);
+int mbx_parse_rate(const char *s, long long *bytes, double *secs);
+/* An ISO 8601 date or date-time (offset or Z) as UTC "YYYY-MM-DDTHH:MM:SSZ"; 0, or -1. */
+int mbx_parse_time(const char *s, char *out, size_t n);
+
+/* Lowercase hex SHA-256 of p (65 bytes incl. NUL). */
+void mbx_sha256_hex(const void *p, size_t n, char out[65]);
+/* Percent-encode one URL path segment or query value (everything but unreserved chars). */
+int mbx_url_escape(struct mbx_buf *out, const char *s);
+/* Decode %XX (and '+' as space when plus != 0); returns malloc'd string or NULL on bad escape. */
+char *mbx_url_unescape(const char *s, size_t n, int plus);
+
+/* -------------------------------------------------------------- base64.c */
+
+/* base64 (RFC 4648) and base64url (no padding). Return bytes written, or -1. */
+size_t mbx_b64_encoded_len(size_t n);
+int mbx_b64_encode(struct mbx_buf *out, const void *in, size_t n);
+int mbx_b64url_encode(struct mbx_buf *out, const void *in, size_t n);
+int mbx_b64_decode(struct mbx_buf *out, const char *in, size_t n);     /* accepts both alphabets */
+/* Streaming decoder: feed runs of base64 as they arrive, then final. 0, or -1 on a
+ * character outside both alphabets, data after padding, or a bad length. */
+struct mbx_b64dec {
+	unsigned acc;
+	int nacc, pad, bad;
+};
+void mbx_b64dec_init(struct mbx_b64dec *d);
+int mbx_b64dec_update(struct mbx_b64dec *d, struct mbx_buf *out, const char *in, size_t n);
+int mbx_b64dec_final(struct mbx_b64dec *d, struct mbx_buf *out);
+
+/* --------------------------------------------------------------- json.c */
+
+/* Small documents as yajl trees. Returns NULL and fills err on failure. */
+yajl_val mbx_json_parse(const char *text, size_t n, char *err, size_t errlen);
+/* Object member by key, case-insensitive (Graph mixes innerError/innererror). */
+yajl_val mbx_json_get(yajl_val obj, const char *key);
+const char *mbx_json_str(yajl_val obj, const char *key);      /* NULL unless a string */
+int mbx_json_num(yajl_val obj, const char *key, long long *out);  /* 0 ok, -1 absent/not int */
+int mbx_json_bool(yajl_val obj, const char *key);             /* 1 true, 0 false/absent */
+/* Set obj[key] to the string s, replacing the value or adding the member. */
+void mbx_json_set_str(yajl_val obj, const char *key, const char *s);
+
+/* A compact JSON writer onto an mbx_buf; tracks commas. Nesting depth <= 32. */
+struct mbx_jw {
+	struct mbx_buf *b;
+	int depth;
+	unsigned char need_comma[32];
+	int after_key;
+	int err;                       /* sticky: set if the buffer refused an append */
+};
+void mbx_jw_init(struct mbx_jw *w, struct mbx_buf *b);
+void mbx_jw_obj(struct mbx_jw *w);       /* { */
+void mbx_jw_arr(struct mbx_jw *w);       /* [ */
+void mbx_jw_end(struct mbx_jw *w);       /* } or ] */
+void mbx_jw_key(struct mbx_jw *w, const char *k);
+void mbx_jw_str(struct mbx_jw *w, const char *s);               /* NULL writes null */
+void mbx_jw_strn(struct mbx_jw *w, const char *s, size_t n);
+void mbx_jw_int(struct mbx_jw *w, long long v);
+void mbx_jw_bool(struct mbx_jw *w, int v);
+void mbx_jw_null(struct mbx_jw *w);
+void mbx_jw_raw(struct mbx_jw *w, const char *json);            /* already-valid JSON value */
+void mbx_jw_b64(struct mbx_jw *w, const void *p, size_t n);       /* bytes as base64 string */
+void mbx_jw_val(struct mbx_jw *w, yajl_val v);                  /* serialise a tree value */
+/* Convenience: "key":"value" pairs. */
+void mbx_jw_kstr(struct mbx_jw *w, const char *k, const char *s);
+void mbx_jw_kint(struct mbx_jw *w, const char *k, long long v);
+
+/* Large responses streamed: every element of the top-level array named array_key
+ * ("value") is rebuilt as a small tree and handed to cb as soon as it is complete;
+ * top-level string members (e.g. "@odata.nextLink") are kept for mbx_jstream_top.
+ * Memory is bounded by max_elem (bytes of one element's JSON text). */
+typedef int (*mbx_jstream_cb)(void *ctx, yajl_val elem);   /* non-zero stops parsing */
+struct mbx_jstream;
+struct mbx_jstream *mbx_jstream_new(const char *array_key, mbx_jstream_cb cb, void *ctx,
+				    size_t max_elem);
+int mbx_jstream_feed(struct mbx_jstream *s, const char *p, size_t n);  /* 0, or -1 */
+int mbx_jstream_finish(struct mbx_jstream *s);                         /* 0, or -1 */
+const char *mbx_jstream_error(struct mbx_jstream *s);
+const char *mbx_jstream_top(struct mbx_jstream *s, const char *key);   /* NULL if absent */
+void mbx_jstream_free(struct mbx_jstream *s);
+
+/* ------------------------------------------------------------- record.c */
+
+/* NDJSON records: one compact JSON object per line (mbx(7)). */
+struct mbx_reader {
+	FILE *f;
+	const char *name;          /* for messages: "stdin" or a file name */
+	unsigned long lineno;
+	struct mbx_buf line;
+	int eof;
+};
+void mbx_reader_init(struct mbx_reader *r, FILE *f, const char *name, size_t max_line);
+/* 1: *out is a JSON object (free with yajl_tree_free); 0: end of input;
+ * -1: a bad line (not JSON, not an object, too long): err says why and names the line,
+ *     the caller reports it and carries on. */
+int mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errlen);
+void mbx_reader_free(struct mbx_reader *r);
+/* Record type ("mailbox", "folder", "item", "error", ...), or NULL. */
+const char *mbx_record_type(yajl_val rec);
+/* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. */
+void mbx_record_emit(struct mbx_buf *b);
+/* Records written by mbx_record_emit so far, and error records among them (--stats). */
+extern unsigned long mbx_records_out, mbx_errors_out;
+/* Emit {"type":"error","mailbox":..,"subject":..,"code":..,"message":..} on stdout
+ * and the one-line message on stderr: "prog: <message>". mailbox/subject may be NULL. */
+void mbx_record_error(const char *mailbox, const char *subject, const char *code,
+		      const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
+
+/* Report a failure with exit code rc: an error record (and stderr line) when it concerns
+ * one record (MBX_EXIT_PARTIAL); only the stderr line when it stops the program (auth,
+ * service, I/O), so a fatal failure leaves nothing on stdout. */
+void mbx_report(int rc, const char *mailbox, const char *subject, const char *code,
+		const char *fmt, ...) MBX_ATTR_PRINTF(5, 6);
+/* Write a parsed record back out unchanged (compact), e.g. upstream error records. */
+void mbx_record_write(yajl_val rec);
+/* The loop of every filter: read records from stdin; error records pass through; records
+ * of the accepted types (NULL-terminated list) go to cb with their line number; bad lines
+ * and other types become error records. cb returns 0, MBX_EXIT_PARTIAL (it reported the
+ * failure) or a fatal code, which stops the loop. Returns the worst code seen. */
+typedef int (*mbx_record_cb)(void *ctx, yajl_val rec, const char *type, unsigned long line);
+int mbx_records_run(const char *const *types, mbx_record_cb cb, void *ctx);
+/* The worse of two exit codes: fatal codes beat partial, partial beats ok. */
+int mbx_exit_worst(int a, int b);
+
+/* -------------------------------------------------------------- frame.c */
+
+/* Frame streams (mbx-frames(5)): header line, size payload bytes, LF; or the NDJSON form
+ * with inline base64 "data". */
+#define MBX_FRAME_VERSION 1
+#define MBX_FRAME_MAX_PAYLOAD ((size_t)256 << 20)   /* above Exchange's 150 MB item cap */
+enum { MBX_FRAME_BAD = -1, MBX_FRAME_BROKEN = -2 };
+struct mbx_frame_reader {
+	FILE *f;
+	const char *name;
+	unsigned long long pos;    /* byte offset of the next frame */
+	unsigned long index;       /* frames started so far */
+	size_t max_payload;
+	struct mbx_buf line;
+	int broken;                /* lost sync: no further frames are read */
+};
+struct mbx_frame {
+	yajl_val hdr;              /* the header object (owned), NULL if it did not parse */
+	const char *type;          /* its "type" */
+	struct mbx_buf payload;    /* the item bytes, decoded in the NDJSON form */
+	int has_payload, ndjson;
+	unsigned long index;       /* 1-based position in the stream */
+	unsigned long long offset; /* byte offset of its header */
+};
+void mbx_frame_reader_init(struct mbx_frame_reader *r, FILE *f, const char *name,
+			   size_t max_payload);
+void mbx_frame_reader_free(struct mbx_frame_reader *r);
+/* 1 a frame; 0 the end (or nothing more after a broken frame); MBX_FRAME_BAD: this frame
+ * is bad (header not JSON, payload corrupt) but the next can be read; MBX_FRAME_BROKEN:
+ * truncated or out of sync, nothing more can be read. err names the frame, its position
+ * and what is wrong. fr must be cleared with mbx_frame_clear in every case. */
+int mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n);
+void mbx_frame_clear(struct mbx_frame *fr);
+/* Write rec's members plus v/size/sha256 (or v/data/sha256 when ndjson) and the payload. */
+int mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, int ndjson);
+
+/* ---------------------------------------------------------------- path.c */
+
+/* Folder paths (DESIGN 2): "/Inbox/Projects"; a '/' or '\' inside a display name is
+ * written "\/" or "\\". A spec not starting with '/' is a folder id or well-known name. */
+int mbx_path_split(const char *path, char ***segs, size_t *nseg);  /* 0, or -1 bad escape */
+void mbx_path_free(char **segs, size_t nseg);
+int mbx_path_append(struct mbx_buf *out, const char *parent, const char *name);
+
+/* --------------------------------------------------------------- opts.c */
+
+struct mbx_opts {
+	int jobs;                  /* --jobs N, requests in flight per mailbox (default 4) */
+	int dry_run;               /* -n */
+	int archive;               /* --archive */
+	int insecure;              /* --insecure: TLS verification off (warns every run) */
+	double retry_max_time;     /* --retry-max-time S, total retry budget (default 300) */
+	const char *stats;         /* --stats FILE */
+	const char *cacert;        /* --cacert FILE, or $MBX_CACERT */
+	const char *graph_url;     /* $MBX_GRAPH_URL, default https://graph.microsoft.com/beta */
+};
+extern struct mbx_opts mbx_opt;
+
+/* Options every program takes, for getopt_long tables. */
+enum {
+	MBX_OPT_STATS = 0x100, MBX_OPT_CACERT, MBX_OPT_RETRY_MAX_TIME, MBX_OPT_VERSION,
+	MBX_OPT_ARCHIVE, MBX_OPT_INSECURE, MBX_OPT_FIRST_LOCAL = 0x200
+};
+#define MBX_COMMON_SHORTOPTS "hvqnj:"
+#define MBX_COMMON_LONGOPTS \
+	{"help", 0, 0, 'h'}, {"verbose", 0, 0, 'v'}, {"quiet", 0, 0, 'q'}, \
+	{"dry-run", 0, 0, 'n'}, {"jobs", 1, 0, 'j'}, {"stats", 1, 0, MBX_OPT_STATS}, \
+	{"cacert", 1, 0, MBX_OPT_CACERT}, {"retry-max-time", 1, 0, MBX_OPT_RETRY_MAX_TIME}, \
+	{"version", 0, 0, MBX_OPT_VERSION}, {"archive", 0, 0, MBX_OPT_ARCHIVE}, \
+	{"insecure", 0, 0, MBX_OPT_INSECURE}
+
+/* Set defaults and read the environment (MBX_GRAPH_URL, MBX_CACERT). */
+void mbx_opts_init(void);
+/* Handle one common option from getopt_long: 1 handled, 0 not a common option.
+ * Prints usage and exits 0 for -h, exits 2 for '?' or bad values. */
+int mbx_opts_common(int c, const char *arg, const char *usage);
+_Noreturn void mbx_usage(const char *usage, int code);
+
+#endif

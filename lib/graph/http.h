@@ -1,0 +1,91 @@
+/* http.h: the HTTP engine and the token sources of the Graph client (lib/graph).
+ * Private to the client and its tests: programs use mbx.h. */
+#ifndef MBX_HTTP_H
+#define MBX_HTTP_H
+
+#include "base.h"
+
+/* --------------------------------------------------------------- auth.c */
+
+/* Token sources, in order: MBX_ACCESS_TOKEN; MBX_TOKEN_COMMAND; AZURE_CLIENT_SECRET;
+ * AZURE_CLIENT_CERTIFICATE_PATH (JWT assertion, MBX_JWT_ALG=PS256|RS256); device code
+ * (AZURE_CLIENT_ID alone, or MBX_AUTH=devicecode). Cache: $XDG_CACHE_HOME/mbx/. */
+struct mbx_http;
+struct mbx_auth;
+struct mbx_auth *mbx_auth_new(struct mbx_http *http, char *err, size_t errlen);
+/* A valid bearer token, from cache or fetched; force != 0 discards the current one
+ * (after a 401). NULL with err filled when none can be had. The pointer stays valid
+ * until the next call. */
+const char *mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t errlen);
+const char *mbx_auth_source(const struct mbx_auth *a);   /* "secret", "certificate", ... */
+/* The exit code for the last failure of mbx_auth_token: MBX_EXIT_AUTH when the identity
+ * platform said no, MBX_EXIT_SERVICE when it could not be reached. */
+int mbx_auth_exit_code(const struct mbx_auth *a);
+/* A signed client assertion (graph-api.md 2.3) with the key and certificate in pem:
+ * alg "PS256" (x5t#S256) or "RS256" (x5t), exp = now + exp_offset. 0, or -1 with err. */
+int mbx_auth_jwt_assertion(const char *pem, const char *client, const char *aud,
+			   const char *alg, long exp_offset, struct mbx_buf *out, char *err,
+			   size_t n);
+void mbx_auth_free(struct mbx_auth *a);
+
+/* --------------------------------------------------------------- http.c */
+
+/* One request. The caller fills the "in" part, submits, and gets on_done exactly once. */
+enum {
+	MBX_REQ_NOAUTH = 1,        /* no Authorization header (token endpoint, import URL) */
+	MBX_REQ_NORETRY = 2,       /* a single attempt */
+	MBX_REQ_SECRET_URL = 4,    /* never log the URL's query (import URL) */
+	MBX_REQ_UNSAFE = 8         /* not idempotent: a broken connection is not retried */
+};
+struct mbx_req {
+	/* in */
+	const char *method;        /* "GET", "POST", "PATCH", "DELETE" */
+	char *url;                 /* owned by the request (mbx_req_free) */
+	struct mbx_buf body;       /* request body, may be empty */
+	const char *ctype;         /* request Content-Type, NULL for none */
+	const char *prefer;        /* Prefer header value (delta page size), NULL for none */
+	char lane[192];            /* in-flight limit key (mailbox id); "" = the shared lane */
+	unsigned flags;
+	/* streaming: if set, 2xx response bytes go here instead of into resp; on a retry of
+	 * a streamed request on_reset is called first so the consumer can drop partial state */
+	int (*on_body)(struct mbx_req *r, const char *p, size_t n);
+	void (*on_reset)(struct mbx_req *r);
+	void (*on_done)(struct mbx_req *r);
+	void *ctx;
+	/* out */
+	long status;               /* final HTTP status, 0 when no response at all */
+	int curl_code;             /* CURLcode of the last attempt */
+	struct mbx_buf resp;       /* response body (bounded; for non-2xx always buffered) */
+	char location[1024];       /* Location header, if any */
+	char errmsg[512];          /* one line describing a failure, for messages */
+	int attempts;
+	/* engine private */
+	void *priv;
+};
+struct mbx_http_stats {
+	unsigned long requests, retries, throttled, failures;
+	double waited;             /* seconds slept on Retry-After / back-off */
+	unsigned long long bytes_in, bytes_out;
+};
+struct mbx_http *mbx_http_new(char *err, size_t errlen);
+void mbx_http_set_auth(struct mbx_http *h, struct mbx_auth *a);
+struct mbx_req *mbx_req_new(const char *method, const char *url);
+void mbx_req_free(struct mbx_req *r);
+/* Queue r; it runs when its lane has room (mbx_opt.jobs in flight per lane). */
+void mbx_http_submit(struct mbx_http *h, struct mbx_req *r);
+/* Drive transfers until nothing is queued or in flight; on_done callbacks may submit more. */
+int mbx_http_run(struct mbx_http *h);
+/* One round of the engine, then wait up to wait_ms for activity (0: do not block);
+ * returns the number of requests still queued or in flight, so a caller can interleave
+ * reading its input. */
+int mbx_http_step(struct mbx_http *h, int wait_ms);
+/* Submit r and drive the engine until r is done. Returns r->status (0 if no response). */
+long mbx_http_perform(struct mbx_http *h, struct mbx_req *r);
+const struct mbx_http_stats *mbx_http_stats(const struct mbx_http *h);
+void mbx_http_free(struct mbx_http *h);
+/* Map a finished failed request to an exit code (auth, service, ...). */
+int mbx_http_exit_code(const struct mbx_req *r);
+/* "Not Found" for 404, "" for a status it does not know. */
+const char *mbx_http_reason(long status);
+
+#endif

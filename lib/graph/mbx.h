@@ -1,0 +1,181 @@
+/* mbx.h: the Graph client (lib/graph): what the programs may call. Mailboxes,
+ * folders, listings and delta rounds, exportItems, import sessions, the journal and
+ * --stats, over the HTTP engine of http.h. */
+#ifndef MBX_H
+#define MBX_H
+
+#include "base.h"
+#include "http.h"
+
+/* -------------------------------------------------------- exportitems.c */
+
+/* The exportItems response (graph-api.md 3.13) read as it streams: each element of
+ * "value" is handed out when it closes, its base64 "data" already decoded (data NULL for
+ * an element without it). Strings are "" when absent. */
+struct mbx_xitem {
+	const char *item_id, *change_key, *err_code, *err_message;
+	struct mbx_buf *data;
+};
+typedef int (*mbx_xitem_cb)(void *ctx, const struct mbx_xitem *it);  /* non-zero stops */
+struct mbx_xparse;
+struct mbx_xparse *mbx_xparse_new(mbx_xitem_cb cb, void *ctx, size_t max_data);
+int mbx_xparse_feed(struct mbx_xparse *x, const char *p, size_t n);   /* 0, or -1 */
+int mbx_xparse_finish(struct mbx_xparse *x);                          /* 0, or -1 */
+const char *mbx_xparse_error(const struct mbx_xparse *x);
+void mbx_xparse_free(struct mbx_xparse *x);
+
+/* -------------------------------------------------------------- graph.c */
+
+struct mbx_graph {
+	struct mbx_http *http;
+	struct mbx_auth *auth;
+	char base[512];            /* MBX_GRAPH_URL */
+	double started;            /* monotonic seconds at mbx_graph_init */
+};
+/* Set up engine, auth and base URL from mbx_opt and the environment; dies on failure. */
+void mbx_graph_init(struct mbx_graph *g);
+void mbx_graph_free(struct mbx_graph *g);
+/* Build base + "/" + path where each %s argument is percent-encoded as one segment;
+ * fmt may contain only %s. Returns a malloc'd URL. */
+char *mbx_graph_url(const struct mbx_graph *g, const char *fmt, ...);
+/* One-line message for a failed request: "404 Not Found: ErrorItemNotFound: text". */
+void mbx_graph_errmsg(const struct mbx_req *r, char *out, size_t n);
+/* Graph error code of a failed request ("ErrorItemNotFound"), or the status text. */
+void mbx_graph_errcode(const struct mbx_req *r, char *out, size_t n);
+/* GET url and parse the JSON object. 0 ok; else an exit code with msg filled. */
+int mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *out,
+		  char *msg, size_t n);
+/* GET url and every @odata.nextLink after it, one page at a time, streaming each
+ * element of "value" to each(). 0 ok; else an exit code with msg filled. */
+int mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane,
+		   mbx_jstream_cb each, void *ctx, char *msg, size_t n);
+
+/* A delta round (graph-api.md 5) from url (the first request, or a saved deltaLink, which
+ * must be on the Graph host): every changed object and every {"id","@removed"} to each(),
+ * the new deltaLink in *link (malloc'd). 0; MBX_DELTA_EXPIRED when the service says the
+ * state is gone (410, syncStateNotFound): start a new round; else an exit code + msg. */
+#define MBX_DELTA_EXPIRED 100
+int mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane,
+		    mbx_jstream_cb each, void *ctx, char **link, char *msg, size_t n);
+
+/* Mailbox resolution (DESIGN 2): "MBX:..." as is; otherwise a user resolved through
+ * /users/{user}/settings/exchange to its primary (or, with archive, archive) id. */
+struct mbx_mailbox {
+	char id[192];
+	char user[256];            /* "" when given by id */
+	char kind[16];             /* "primary" or "archive" */
+};
+int mbx_graph_mailbox(struct mbx_graph *g, const char *spec, int archive,
+		      struct mbx_mailbox *out, char *msg, size_t n);
+/* As mbx_graph_mailbox, but a failure is reported and ends the program. */
+void mbx_graph_target(struct mbx_graph *g, const char *spec, int archive,
+		      struct mbx_mailbox *out);
+/* Exchange settings: primary and (may be "") archive id. */
+int mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t np,
+		       char *archive, size_t na, char *msg, size_t n);
+
+struct mbx_folder {
+	char *id, *parent_id, *display_name, *well_known, *cls, *path;
+	long long child_count, total_count;
+};
+void mbx_folder_clear(struct mbx_folder *f);
+/* Folder from a Graph mailboxFolder object (path left NULL). */
+int mbx_folder_from_json(struct mbx_folder *f, yajl_val v);
+/* Resolve spec (path or id) in mailbox to a folder with its path filled. */
+int mbx_graph_folder(struct mbx_graph *g, const char *mailbox, const char *spec,
+		     struct mbx_folder *out, char *msg, size_t n);
+/* The folder at path, created with its missing parents (graph-api.md 3.5; existing folders
+ * are reused, so it is idempotent). cls is the class of folders it creates. dry: create
+ * nothing, the missing ones come back without an id. *created says whether the last one
+ * was (or would be) created. */
+int mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path,
+		     const char *cls, int dry, struct mbx_folder *out, int *created, char *msg,
+		     size_t n);
+
+/* A request on mailbox's lane; url (malloc'd) is taken over; json: a JSON body. */
+struct mbx_req *mbx_graph_req(const char *method, const char *mailbox, char *url, int json);
+/* Seconds since mbx_graph_init: a run's elapsed time. */
+double mbx_graph_elapsed(const struct mbx_graph *g);
+/* --stats FILE, if given: the program's counts (fields; NULL for a program without its
+ * own: the records it wrote on stdout and the error records among them), the HTTP
+ * engine's, and the elapsed time. */
+void mbx_stats_write(const struct mbx_graph *g,
+		     void (*fields)(struct mbx_jw *w, void *ctx), void *ctx);
+/* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
+int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
+/* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or an exit code + msg. */
+int mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id,
+		     const char *name, char *msg, size_t n);
+int mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
+		       size_t n);
+
+/* ----------------------------------------------------------- importer.c */
+
+/* An import session (graph-api.md 3.14): the pre-authenticated URL is a secret. */
+struct mbx_isession {
+	char mailbox[192];
+	char *url;
+	double opened, expires;    /* Unix seconds */
+	unsigned long gen;         /* renewals so far: uploads remember which URL they used */
+};
+/* Open or renew s for mailbox: 0, or an exit code with msg. */
+int mbx_isession_open(struct mbx_graph *g, struct mbx_isession *s, const char *mailbox,
+		      char *msg, size_t n);
+/* Time to renew: less than a fifth of its lifetime (at most 5 minutes) left. */
+int mbx_isession_due(const struct mbx_isession *s);
+void mbx_isession_clear(struct mbx_isession *s);
+/* The upload of one stream (3.15): Mode create, or update of item_id at ck. */
+struct mbx_req *mbx_import_req(const struct mbx_isession *s, const char *folder_id,
+			       const void *payload, size_t len, const char *item_id,
+			       const char *ck);
+/* The new itemId and changeKey of a successful upload (malloc'd): 0, or -1. */
+int mbx_import_result(const struct mbx_req *r, char **id, char **ck);
+
+/* ------------------------------------------------------------- dstate.c */
+
+/* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
+ * yet; -1 with err when it is corrupt, another tool's (type != tool) or another
+ * mailbox's (mailbox NULL: any). Saved atomically (temporary file, fsync, rename). */
+int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
+		    char *err, size_t n);
+int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n);
+
+/* ------------------------------------------------------------ journal.c */
+
+/* mbx-import's --journal: what was imported, by source item, durable per item. */
+struct mbx_jentry {
+	char *src_mailbox, *src_id, *src_ck;   /* the source item and its version */
+	char *id, *ck, *folder_id;             /* its copy in the target */
+};
+struct mbx_journal;
+/* Open (or create) the journal of target; -1 with err when it is corrupt, belongs to
+ * another target or cannot be written. A torn last line is dropped with a warning. */
+int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
+		     char *err, size_t n);
+const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,
+					  const char *id);
+/* Append e and fsync: 0, or -1 (errno). */
+int mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e);
+void mbx_journal_close(struct mbx_journal *j);
+
+/* --------------------------------------------------------------- tree.c */
+
+/* Walk the folder tree of mailbox depth-first from the folder named by spec (a path or id;
+ * NULL or "/" = the root, which is not itself reported), calling each() for every folder
+ * with its path filled. Children are listed with childFolders (graph-api.md 3.4), which
+ * works whichever way the service scopes /folders (graph-api.md 8.10).
+ * 0 ok; else an exit code with msg filled, or with msg "" when the failures were already
+ * reported as error records (folders below the top that could not be listed). */
+typedef int (*mbx_folder_cb)(void *ctx, const char *mailbox, const struct mbx_folder *f);
+int mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
+		    mbx_folder_cb each, void *ctx, char *msg, size_t n);
+/* Write a folder record (mbx(7)) for f in mailbox to stdout. */
+void mbx_folder_emit(const char *mailbox, const struct mbx_folder *f);
+/* {"type": item|folder, mailbox, [folderId], folderPath|path, id, FLAG: true}: a
+ * removal ("removed") or a listing in full again ("resync"), mbx(7). */
+void mbx_mark_emit(const char *type, const char *mailbox, const char *folder_id,
+		   const char *path, const char *id, const char *flag);
+/* Write a mailbox record. */
+void mbx_mailbox_emit(const struct mbx_mailbox *m);
+
+#endif
