@@ -98,6 +98,14 @@ includes_only() {
 	assert_output --partial 'x.c: #include "mbx.h": not allowed in lib/graphd'
 }
 
+# DESIGN-NOTES.md "Citations": each cites docs/, a public document, or a man page section.
+@test "every citation in the tree resolves (tests/cite.sh)" {
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" "$MBX_SRCDIR"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
 # tests/cite.sh (DESIGN-NOTES.md "Citations"): a small tree with a document of its own.
 # The tests below hold bad citations on purpose. cite.sh: off
 cite_tree() {
