@@ -20,7 +20,7 @@ struct gen {
 	struct cutr *cuts;
 	size_t ncuts, capcuts;
 	int err;
-	uint16_t next_named;       /* 12.3.6: named ids from 0x8000 up */
+	uint16_t next_named;       /* 12.6: named ids from 0x8000 up */
 };
 
 static void
