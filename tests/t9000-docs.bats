@@ -205,6 +205,54 @@ cite_tree() {
 	assert_equal "$(cd "$t" && find . -type f | sort | xargs sha256sum)" "$sums"
 }
 
+@test "cite.sh resolves docs/mime.md as it does the other references: by name, bare, list items" {
+	t=$(cite_tree)
+	cat >"$t/docs/mime.md" <<-'EOF2'
+	# MAPI and MIME
+	## 1. The specifications
+	### 1.8 Minimal valid message
+	## 3. Import
+	### 3.1 What the server does
+	### 3.5 The minimal property set
+	## 5. The plan
+	### 5.1 Export
+	1. scope
+	2. headers
+	## 6. Open points
+	EOF2
+	cat >"$t/lib/x/m.c" <<-'EOF2'
+	/* m.c: its bare numbers are sections of docs/mime.md. */
+	/* the store (docs/mime.md 3.1 and 1.8), the class (mime.md 3.1, 6), mime.md 3.5 */
+	/* (1.8), an item (5.1.2), none such (3.9), mime.md 5.1.3, docs/mime.md 4 */
+	EOF2
+	printf '.Sh DESCRIPTION\nAs mime.md 3.5 has it (1.8).\n' >"$t/man/mbx-m.1"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" "$t"
+	assert_equal "$status" 1
+	assert_equal "$stderr" ""
+	assert_output - <<-'EOF2'
+	lib/x/m.c:3: mime.md 5.1.3: no section 5.1.3 in docs/mime.md
+	lib/x/m.c:3: docs/mime.md 4: no section 4 in docs/mime.md
+	lib/x/m.c:3: (3.9): no section 3.9 in docs/mime.md
+	EOF2
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --list "$t"
+	assert_equal "$status" 1
+	assert_line 'lib/x/m.c:2: document docs/mime.md 3.1 and 1.8: ok'
+	assert_line 'lib/x/m.c:2: document mime.md 3.1, 6: ok'
+	assert_line 'lib/x/m.c:2: document mime.md 3.5: ok'
+	assert_line 'lib/x/m.c:3: bare (1.8): ok'
+	assert_line 'lib/x/m.c:3: bare (5.1.2): ok'
+	assert_line 'man/mbx-m.1:2: document mime.md 3.5: ok'
+	assert_line 'man/mbx-m.1:2: bare (1.8): ok'
+	# a path into the shared docs becomes docs/mime.md, and then resolves
+	rm "$t/lib/x/m.c"
+	printf '/* s.c: see ../shared/docs/mime.md 3.5 */\n' >"$t/lib/x/s.c"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --fix "$t"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "cite.sh: fixed lib/x/s.c"
+	assert_equal "$(cat "$t/lib/x/s.c")" '/* s.c: see docs/mime.md 3.5 */'
+}
+
 @test "the worked example of docs/fasttransfer.md 10 is the blob fx-gen makes" {
 	cd "$BATS_TEST_TMPDIR"
 	sed -n '/^The whole blob in base64/,/^With a plain/p' "$MBX_SRCDIR/docs/fasttransfer.md" |
@@ -218,5 +266,21 @@ cite_tree() {
 	EOF2
 	mbx-testtool fx-gen hi.json >gen.bin
 	cmp doc.bin gen.bin
+}
+
+# docs/mime.md keeps the section numbers it was written with (DESIGN-NOTES.md "Citations"):
+# code cites them, and a section that stops mattering keeps its number.
+@test "docs/mime.md keeps its section numbers, and the list items cited as sections" {
+	want="0 1 1.1 1.2 1.3 1.4 1.5 1.6 1.7 1.8 1.9 2 3 3.1 3.2 3.3 3.4 3.5 4 5 5.1 5.2 5.3 5.4 6"
+	got=$(sed -n 's/^##* \([0-9][0-9.]*\)[. ].*/\1/p' "$MBX_SRCDIR/docs/mime.md" | sed 's/\.$//')
+	assert_equal "$(echo $got)" "$want"
+	t=$BATS_TEST_TMPDIR/t
+	mkdir -p "$t/docs" "$t/lib/x"
+	cp "$MBX_SRCDIR/docs/mime.md" "$t/docs/"
+	printf '/* x.c: docs/mime.md 1.3.3, 1.7.3, 2.9, 3.3.4, 5.1.7 and 5.2.5, not (5.1.8) */\n' >"$t/lib/x/x.c"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --list "$t"
+	assert_equal "$stderr" ""
+	assert_line 'lib/x/x.c:1: document docs/mime.md 1.3.3, 1.7.3, 2.9, 3.3.4, 5.1.7 and 5.2.5: ok'
+	assert_line 'lib/x/x.c:1: bare (5.1.8): no section 5.1.8 in docs/mime.md'
 }
 # cite.sh: on
