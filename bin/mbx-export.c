@@ -124,6 +124,7 @@ on_element(void *ctx, const struct mbx_xitem *e)
 	b->done[i] = 1;
 	st.ok++;
 	st.bytes += e->data->len;
+	mbx_progress_tick();                     /* the write may have waited for the reader */
 	return 0;
 }
 

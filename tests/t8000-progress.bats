@@ -202,3 +202,19 @@ PROMPT>"
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 60
 }
+
+@test "demo.sh on a terminal: the stages' lines show, and none is left when it is done" {
+	type_line "MBX_BUILDDIR=$MBX_BUILDDIR $MBX_SRCDIR/demo.sh"
+	wait_screen '^mbx-import: [0-9,]+ / 200 items' 120
+	assert_clean_lines "$(screen)"
+	wait_screen '^mbx-export: [0-9,]+ / [0-9,]+ items' 120
+	wait_screen '^\(demo done in [0-9]+ s\)$' 120
+	wait_screen '^PROMPT>$'
+	s=$(screen)
+	assert_clean_lines "$s"
+	assert_equal "$(grep -cE 'mbx-(export|import): [0-9]' <<<"$s")" 0
+	assert_equal "$(grep . <<<"$s" | tail -4)" "total                            200        200        155
+source and targets agree: every folder restored, every folder the filter kept migrated
+$(grep '^(demo done' <<<"$s")
+PROMPT>"
+}
