@@ -113,6 +113,15 @@ PROMPT>"
 	assert_equal "$(screen | grep -c 'mbx-')" 1      # the command line only
 }
 
+@test "the line counts the answers that asked to wait (429, Retry-After) and the time waited" {
+	admin POST /faults --data-binary $'match=importItem,status=429,retry-after=1,count=3\nmatch=importItem,latency=300,count=0' >/dev/null
+	type_line 'mbx-export < items.ndjson | mbx-import user2@contoso.com --under /T8 > out8.ndjson; echo "rc=$?"'
+	wait_screen '^mbx-import: [0-9,]+ / 60 items .*, [1-9][0-9]* throttled \([0-9]+s\)(, ETA [0-9hms]+)?$'
+	assert_clean_lines "$(screen)"
+	wait_screen '^rc=0$'
+	assert_equal "$(jq -r .status "$PANE_DIR/out8.ndjson" | sort | uniq -c | awk '{print $1, $2}')" "60 created"
+}
+
 @test "Ctrl-C: the lines go, the stages die of SIGINT, the terminal is left clean" {
 	admin POST /faults --data-binary 'match=importItem,latency=1500,count=0' >/dev/null
 	type_line 'mbx-export < items.ndjson | mbx-import user2@contoso.com --under /T3 > out3.ndjson'
