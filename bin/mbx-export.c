@@ -39,6 +39,7 @@ static struct {
 	unsigned long ok, failed, bytes, records;
 	int worst;
 } st;
+static struct mbx_progress prog;   /* mbx(7) PROGRESS */
 
 static const char *
 rec_id(const struct batch *b, int i)
@@ -123,6 +124,7 @@ on_element(void *ctx, const struct mbx_xitem *e)
 	b->done[i] = 1;
 	st.ok++;
 	st.bytes += e->data->len;
+	mbx_progress_tick();                     /* the write may have waited for the reader */
 	return 0;
 }
 
@@ -310,8 +312,10 @@ add_item(const char *mailbox, yajl_val rec)
 static void
 backpressure(void)
 {
-	while (pending >= 4 * mbx_opt.jobs)
+	while (pending >= 4 * mbx_opt.jobs) {
 		mbx_http_step(graph.http, 1000);
+		mbx_progress_tick();
+	}
 }
 
 static void
@@ -324,6 +328,7 @@ take_record(yajl_val rec, unsigned long line)
 		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
 	} else if ((t && strcmp(t, "folder") == 0) || mbx_json_bool(rec, "removed")) {
 		mbx_record_write(rec);      /* so do folders and removals: payload-less frames */
+		mbx_progress_folder(&prog, rec);
 	} else if (!t || strcmp(t, "item") != 0 || !mbx || !mbx_json_str(rec, "id")) {
 		mbx_record_error(mbx, NULL, "BadRecord", "stdin:%lu: %s", line, !t || strcmp(t, "item")
 				 ? "not an item record" : "item record without mailbox or id");
@@ -354,7 +359,9 @@ read_input(void)
 		}
 		backpressure();
 		mbx_http_step(graph.http, 0);
+		mbx_progress_tick();
 	}
+	prog.total = st.records;                 /* the input is over: exactly these */
 	mbx_reader_free(&rd);
 }
 
@@ -370,6 +377,7 @@ from_args(const char *spec, int argc, char **argv)
 	int i;
 
 	mbx_graph_target(&graph, spec, mbx_opt.archive, &m);
+	prog.total = (unsigned long long)argc;
 	for (i = 0; i < argc && !stopped; i++) {
 		mbx_buf_init(&b, 0);
 		mbx_jw_init(&w, &b);
@@ -382,6 +390,18 @@ from_args(const char *spec, int argc, char **argv)
 		mbx_buf_free(&b);
 		backpressure();
 	}
+}
+
+static void
+progress_fill(struct mbx_progress *p)
+{
+	const struct mbx_http_stats *h = mbx_http_stats(graph.http);
+
+	p->done = st.ok + st.failed;
+	p->failed = st.failed;
+	p->bytes = st.bytes;
+	p->waits = h->throttled;
+	p->waited = h->waited;
 }
 
 static void
@@ -428,13 +448,17 @@ main(int argc, char **argv)
 	 * ignores the size when it allocates the buffer itself */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	mbx_graph_init(&graph);
+	prog.fill = progress_fill;
+	mbx_progress_start(&prog);
 	if (mailbox)
 		from_args(mailbox, argc, argv);
 	else
 		read_input();
 	while (filling)
 		flush(filling);
-	mbx_http_run(graph.http);
+	while (mbx_http_step(graph.http, 1000) > 0)   /* mbx_http_run, with the line */
+		mbx_progress_tick();
+	mbx_progress_end();
 	mbx_stats_write(&graph, stats_fields, NULL);
 	mbx_debug("%lu items exported, %lu failed", st.ok, st.failed);
 	mbx_graph_free(&graph);

@@ -67,6 +67,7 @@ static struct {
 	unsigned long long bytes;
 	int worst;
 } st;
+static struct mbx_progress prog;   /* mbx(7) PROGRESS */
 
 /* ---------------------------------------------------------------- pacing */
 
@@ -127,8 +128,10 @@ pace(size_t bytes)
 {
 	double w;
 
-	while ((w = window_wait(bytes)) != 0)
-		mbx_http_step(graph.http, w < 0 ? 1000 : (int)ceil(w * 1000));
+	while ((w = window_wait(bytes)) != 0) {
+		mbx_http_step(graph.http, w < 0 || w > 1 ? 1000 : (int)ceil(w * 1000));
+		mbx_progress_tick();
+	}
 }
 
 /* ---------------------------------------------------------------- records */
@@ -499,6 +502,7 @@ drain(int room)
 		if (inflight < room && !retryq)
 			return;
 		mbx_http_step(graph.http, 1000);
+		mbx_progress_tick();
 	}
 }
 
@@ -580,6 +584,7 @@ take_frame(struct mbx_frame *fr)
 		mbx_debug("frame %lu: a removal, nothing to import", fr->index);
 	} else if (fr->type && strcmp(fr->type, "folder") == 0 && !fr->has_payload) {
 		take_folder(fr->hdr);
+		mbx_progress_folder(&prog, fr->hdr);
 	} else if (fr->type && strcmp(fr->type, "error") == 0) {
 		mbx_record_write(fr->hdr);           /* upstream failures travel on */
 		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
@@ -613,7 +618,9 @@ read_frames(void)
 		}
 		mbx_frame_clear(&fr);
 		drain(mbx_opt.jobs);
+		mbx_progress_tick();
 	}
+	prog.total = st.items;                   /* the input is over: exactly these */
 	mbx_frame_reader_free(&rd);
 }
 
@@ -628,6 +635,18 @@ sessions_opened(void)
 	for (i = 0; i < nsessions; i++)
 		n += sessions[i].s.gen;
 	return n;
+}
+
+static void
+progress_fill(struct mbx_progress *p)
+{
+	const struct mbx_http_stats *h = mbx_http_stats(graph.http);
+
+	p->done = st.ok + st.skipped + st.failed;
+	p->failed = st.failed;
+	p->bytes = st.bytes;
+	p->waits = h->throttled;
+	p->waited = h->waited;
 }
 
 static void
@@ -699,8 +718,11 @@ main(int argc, char **argv)
 	mbx_opts_init();
 	parse_args(argc, argv, &journal_path);
 	setup(argv[optind], journal_path);
+	prog.fill = progress_fill;
+	mbx_progress_start(&prog);
 	read_frames();
 	drain(1);
+	mbx_progress_end();
 	mbx_stats_write(&graph, stats_fields, NULL);
 	mbx_debug("%lu imported (%lu updates), %lu skipped, %lu failed", st.ok, st.updated,
 		  st.skipped, st.failed);

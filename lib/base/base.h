@@ -280,4 +280,36 @@ void mbx_opts_init(void);
 int mbx_opts_common(int c, const char *arg, const char *usage);
 _Noreturn void mbx_usage(const char *usage, int code);
 
+/* ----------------------------------------------------------- progress.c */
+
+/* The progress line of a long run (mbx(7) PROGRESS), on stderr when it is the terminal of
+ * the foreground process group, unless -q, MBX_PROGRESS=0 or TERM=dumb. The program (or
+ * its engine) keeps the counts up to date, or gives fill, which the line calls before it
+ * is drawn to copy them; mbx_progress_tick() from its loop draws at most 10 times a
+ * second. Each stage of a pipeline on one terminal gets a line of its own. */
+struct mbx_progress {
+	const char *unit;                  /* "items" (default), "records", ... */
+	unsigned long long done;           /* finished, the failed included */
+	unsigned long long total;          /* expected, 0 when unknown: no ETA */
+	unsigned long long failed, bytes;
+	unsigned long long waits;          /* throttled answers (429, 503 with Retry-After) */
+	double waited;                     /* seconds spent waiting on them */
+	void (*fill)(struct mbx_progress *p);
+	void *ctx;                         /* for fill */
+};
+/* Show p (one per process) until mbx_progress_end, exit, or a fatal signal: 1 when it is
+ * shown, 0 when not (not a terminal, -q, ...). p must stay valid until the end. */
+int mbx_progress_start(struct mbx_progress *p);
+/* Cheap when nothing is due (a clock read): call it as often as the loop goes round. */
+void mbx_progress_tick(void);
+/* Erase the line (the final stats line, if any, comes after it). */
+void mbx_progress_end(void);
+/* Around other output to the terminal (stderr, or stdout when it is the terminal): the
+ * lines of the pipeline's stages go while it is written and come back below it. */
+void mbx_progress_hold(FILE *f);
+void mbx_progress_release(void);
+/* Add a folder record's totalItemCount to p->total: folder records travel down the
+ * pipe before their items (mbx(7) RECORD FORMAT), so a stage learns what is coming. */
+void mbx_progress_folder(struct mbx_progress *p, yajl_val rec);
+
 #endif

@@ -26,7 +26,9 @@ vlog(const char *prefix, const char *fmt, va_list ap)
 
 	/* One write per line so lines of concurrent pipeline stages do not interleave. */
 	vsnprintf(line, sizeof line, fmt, ap);
+	mbx_progress_hold(stderr);       /* above the progress lines, not through them */
 	fprintf(stderr, "%s: %s%s\n", mbx_progname, prefix, line);
+	mbx_progress_release();
 }
 
 void

@@ -95,12 +95,14 @@ void
 mbx_record_emit(struct mbx_buf *b)
 {
 	mbx_records_out++;
+	mbx_progress_hold(stdout);       /* a terminal's progress lines make room */
 	if (fwrite(b->data ? b->data : "", 1, b->len, stdout) != b->len || putchar('\n') == EOF)
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
 	/* A pipeline's next stage should see each record as soon as it is complete when
 	 * stdout is a pipe; stdio buffering would hold it back. */
 	if (fflush(stdout) == EOF)
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
+	mbx_progress_release();
 }
 
 void
