@@ -36,8 +36,12 @@ teardown_file() {
 setup() {
 	admin POST /faults --data-binary 'match=importItem,latency=300,count=0' >/dev/null
 	tmux -S "$TMUX_SOCK" send-keys 'clear' Enter
-	wait_screen '^PROMPT>$'
-	[ "$(screen | grep -c .)" -eq 1 ] || fail "the pane was not cleared: $(screen)"
+	# the last screen may end with a prompt too: wait for the prompt alone
+	local deadline=$((SECONDS + 60))
+	until [ "$(screen | grep .)" = 'PROMPT>' ]; do
+		[ "$SECONDS" -lt "$deadline" ] || fail "the pane was not cleared: $(screen)"
+		sleep 0.1
+	done
 }
 
 screen() { tmux -S "$TMUX_SOCK" capture-pane -p; }
@@ -134,7 +138,9 @@ PROMPT>"
 	wait_screen '^st='
 	s=$(screen | grep .)
 	assert_equal "$(grep -c 'mbx-export: \|mbx-import: ' <<<"$s")" 0
-	assert_equal "$(grep '^st=' <<<"$s")" "st=130 130"
+	# mbx-import dies of SIGINT; mbx-export of SIGINT too, or of SIGPIPE when its next
+	# write comes before it sees the signal (its reader is gone)
+	assert_regex "$(grep '^st=' <<<"$s")" '^st=(130|141) 130$'
 	[ "$(wc -l <"$PANE_DIR/out3.ndjson")" -lt 60 ] || fail "the import was not interrupted"
 	assert_no_registry
 }
