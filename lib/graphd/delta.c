@@ -328,6 +328,8 @@ page(struct gd_req *r, const struct gd_mailbox *m, struct dtok *t, struct dlist 
 	}
 	mbx_buf_free(&next);
 	mbx_jw_end(&w);
+	if (w.err)
+		gd_too_large(r);
 }
 
 /* GET .../folders/delta, .../folders/{id}/childFolders/delta, .../items/delta. Store

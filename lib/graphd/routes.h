@@ -45,6 +45,20 @@ int gd_mailbox_checks(struct gd_req *r, struct gd_mailbox *m,
  * with the store locked and m checked. */
 void gd_folder_write(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 		     struct gd_mailbox *m);
+/* users.c: GET /users, /users/{id}, /users/{id}/settings/exchange: 1 when p is one. */
+int gd_users_route(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
+/* export.c: POST .../exportItems (3.13), a streamed answer. */
+void gd_export(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
+/* upload.c: the body of an import upload (4.10), read and checked. */
+struct gd_ibody {
+	char *folder, *mode, *item, *ck;
+	int update;
+	struct gd_blob *blob;      /* Data decoded */
+	char cls[256];             /* its PidTagMessageClass */
+};
+/* 0, or -1 with the error in r (400, 413, 415). */
+int gd_upload_parse(struct gd_req *r, long long item_max, struct gd_ibody *u);
+void gd_upload_clear(struct gd_ibody *u);
 /* import.c: createImportSession (3.14) and POST {importUrl} (3.15). */
 void gd_import_session(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
 void gd_import_item(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
