@@ -19,7 +19,7 @@
 #include "graphd.h"
 
 #define COMPACT_FACTOR 2                   /* log bytes over snapshot bytes */
-#define COMPACT_MIN ((long long)1 << 20)   /* never for less than this */
+#define COMPACT_MIN ((long long)4 << 20)   /* never for less than this */
 /* The log is written over zeros written ahead of it, a segment at a time: an fsync
  * then writes data only, where one that also grows the file commits the file system's
  * journal (a third of the time, on ext4). Replay stops at the zeros. */

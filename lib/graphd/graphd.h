@@ -232,7 +232,9 @@ struct gd_req {
 	char retry_after[32], location[4096];
 	int malformed, truncated;  /* faults */
 	int reset;                 /* fault: the connection closed, no answer */
-	int answered;              /* queued already (a body refused while it came) */
+	int answered;              /* queued already (a body refused by its length) */
+	int over;                  /* the body passed its bound: dropped */
+	size_t received;           /* body bytes received */
 	char inflight[192];        /* the mailbox whose concurrency count it holds */
 	/* A streamed answer (exportItems): read fills buf with up to max bytes and returns
 	 * how many, 0 at the end, -1 to drop the connection; done runs once, at the end or

@@ -64,14 +64,19 @@ req_free(struct gd_req *r)
 	free(r);
 }
 
+/* The end of a request, whatever became of it: a concurrency place it still holds (its
+ * stream was dropped for a fault, or never queued) is given back. */
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-	(void)cls;
+	struct gd_req *r = *con_cls;
+
 	(void)c;
 	(void)t;
-	if (*con_cls)
-		req_free(*con_cls);
+	if (r) {
+		gd_route_leave(cls, r);
+		req_free(r);
+	}
 	*con_cls = NULL;
 }
 
@@ -290,7 +295,9 @@ gd_faults_json(struct gd_server *sv, struct mbx_buf *out)
 		mbx_jw_kint(&w, "status", f->status);
 		mbx_jw_kstr(&w, "body", f->body);
 		mbx_jw_kint(&w, "hits", f->hits);
-		mbx_jw_kint(&w, "remaining", f->count ? f->count - f->hits : -1);
+		mbx_jw_kint(&w, "skip", f->skip);
+		mbx_jw_kint(&w, "count", f->count);
+		mbx_jw_kint(&w, "remaining", f->count ? f->count + f->skip - f->hits : -1);
 		mbx_jw_end(&w);
 	}
 	mbx_jw_end(&w);
@@ -528,7 +535,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	mbx_jw_kstr(&w, "mailbox", *r->mailbox ? r->mailbox : NULL);
 	mbx_jw_kstr(&w, "app", *r->app ? r->app : NULL);
 	mbx_jw_kint(&w, "ms", (long long)((t - started) * 1000));
-	mbx_jw_kint(&w, "bytes", (long long)r->body.len);      /* request body */
+	mbx_jw_kint(&w, "bytes", (long long)r->received);      /* request body */
 	if (r->fault)
 		mbx_jw_kstr(&w, "fault", r->fault);
 	mbx_jw_key(&w, "violation");
@@ -628,13 +635,15 @@ stream_response(struct gd_server *sv, struct gd_req *r)
 /* body=malformed and body=truncated act on 2xx answers; one without a body (204)
  * becomes a 200 that promises one. */
 static void
-body_faults(struct gd_req *r)
+body_faults(struct gd_server *sv, struct gd_req *r)
 {
 	int ok = r->status >= 200 && r->status < 300;
 
 	if (ok && r->malformed) {
-		if (r->stream.done)
+		if (r->stream.done) {           /* its place is given back with it */
 			r->stream.done(r->stream.cls);
+			gd_route_leave(sv, r);
+		}
 		memset(&r->stream, 0, sizeof r->stream);
 		mbx_buf_reset(&r->out);
 		mbx_buf_puts(&r->out, "{\"value\":[{\"id\":\"AAMk\",\"displayName\":tru");
@@ -654,7 +663,7 @@ make_response(struct gd_server *sv, struct gd_req *r)
 	struct MHD_Response *resp;
 	int has_body;
 
-	body_faults(r);
+	body_faults(sv, r);
 	has_body = r->out.len || r->stream.read;
 	if (r->stream.read) {
 		resp = stream_response(sv, r);
@@ -762,24 +771,32 @@ answer(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r, double 
 	return ret;
 }
 
-/* body=reset: close the connection with no answer at all, with a TCP reset (SO_LINGER
- * 0) rather than an orderly close, as a dropped connection looks to a client. */
+/* body=reset: the connection ends with no answer at all, with a TCP reset as a dropped
+ * connection gives: a connect() to AF_UNSPEC aborts a Linux TCP socket (it sends RST),
+ * SO_LINGER 0 does the same on the close that follows elsewhere. */
 static enum MHD_Result
 reset(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r, double started)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct linger l = { 1, 0 };
+	struct sockaddr none;
 
-	if (ci)
+	memset(&none, 0, sizeof none);
+	none.sa_family = AF_UNSPEC;
+	if (ci) {
 		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		(void)connect(ci->connect_fd, &none, sizeof none);
+	}
 	r->status = 0;
 	log_request(sv, r, started);
 	return MHD_NO;
 }
 
-/* A body over the bound is refused as soon as it is known to be (its Content-Length, or
- * the byte that passes the bound), without reading the rest into memory. */
+/* A body over the bound is refused: at once when its Content-Length says so (a client
+ * that waits for 100 Continue sends nothing), else once it has come, what passed the
+ * bound read and dropped (an answer while the client still sends is one it may never
+ * read). Either way nothing past the bound is kept. */
 static enum MHD_Result
 too_large(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r, double started)
 {
@@ -815,13 +832,19 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		r->method = method;
 		return length_over(c, r) ? too_large(sv, c, r, started) : MHD_YES;
 	}
-	if (*upload_size) {
-		int over = !r->answered && mbx_buf_append(&r->body, upload, *upload_size) < 0;
+	if (*upload_size) {            /* past the bound: the rest is read and dropped */
+		r->received += *upload_size;
+		if (!r->over && mbx_buf_append(&r->body, upload, *upload_size) < 0) {
+			r->over = 1;
+			mbx_buf_free(&r->body);
+		}
 		*upload_size = 0;
-		return over ? too_large(sv, c, r, started) : MHD_YES;
+		return MHD_YES;
 	}
 	if (r->answered)
 		return MHD_YES;
+	if (r->over)
+		return too_large(sv, c, r, started);
 	serve(sv, c, r);
 	if (r->reset)
 		return reset(sv, c, r, started);
@@ -829,6 +852,20 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 }
 
 /* ---------------------------------------------------------------- start, stop */
+
+/* libmicrohttpd's messages, prefixed; the one a body=reset fault causes on purpose (the
+ * handler refuses the request) is not an error. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	if (strstr(msg, "Application reported internal error") == NULL)
+		mbx_err("libmicrohttpd: %s", msg);
+}
 
 static int
 loopback(const struct sockaddr_in *a)
@@ -920,11 +957,12 @@ gd_server_start(struct gd_server *sv, const char *listen, const char *certf,
 	sv->tls = certf != NULL;
 	sv->mhd = MHD_start_daemon(flags | (sv->tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
 				   handler, sv,
+				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
 				   /* a restart with --state comes back on the same port */
 				   MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 				   MHD_OPTION_URI_LOG_CALLBACK, uri_logger, sv,
-				   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				   MHD_OPTION_NOTIFY_COMPLETED, completed, sv,
 				   MHD_OPTION_CONNECTION_TIMEOUT, 120u,
 				   sv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				   MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
