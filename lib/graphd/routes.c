@@ -100,6 +100,16 @@ gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
 	mbx_jw_kstr(w, "@odata.context", ctx);
 }
 
+void
+gd_out_end(struct gd_req *r, struct mbx_jw *w, const char *key, const char *link)
+{
+	if (link)
+		mbx_jw_kstr(w, key, link);
+	mbx_jw_end(w);
+	if (w->err)
+		gd_too_large(r);
+}
+
 int
 gd_no_options(struct gd_req *r, const char *const *allowed)
 {
@@ -259,15 +269,11 @@ collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 	mbx_jw_end(&w);
 	if (gd_odata(r, "count") && strcasecmp(gd_odata(r, "count"), "true") == 0)
 		mbx_jw_kint(&w, "@odata.count", seen);
-	if (skip + shown < seen) {
-		mbx_buf_init(&next, 0);
+	mbx_buf_init(&next, 0);
+	if (skip + shown < seen)
 		gd_odata_next(r, skip + shown, &next);
-		mbx_jw_kstr(&w, "@odata.nextLink", next.data);
-		mbx_buf_free(&next);
-	}
-	mbx_jw_end(&w);
-	if (w.err)
-		gd_too_large(r);
+	gd_out_end(r, &w, "@odata.nextLink", next.data);
+	mbx_buf_free(&next);
 }
 
 /* /folders: every folder of the IPM tree, flat, but the root and hidden ones (8.10);

@@ -22,6 +22,9 @@ int gd_authorise(struct gd_server *sv, struct gd_req *r, const char *role, const
 		 struct gd_oauth_principal *pr);
 /* A 200 JSON answer with its @odata.context; the caller ends the object. */
 void gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context);
+/* The page's link (NULL: none) as member key, the object's end, and a 500 when the
+ * answer did not fit its buffer. */
+void gd_out_end(struct gd_req *r, struct mbx_jw *w, const char *key, const char *link);
 /* 400 unless every query option is in allowed. */
 int gd_no_options(struct gd_req *r, const char *const *allowed);
 void gd_folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f);

@@ -690,6 +690,42 @@ next_line(FILE *f, char **line, size_t *cap, size_t *len)
 	return 1;
 }
 
+/* Our lines nest 4 deep: one deeper than 32 is corrupt, and yajl's tree free would
+ * recurse once per level (lib/json.c guards its parser the same way). */
+static int
+shallow(const char *s, size_t n)
+{
+	size_t i;
+	int depth = 0, in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if ((s[i] == '{' || s[i] == '[') && ++depth > 32) {
+			return 0;
+		} else if (s[i] == '}' || s[i] == ']') {
+			depth--;
+		}
+	}
+	return 1;
+}
+
+/* A whole line as a tree, parsed in place (a line may hold a stream's base64: no
+ * copy of it is made before the tree's). */
+static yajl_val
+parse_line(const char *line, size_t len)
+{
+	char e[128];
+
+	return strlen(line) == len && shallow(line, len) ? yajl_tree_parse(line, e, sizeof e)
+							 : NULL;
+}
+
 /* Read path a line at a time. log: a last line without its newline is torn (dropped,
  * with a warning); otherwise every line must be whole and apply. */
 static int
@@ -723,7 +759,7 @@ read_lines(struct load *l, const char *path, int log, char *err, size_t n)
 				 strnlen(line, len));
 			break;
 		}
-		v = got == 1 ? mbx_json_parse(line, len, NULL, 0) : NULL;
+		v = got == 1 ? parse_line(line, len) : NULL;
 		rc = !v || !YAJL_IS_OBJECT(v) ? bad(l, "not a whole JSON object")
 		     : log ? apply_txn(l, v) : apply(l, v, 0);
 		yajl_tree_free(v);

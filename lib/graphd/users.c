@@ -281,17 +281,8 @@ static void
 next_link(const struct gd_req *r, size_t next, struct mbx_buf *out)
 {
 	char raw[32];
-	size_t i;
 
-	mbx_buf_printf(out, "%s%s?", r->self, r->url);
-	for (i = 0; i < r->nq; i++) {
-		if (strcasecmp(r->qk[i], "$skiptoken") == 0)
-			continue;
-		mbx_url_escape(out, r->qk[i]);
-		mbx_buf_putc(out, '=');
-		mbx_url_escape(out, r->qv[i]);
-		mbx_buf_putc(out, '&');
-	}
+	gd_odata_link(r, "$skiptoken", out);
 	snprintf(raw, sizeof raw, "users:%zu", next);
 	mbx_buf_puts(out, "%24skiptoken=");
 	mbx_b64url_encode(out, raw, strlen(raw));
@@ -326,15 +317,11 @@ list_users(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 		}
 	}
 	mbx_jw_end(&w);
-	if (i < s->nusers) {               /* perhaps nothing more matches: Graph says so too */
-		mbx_buf_init(&next, 0);
+	mbx_buf_init(&next, 0);
+	if (i < s->nusers)                 /* perhaps nothing more matches: Graph says so too */
 		next_link(r, i, &next);
-		mbx_jw_kstr(&w, "@odata.nextLink", next.data);
-		mbx_buf_free(&next);
-	}
-	mbx_jw_end(&w);
-	if (w.err)
-		gd_too_large(r);
+	gd_out_end(r, &w, "@odata.nextLink", next.data);
+	mbx_buf_free(&next);
 }
 
 static void
