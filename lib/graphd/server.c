@@ -511,7 +511,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
-	char ts[40], path[2048], tnum[32];
+	char ts[40], tnum[32], *path;
 	double t = wall();
 	time_t sec = (time_t)t;
 	struct tm tm;
@@ -521,7 +521,10 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03dZ", (int)((t - sec) * 1000));
-	mbx_redact(r->url, path, sizeof path);
+	/* the whole path: a secret and its mark (6 bytes or more) become the mark and
+	 * "[REDACTED]", never more than three times as long */
+	path = mbx_xmalloc(3 * strlen(r->url) + 64);
+	mbx_redact(r->url, path, 3 * strlen(r->url) + 64);
 	mbx_buf_init(&b, 0);
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
@@ -546,6 +549,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	fflush(sv->log);
 	pthread_mutex_unlock(&sv->log_mu);
 	mbx_buf_free(&b);
+	free(path);
 }
 
 /* ---------------------------------------------------------------- responses */
@@ -834,7 +838,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 	}
 	if (*upload_size) {            /* past the bound: the rest is read and dropped */
 		r->received += *upload_size;
-		if (!r->over && mbx_buf_append(&r->body, upload, *upload_size) < 0) {
+		if (!r->over && !r->answered && mbx_buf_append(&r->body, upload, *upload_size) < 0) {
 			r->over = 1;
 			mbx_buf_free(&r->body);
 		}
@@ -853,8 +857,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 
 /* ---------------------------------------------------------------- start, stop */
 
-/* libmicrohttpd's messages, prefixed; the one a body=reset fault causes on purpose (the
- * handler refuses the request) is not an error. */
+/* libmicrohttpd's messages, prefixed; those that faults cause on purpose are not errors:
+ * body=reset (the handler refuses the request) and body=truncated (the answer's reader
+ * stops it). */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -863,7 +868,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	if (strstr(msg, "Application reported internal error") == NULL)
+	if (strstr(msg, "Application reported internal error") == NULL &&
+	    strstr(msg, "application error generating response") == NULL)
 		mbx_err("libmicrohttpd: %s", msg);
 }
 
