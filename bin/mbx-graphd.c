@@ -223,9 +223,9 @@ load_data(const struct config *cf)
 {
 	char err[1024];
 	uint64_t lsn = 0;
-	int loaded = 0;
+	int loaded = 0, current = 0;
 
-	if (cf->state && (loaded = gd_state_load(&server.store, cf->state, &lsn, err,
+	if (cf->state && (loaded = gd_state_load(&server.store, cf->state, &lsn, &current, err,
 						 sizeof err)) < 0)
 		mbx_die(MBX_EXIT_USAGE, "the saved state does not load: %s", err);
 	if (loaded && (cf->seed || cf->generate))
@@ -237,7 +237,7 @@ load_data(const struct config *cf)
 	if (!server.store.tenant_id)
 		mbx_die(MBX_EXIT_USAGE, "no tenant: give --seed with a tenant record, or --generate");
 	/* a snapshot of what was loaded or made, and from now on a log of every change */
-	if (cf->state && gd_log_open(&server.store, cf->state, lsn, err, sizeof err) < 0)
+	if (cf->state && gd_log_open(&server.store, cf->state, lsn, current, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 }
 

@@ -365,10 +365,12 @@ gd_log_sync(struct gd_store *s, char *err, size_t n)
 /* ---------------------------------------------------------------- open, close */
 
 int
-gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, char *err, size_t n)
+gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, char *err,
+	    size_t n)
 {
 	struct gd_log *l = mbx_xcalloc(1, sizeof *l);
-	long long bytes;
+	struct stat st;
+	long long bytes = 0;
 	int fd;
 
 	snprintf(l->dir, sizeof l->dir, "%s", dir);
@@ -376,10 +378,14 @@ gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, char *err, size_t
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->sync_mu, NULL);
 	l->lsn = l->durable = lsn;
-	if (gd_state_snapshot(s, dir, lsn, &bytes, err, n) < 0) {
+	snprintf(l->why, sizeof l->why, "%s/store.ndjson", dir);
+	if (current && stat(l->why, &st) == 0)
+		bytes = (long long)st.st_size;
+	else if (gd_state_snapshot(s, dir, lsn, &bytes, err, n) < 0) {
 		free(l);
 		return -1;
 	}
+	*l->why = '\0';
 	l->snap_bytes = bytes;
 	fd = open(l->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || !(l->f = fdopen(fd, "r+")) || fsync(fd) < 0 || gd_fsync_dir(dir) < 0) {
@@ -405,7 +411,8 @@ gd_log_close(struct gd_store *s, char *err, size_t n)
 		return 0;
 	pthread_mutex_lock(&l->sync_mu);
 	gd_store_lock(s);
-	rc = l->failed ? (snprintf(err, n, "%s", l->why), -1) : compact(s, err, n);
+	/* nothing logged since the last snapshot: it holds everything already */
+	rc = l->failed ? (snprintf(err, n, "%s", l->why), -1) : l->bytes ? compact(s, err, n) : 0;
 	s->log = NULL;
 	gd_store_unlock(s);
 	pthread_mutex_unlock(&l->sync_mu);

@@ -187,9 +187,10 @@ int gd_seed(struct gd_store *s, const char *file, char *err, size_t n);
 int gd_seed_app(struct gd_store *s, yajl_val v, char *why, size_t n);
 
 /* state.c: --state DIR. Load the snapshot and replay the change log after it: 1 loaded
- * (*lsn: the last change log record in it), 0 no saved state, -1 a saved state that
- * does not load (err). */
-int gd_state_load(struct gd_store *s, const char *dir, uint64_t *lsn, char *err, size_t n);
+ * (*lsn: the last change log record in it; *current: the snapshot held it all), 0 no
+ * saved state, -1 a saved state that does not load (err). */
+int gd_state_load(struct gd_store *s, const char *dir, uint64_t *lsn, int *current,
+		  char *err, size_t n);
 /* Write the snapshot atomically (temporary file, fsync, rename, fsync of dir), as of
  * change log record lsn; *bytes its size. Store locked. 0, or -1 with err. */
 int gd_state_snapshot(struct gd_store *s, const char *dir, uint64_t lsn, long long *bytes,
@@ -199,9 +200,11 @@ int gd_state_snapshot(struct gd_store *s, const char *dir, uint64_t lsn, long lo
 int gd_state_item(FILE *f, struct gd_item *it);
 
 /* changelog.c: the append-only change log of --state (mbx-graphd(1) FILES). */
-/* After the store was loaded (up to change log record lsn) or made: write a snapshot,
- * empty the log and log every change from then on. 0, or -1 with err. */
-int gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, char *err, size_t n);
+/* After the store was loaded (up to change log record lsn) or made: write a snapshot
+ * (unless current: the one there holds it all), empty the log and log every change
+ * from then on. 0, or -1 with err. */
+int gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, char *err,
+		size_t n);
 /* Make every change committed so far durable (fsync); compact the log when it has
  * grown past a multiple of the snapshot. 0, or -1 with err (the change log failed:
  * no later change can be made durable either). */

@@ -328,6 +328,8 @@ struct load {
 	size_t nblobs, capblobs;
 	long long idseq, cseq, epoch, blobseq;
 	uint64_t lsn;              /* the last change applied */
+	struct gd_mailbox *last;   /* the mailbox of the last record */
+	unsigned long applied;     /* change log lines replayed */
 	char why[512];
 };
 
@@ -461,12 +463,17 @@ folder_by_id(struct gd_mailbox *m, const char *id)
 	return NULL;
 }
 
+/* Records come mailbox by mailbox: the last one found is asked first. */
 static struct gd_mailbox *
 mailbox_of(struct load *l, yajl_val v)
 {
 	const char *id = mbx_json_str(v, "mailbox");
 
-	return id ? gd_mailbox_find(l->s, id) : NULL;
+	if (!id)
+		return NULL;
+	if (!l->last || strcasecmp(l->last->id, id) != 0)
+		l->last = gd_mailbox_find(l->s, id);
+	return l->last;
 }
 
 /* Made, or renamed: folders do not move. */
@@ -669,6 +676,7 @@ apply_txn(struct load *l, yajl_val v)
 		if (apply(l, ops->u.array.values[i], 1) < 0)
 			return -1;
 	l->lsn = (uint64_t)lsn;
+	l->applied++;
 	return 0;
 }
 
@@ -794,14 +802,29 @@ load_free(struct load *l)
 	free(l->blobs);
 }
 
+/* The snapshot holds everything and stays: its streams are in the current generation
+ * of the state files, which new ones are not. */
+static void
+keep_snapshot(struct load *l)
+{
+	size_t i;
+
+	l->s->save_gen = 1;
+	for (i = 0; i < l->capblobs; i++)
+		if (l->blobs[i].b)
+			l->blobs[i].b->gen = 1;
+}
+
 int
-gd_state_load(struct gd_store *s, const char *dir, uint64_t *lsn, char *err, size_t n)
+gd_state_load(struct gd_store *s, const char *dir, uint64_t *lsn, int *current, char *err,
+	      size_t n)
 {
 	char snap[4096], log[4096];
 	struct load l;
 	int rc;
 
 	*lsn = 0;
+	*current = 0;
 	snprintf(snap, sizeof snap, "%s/store.ndjson", dir);
 	snprintf(log, sizeof log, "%s/store.log", dir);
 	if (access(snap, F_OK) != 0)
@@ -813,6 +836,10 @@ gd_state_load(struct gd_store *s, const char *dir, uint64_t *lsn, char *err, siz
 	rc = read_lines(&l, snap, 0, err, n);
 	if (rc == 0)
 		rc = read_lines(&l, log, 1, err, n);
+	if (rc == 0 && l.applied == 0) {
+		keep_snapshot(&l);
+		*current = 1;
+	}
 	load_free(&l);
 	if (rc < 0)
 		return -1;
