@@ -5,12 +5,14 @@
 load helpers
 
 NOREAD=33333333-4444-5555-6666-777777777777
+DIRREAD=44444444-5555-6666-7777-888888888888
 
 setup_file() {
 	# the generated app (every role), and one that may read mailboxes but not the directory
 	cat >"$BATS_FILE_TMPDIR/seed.ndjson" <<-EOF
 	{"type":"app","clientId":"$GEN_CLIENT_ID","secret":"$GEN_CLIENT_SECRET","roles":["User.Read.All","MailboxFolder.Read.All"]}
 	{"type":"app","clientId":"$NOREAD","secret":"noread-secret","roles":["MailboxFolder.Read.All","MailboxItem.Export.All"]}
+	{"type":"app","clientId":"$DIRREAD","secret":"dirread-secret","roles":["Directory.Read.All"]}
 	EOF
 	graphd_start --seed "$BATS_FILE_TMPDIR/seed.ndjson" --generate users=2500,nomailbox=3,seed=41
 	export TOKEN=$(token)
@@ -113,6 +115,8 @@ pages() {
 		"Authorization_RequestDenied: Insufficient privileges to complete the operation."
 	run curl -sS --cacert "$MBX_CACERT" -w '\n%{http_code}' "$GRAPHD_URL/v1.0/users"
 	assert_equal "$(code "$output")" 401
+	T=$(token "$DIRREAD" dirread-secret) run users v1.0 '$top=1'
+	assert_equal "$(code "$output")" 200
 }
 
 @test "users without an Exchange Online mailbox: listed, but settings/exchange is 404" {
