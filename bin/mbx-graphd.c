@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "server.h"
 
@@ -11,11 +12,12 @@ static const char usage[] =
 	"mbx-graphd [--listen ADDR:PORT] [--port-file F] [--tls-cert PEM --tls-key PEM]\n"
 	"       [--seed FILE] [--generate SPEC] [--state DIR] [--log FILE]\n"
 	"       [--token-lifetime S] [--import-lifetime S] [--fault RULE]... [--faults FILE]\n"
-	"       [--page-size N] [--quota SPEC] [-v]";
+	"       [--page-size N] [--quota SPEC] [--well-known-names all|none|NAME,...]\n"
+	"       [--folders-scope tree|top] [-v]";
 
 enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
        OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA,
-       OPT_IMPORT_LIFETIME, OPT_FAULTS };
+       OPT_IMPORT_LIFETIME, OPT_FAULTS, OPT_WK, OPT_SCOPE };
 
 struct config {
 	const char *listen, *port_file, *cert, *key, *seed, *generate, *state, *log;
@@ -23,6 +25,9 @@ struct config {
 };
 
 static struct gd_server server;
+
+/* --quota item= at most this: the body bound (base64 and JSON) stays near 270 MB. */
+#define ITEM_MAX ((size_t)200 << 20)
 static volatile sig_atomic_t stop;
 
 static void
@@ -74,15 +79,55 @@ parse_quota(const char *spec)
 		if (!bad && strncmp(one, "concurrency=", 12) == 0) {
 			bad = mbx_parse_long(one + 12, 1, 1000, &c) < 0;
 			server.store.concurrency = bad ? server.store.concurrency : (int)c;
-		} else if (!bad && strncmp(one, "upload=", 7) == 0)
+		} else if (!bad && strncmp(one, "upload=", 7) == 0) {
 			bad = mbx_parse_rate(one + 7, &server.store.upload_bytes,
 					     &server.store.upload_window) < 0;
-		else
+		} else if (!bad && strncmp(one, "item=", 5) == 0) {
+			long long max;
+			bad = mbx_parse_size(one + 5, &max) < 0 || max < 1 || (size_t)max > ITEM_MAX;
+			server.store.item_max = bad ? server.store.item_max : max;
+		} else {
 			bad = 1;
+		}
 		if (bad)
-			mbx_die(MBX_EXIT_USAGE, "invalid --quota '%s': expected concurrency=N or "
-				"upload=BYTES/SECONDS, comma-separated", spec);
+			mbx_die(MBX_EXIT_USAGE, "invalid --quota '%s': expected concurrency=N, "
+				"upload=BYTES/SECONDS or item=BYTES (1 to 200M), comma-separated", spec);
 		s += n + (s[n] == ',');
+	}
+}
+
+/* The well-known names the emulator's folders have (graph-api.md 3.0). */
+static const char *const wk_known[] = { "msgfolderroot", "inbox", "drafts", "sentitems",
+	"deleteditems", "junkemail", "outbox", "archive", "conversationhistory",
+	"recoverableitemsdeletions", "archivedeleteditems", NULL };
+
+/* --well-known-names all|none|NAME,...: the other reading of graph-api.md 8.23. */
+static void
+parse_wk(const char *spec)
+{
+	struct gd_store *s = &server.store;
+	const char *p = spec;
+	size_t k, i;
+
+	s->wk_names = NULL;
+	s->nwk_names = 0;
+	if (strcmp(spec, "all") == 0)
+		return;
+	s->wk_names = mbx_xcalloc(sizeof wk_known / sizeof *wk_known, sizeof *s->wk_names);
+	if (strcmp(spec, "none") == 0)
+		return;
+	for (; *p; p += k + (p[k] == ',')) {
+		k = strcspn(p, ",");
+		for (i = 0; wk_known[i] && !(strlen(wk_known[i]) == k &&
+					     strncasecmp(wk_known[i], p, k) == 0); i++)
+			;
+		if (!wk_known[i])
+			mbx_die(MBX_EXIT_USAGE, "invalid --well-known-names '%s': '%.*s' is not one "
+				"of msgfolderroot, inbox, drafts, sentitems, deleteditems, junkemail, "
+				"outbox, archive, conversationhistory, recoverableitemsdeletions, "
+				"archivedeleteditems (or give all or none)", spec, (int)k, p);
+		if (!gd_wk_allowed(s, wk_known[i]))
+			s->wk_names[s->nwk_names++] = (char *)wk_known[i];
 	}
 }
 
@@ -119,7 +164,9 @@ parse_args(int argc, char **argv, struct config *cf)
 		{ "token-lifetime", 1, 0, OPT_TOKEN_LIFETIME }, { "fault", 1, 0, OPT_FAULT },
 		{ "faults", 1, 0, OPT_FAULTS },
 		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "quota", 1, 0, OPT_QUOTA },
-		{ "import-lifetime", 1, 0, OPT_IMPORT_LIFETIME }, { 0, 0, 0, 0 }
+		{ "import-lifetime", 1, 0, OPT_IMPORT_LIFETIME },
+		{ "well-known-names", 1, 0, OPT_WK }, { "folders-scope", 1, 0, OPT_SCOPE },
+		{ 0, 0, 0, 0 }
 	};
 	char err[512];
 	long l;
@@ -136,6 +183,13 @@ parse_args(int argc, char **argv, struct config *cf)
 		case OPT_STATE: cf->state = optarg; break;
 		case OPT_LOG: cf->log = optarg; break;
 		case OPT_QUOTA: parse_quota(optarg); break;
+		case OPT_WK: parse_wk(optarg); break;
+		case OPT_SCOPE:
+			if (strcmp(optarg, "tree") != 0 && strcmp(optarg, "top") != 0)
+				mbx_die(MBX_EXIT_USAGE, "invalid --folders-scope '%s': expected tree "
+					"or top", optarg);
+			server.store.folders_top = strcmp(optarg, "top") == 0;
+			break;
 		case OPT_TOKEN_LIFETIME:
 			if (mbx_parse_long(optarg, 1, 86400, &cf->token_lifetime) < 0)
 				mbx_die(MBX_EXIT_USAGE, "invalid --token-lifetime '%s'", optarg);
@@ -168,21 +222,22 @@ static void
 load_data(const struct config *cf)
 {
 	char err[1024];
-	int loaded = 0;
+	uint64_t lsn = 0;
+	int loaded = 0, current = 0;
 
-	if (cf->state && gd_state_load(&server.store, cf->state, err, sizeof err) > 0) {
-		loaded = 1;
-		if (cf->seed || cf->generate)
-			mbx_warn("using the saved state in '%s'; --seed and --generate ignored",
-				 cf->state);
-	}
+	if (cf->state && (loaded = gd_state_load(&server.store, cf->state, &lsn, &current, err,
+						 sizeof err)) < 0)
+		mbx_die(MBX_EXIT_USAGE, "the saved state does not load: %s", err);
+	if (loaded && (cf->seed || cf->generate))
+		mbx_warn("using the saved state in '%s'; --seed and --generate ignored", cf->state);
 	if (!loaded && cf->seed && gd_seed(&server.store, cf->seed, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_USAGE, "%s", err);
 	if (!loaded && cf->generate && gd_generate(&server.store, cf->generate, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_USAGE, "%s", err);
 	if (!server.store.tenant_id)
 		mbx_die(MBX_EXIT_USAGE, "no tenant: give --seed with a tenant record, or --generate");
-	if (cf->state && !loaded && gd_state_save(&server.store, cf->state, err, sizeof err) < 0)
+	/* a snapshot of what was loaded or made, and from now on a log of every change */
+	if (cf->state && gd_log_open(&server.store, cf->state, lsn, current, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 }
 
@@ -213,12 +268,9 @@ main(int argc, char **argv)
 	gd_store_init(&server.store);
 	pthread_mutex_init(&server.log_mu, NULL);
 	pthread_mutex_init(&server.fault_mu, NULL);
-	pthread_mutex_init(&server.save_mu, NULL);
 	parse_args(argc, argv, &cf);
 	if (cf.log && !(server.log = fopen(cf.log, "a")))
 		mbx_die(MBX_EXIT_IO, "cannot open log '%s'", cf.log);
-	if (cf.state)
-		server.state_dir = cf.state;
 	load_data(&cf);
 	setup_oauth(&cf);
 	memset(&sa, 0, sizeof sa);
@@ -231,7 +283,7 @@ main(int argc, char **argv)
 	while (!stop)
 		pause();
 	gd_server_stop(&server);
-	if (cf.state && gd_state_save(&server.store, cf.state, err, sizeof err) < 0)
+	if (gd_log_close(&server.store, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 	if (server.log)
 		fclose(server.log);

@@ -24,31 +24,42 @@ mailboxes(struct gd_server *sv, struct gd_req *r)
 	}
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
+	if (w.err)
+		gd_too_large(r);
 }
 
-/* sha256 of an item's stream, computed once (generated items are made on demand). */
+/* sha256 of an item's stream, computed once (generated items are made on demand);
+ * NULL when the stream cannot be made. */
 static const char *
 item_sha(struct gd_item *it)
 {
 	struct mbx_buf b;
 
 	if (!*it->sha256) {
-		mbx_buf_init(&b, 0);
-		gd_item_stream(it, &b);
+		mbx_buf_init(&b, GD_STREAM_MAX);
+		if (gd_item_stream(it, &b) < 0) {
+			mbx_buf_free(&b);
+			return NULL;
+		}
 		mbx_sha256_hex(b.data ? b.data : "", b.len, it->sha256);
-		it->len = it->data ? it->len : b.len;
+		it->len = b.len;
 		mbx_buf_free(&b);
 	}
 	return it->sha256;
 }
 
+/* Every folder and item: large for a large mailbox, so the answer may grow to 1 GiB;
+ * past that, or when a stream cannot be made, a 500 rather than a cut listing. */
 static void
 mailbox(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
 {
 	struct mbx_jw w;
 	struct mbx_buf path;
 	size_t i, k;
+	int bad = 0;
 
+	(void)sv;
+	r->out.max = (size_t)1 << 30;
 	mbx_jw_init(&w, &r->out);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "id", m->id);
@@ -74,17 +85,21 @@ mailbox(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
 		for (k = 0; k < m->all[i]->nitems; k++) {
 			struct gd_item *it = m->all[i]->items[k];
 			const char *sha = item_sha(it);
+			bad |= !sha;
 			mbx_jw_obj(&w);
 			mbx_jw_kstr(&w, "id", it->id);
 			mbx_jw_kstr(&w, "folderId", m->all[i]->id);
 			mbx_jw_kstr(&w, "changeKey", it->change_key);
-			mbx_jw_kint(&w, "size", it->data ? (long long)it->len : (long long)it->gen_size);
+			mbx_jw_kint(&w, "size", it->blob ? (long long)it->blob->len
+				    : (long long)it->gen_size);
 			mbx_jw_kint(&w, "streamBytes", (long long)it->len);
 			mbx_jw_kstr(&w, "sha256", sha);
 			mbx_jw_end(&w);
 		}
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
+	if (w.err || bad)
+		gd_too_large(r);
 }
 
 static void
@@ -132,9 +147,9 @@ import_lifetime(struct gd_server *sv, struct gd_req *r)
 	long s;
 
 	if (seconds_body(r, &s) == 0) {
-		pthread_mutex_lock(&sv->store.mu);
+		gd_store_lock(&sv->store);
 		sv->store.import_lifetime = s;
-		pthread_mutex_unlock(&sv->store.mu);
+		gd_store_unlock(&sv->store);
 		mbx_buf_puts(&r->out, "{}");
 	}
 }
@@ -164,19 +179,23 @@ mailbox_route(struct gd_server *sv, struct gd_req *r, const char *rest)
 	struct gd_mailbox *m;
 	yajl_val spec;
 
-	pthread_mutex_lock(&sv->store.mu);
+	gd_store_lock(&sv->store);
 	if (!id || !(m = gd_mailbox_find(&sv->store, id)) || (slash && !churn)) {
 		gd_json_error(r, 404, "ErrorMailboxNotFound", "no mailbox '%s'", id ? id : "");
 	} else if (!churn) {
 		mailbox(sv, r, m);
 	} else {
 		spec = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
-		if (gd_churn(&sv->store, m, spec, &r->out) < 0)
+		r->out.max = (size_t)1 << 30;      /* 100,000 ids of each kind fit */
+		int rc = gd_churn(&sv->store, m, spec, &r->out);
+		if (rc == -1)
 			gd_json_error(r, 400, "BadRequest", "expected {\"adds\":N,\"edits\":N,"
 				      "\"moves\":N,\"deletes\":N,\"seed\":S}");
+		else if (rc < 0)
+			gd_too_large(r);
 		yajl_tree_free(spec);
 	}
-	pthread_mutex_unlock(&sv->store.mu);
+	gd_store_unlock(&sv->store);
 	free(id);
 }
 
@@ -198,15 +217,16 @@ gd_admin(struct gd_server *sv, struct gd_req *r)
 	else if (strcmp(p, "import-lifetime") == 0)
 		import_lifetime(sv, r);
 	else if (strcmp(p, "mailboxes") == 0) {
-		pthread_mutex_lock(&sv->store.mu);
+		gd_store_lock(&sv->store);
 		mailboxes(sv, r);
-		pthread_mutex_unlock(&sv->store.mu);
+		gd_store_unlock(&sv->store);
 	} else if (strncmp(p, "mailboxes/", 10) == 0) {
 		mailbox_route(sv, r, p + 10);
 	} else if (strcmp(p, "delta/expire") == 0 && strcmp(r->method, "POST") == 0) {
-		pthread_mutex_lock(&sv->store.mu);
+		gd_store_lock(&sv->store);
 		sv->store.delta_epoch++;
-		pthread_mutex_unlock(&sv->store.mu);
+		gd_log_counters(&sv->store);
+		gd_store_unlock(&sv->store);
 		mbx_buf_puts(&r->out, "{}");
 	} else
 		gd_json_error(r, 404, "NotFound", "no admin resource '%s'", p);

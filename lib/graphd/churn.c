@@ -73,23 +73,12 @@ edit_one(struct churn *c)
 	it->change_key = gd_next_id(c->s, "CQAAABYAAAB");
 	free(it->modified);
 	it->modified = mbx_strdup(c->now);
-	if (!it->data) {
+	if (!it->blob) {
 		it->gen_seed ^= next(c) << 1;
 		it->sha256[0] = '\0';              /* computed again when asked */
 	}
-	it->seq = gd_touch(c->s);
+	gd_item_changed(c->s, it);
 	mbx_jw_str(c->w, it->id);
-}
-
-static void
-copy_categories(struct gd_item *to, const struct gd_item *from)
-{
-	size_t i;
-
-	to->cats = mbx_xcalloc(from->ncats + 1, sizeof *to->cats);
-	for (i = 0; i < from->ncats; i++)
-		to->cats[i] = mbx_strdup(from->cats[i]);
-	to->ncats = from->ncats;
 }
 
 static void
@@ -100,12 +89,7 @@ move_one(struct churn *c)
 
 	if (!it || !to || to == it->folder)
 		return;
-	copy = gd_item_add(c->s, to, it->cls, it->created, c->now);
-	copy->gen_seed = it->gen_seed;
-	copy->gen_size = it->gen_size;
-	if (it->data)
-		gd_item_set_data(copy, it->data, it->len);
-	copy_categories(copy, it);
+	copy = gd_item_copy(c->s, it, to, c->now);
 	mbx_jw_obj(c->w);
 	mbx_jw_kstr(c->w, "from", it->id);
 	mbx_jw_kstr(c->w, "to", copy->id);
@@ -134,7 +118,8 @@ run(struct churn *c, const char *what, long long n, void (*op)(struct churn *))
 	mbx_jw_end(c->w);
 }
 
-/* spec: {"adds":N,"edits":N,"moves":N,"deletes":N,"seed":S}. Store locked. 0, or -1. */
+/* spec: {"adds":N,"edits":N,"moves":N,"deletes":N,"seed":S}. Store locked. 0, -1 a bad
+ * spec, -2 done but the answer did not fit out. */
 int
 gd_churn(struct gd_store *s, struct gd_mailbox *m, yajl_val spec, struct mbx_buf *out)
 {
@@ -170,5 +155,5 @@ gd_churn(struct gd_store *s, struct gd_mailbox *m, yajl_val spec, struct mbx_buf
 	run(&c, "deleted", dels, delete_one);
 	mbx_jw_end(&w);
 	free(c.folders);
-	return 0;
+	return w.err ? -2 : 0;
 }

@@ -320,14 +320,12 @@ page(struct gd_req *r, const struct gd_mailbox *m, struct dtok *t, struct dlist 
 	if (n < l->n) {
 		t->after = l->v[n - 1].seq;
 		link(r, t, m->id, 1, &next);
-		mbx_jw_kstr(&w, "@odata.nextLink", next.data);
 	} else {
 		t->from = t->after = t->to;
 		link(r, t, m->id, 0, &next);
-		mbx_jw_kstr(&w, "@odata.deltaLink", next.data);
 	}
+	gd_out_end(r, &w, n < l->n ? "@odata.nextLink" : "@odata.deltaLink", next.data);
 	mbx_buf_free(&next);
-	mbx_jw_end(&w);
 }
 
 /* GET .../folders/delta, .../folders/{id}/childFolders/delta, .../items/delta. Store

@@ -133,9 +133,7 @@ rename_folder(struct gd_req *r, struct gd_folder *f)
 		if (f->hidden)
 			gd_json_error(r, 403, "ErrorAccessDenied", "This folder cannot be renamed.");
 		else if (name_checks(r, f->parent, name, f) == 0) {
-			free(f->name);
-			f->name = mbx_strdup(name);
-			f->seq = gd_touch(f->mbx->store);
+			gd_folder_rename(f, name);
 			answer_folder(r, f, 200);
 		}
 	}
@@ -213,7 +211,7 @@ gd_item_delete(struct gd_server *sv, struct gd_req *r, struct gd_folder *f, cons
 {
 	const char *how = gd_query(r, "disposalType");
 	struct gd_folder *bin = gd_folder_find(f->mbx, "recoverableitemsdeletions");
-	struct gd_item *it = gd_item_find(f, id), *copy;
+	struct gd_item *it = gd_item_find(f, id);
 
 	if (!how || (strcmp(how, "softDelete") != 0 && strcmp(how, "hardDelete") != 0)) {
 		gd_json_error(r, 400, "ErrorInvalidRequest",
@@ -226,13 +224,8 @@ gd_item_delete(struct gd_server *sv, struct gd_req *r, struct gd_folder *f, cons
 			      "The specified object was not found in the store.");
 		return;
 	}
-	if (strcmp(how, "softDelete") == 0 && bin && bin != f) {
-		copy = gd_item_add(&sv->store, bin, it->cls, it->created, it->modified);
-		copy->gen_seed = it->gen_seed;
-		copy->gen_size = it->gen_size;
-		if (it->data)
-			gd_item_set_data(copy, it->data, it->len);
-	}
+	if (strcmp(how, "softDelete") == 0 && bin && bin != f)
+		gd_item_copy(&sv->store, it, bin, it->modified);
 	gd_item_remove(it);
 	r->status = 204;
 	mbx_buf_reset(&r->out);

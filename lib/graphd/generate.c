@@ -32,7 +32,7 @@ static const char *const people[] = {
 };
 
 struct spec {
-	long users, folders, items, size, seed, archive, aux;
+	long users, folders, items, size, seed, archive, aux, nomailbox;
 	char domain[128];
 };
 
@@ -73,13 +73,18 @@ parse_spec(const char *text, struct spec *sp, char *err, size_t n)
 		dst = !strcmp(tok, "users") ? &sp->users : !strcmp(tok, "folders") ? &sp->folders
 		    : !strcmp(tok, "items") ? &sp->items : !strcmp(tok, "size") ? &sp->size
 		    : !strcmp(tok, "seed") ? &sp->seed : !strcmp(tok, "archive") ? &sp->archive
-		    : !strcmp(tok, "aux") ? &sp->aux : NULL;
+		    : !strcmp(tok, "aux") ? &sp->aux : !strcmp(tok, "nomailbox") ? &sp->nomailbox
+		    : NULL;
 		if (!dst || spec_value(eq, dst) < 0)
 			rc = -1;
 	}
+	/* an item's stream is about size bytes: no larger than the service's largest */
+	if (rc == 0 && (sp->size > 150L << 20 || sp->nomailbox > sp->users))
+		rc = -1;
 	if (rc < 0)
 		snprintf(err, n, "bad --generate spec '%s' (expected users=N,folders=N,items=N,"
-			 "size=N[k|m],seed=N,archive=0|1,aux=N,domain=D)", text);
+			 "size=N[k|m] (at most 150m),seed=N,archive=0|1,aux=N,nomailbox=N "
+			 "(at most users),domain=D)", text);
 	free(copy);
 	return rc;
 }
@@ -196,12 +201,18 @@ gd_generate(struct gd_store *s, const char *text, char *err, size_t n)
 			   sizeof all_roles / sizeof *all_roles, 1);
 	s->idseq = rnd & 0xffffff;
 	for (u = 1; u <= sp.users; u++) {
-		char upn[256];
+		char upn[256], name[64];
 		struct gd_user *usr;
 		struct gd_folder **made = mbx_xcalloc((size_t)sp.folders + 1, sizeof *made);
 
 		snprintf(upn, sizeof upn, "user%ld@%s", u, sp.domain);
-		usr = gd_user_add(s, upn, NULL, NULL, NULL, (int)sp.archive);
+		snprintf(name, sizeof name, "User %ld", u);
+		usr = gd_user_add(s, upn, NULL, name, NULL);
+		if (u > sp.users - sp.nomailbox) {  /* the last ones have no mailbox */
+			free(made);
+			continue;
+		}
+		gd_user_mailboxes(s, usr, NULL, NULL, (int)sp.archive);
 		gen_folders(usr->primary, &sp, rnd + (uint64_t)u * 7919, made);
 		gen_items(s, usr->primary, &sp, rnd + (uint64_t)u * 104729, made);
 		if (usr->archive && sp.aux > 0)
@@ -213,15 +224,17 @@ gd_generate(struct gd_store *s, const char *text, char *err, size_t n)
 
 /* Pad the body so the stream comes out near the requested size (UTF-16: x2): words
  * picked by seed and length, written in place (this runs for every exported item). */
-static void
+static int
 pad_words(struct mbx_buf *body, uint64_t r, size_t size)
 {
 	size_t nw = sizeof words / sizeof *words, want = size / 2 + 16, len[sizeof words /
 		sizeof *words], i, k;
 	char *o;
 
-	if (body->len * 2 + 1200 >= size || mbx_buf_reserve(body, want) < 0)
-		return;
+	if (body->len * 2 + 1200 >= size)
+		return 0;
+	if (mbx_buf_reserve(body, want) < 0)
+		return -1;
 	for (i = 0; i < nw; i++)
 		len[i] = strlen(words[i]);
 	o = body->data + body->len;
@@ -234,6 +247,7 @@ pad_words(struct mbx_buf *body, uint64_t r, size_t size)
 	}
 	body->len = (size_t)(o - body->data);
 	body->data[body->len] = '\0';
+	return 0;
 }
 
 /* The message of a generated item, from its seed alone. */
@@ -249,8 +263,8 @@ gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
 	size_t np = sizeof people / sizeof *people, nw = sizeof words / sizeof *words, i;
 	int rc;
 
-	if (it->data)
-		return mbx_buf_append(out, it->data, it->len);
+	if (it->blob)
+		return mbx_buf_append(out, it->blob->bytes, it->blob->len);
 	memset(&m, 0, sizeof m);
 	snprintf(subject, sizeof subject, "%s %s %s", words[r % nw], words[(r >> 8) % nw],
 		 words[(r >> 16) % nw]);
@@ -262,9 +276,12 @@ gd_item_stream(const struct gd_item *it, struct mbx_buf *out)
 		to[i].type = (int)i + 1;
 	}
 	snprintf(body_head, sizeof body_head, "Hello,\n\nplease find the %s attached.\n", subject);
-	mbx_buf_init(&body, 0);
+	mbx_buf_init(&body, GD_STREAM_MAX);
 	mbx_buf_puts(&body, body_head);
-	pad_words(&body, r, it->gen_size);
+	if (pad_words(&body, r, it->gen_size) < 0) {
+		mbx_buf_free(&body);
+		return -1;
+	}
 	m.message_class = it->cls;
 	m.subject = subject;
 	m.body = body.data;

@@ -1,8 +1,8 @@
 /* import.c: createImportSession (graph-api.md 3.14) and POST {importUrl} (3.15, 4.10),
  * with the upload quota of 7 (150 MB per 5 minutes per mailbox, scalable with --quota).
  * Undocumented answers follow 8.6-8.9: 401 for a missing, wrong or expired authtoken;
- * 400 ErrorInvalidRequest for a bad body, bad base64 or a stream lib/fx does not
- * parse; 404 for an unknown folder or item; 409 for a changeKey mismatch on update. */
+ * 400 ErrorInvalidRequest for a bad body, bad base64 or a stream the service would
+ * refuse (upload.c); 413 for a stream over the import limit; 404 for an unknown folder or item; 409 for a changeKey mismatch on update. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -73,11 +73,11 @@ gd_import_session(struct gd_server *sv, struct gd_req *r, const struct gd_path *
 		gd_json_error(r, 400, "BadRequest", "Unable to read JSON request payload.");
 		return;
 	}
-	pthread_mutex_lock(&sv->store.mu);
+	gd_store_lock(&sv->store);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
 	if (gd_mailbox_checks(r, m, &pr, p) == 0)
 		mbx_strlcpy(id, m->id, sizeof id);
-	pthread_mutex_unlock(&sv->store.mu);
+	gd_store_unlock(&sv->store);
 	if (r->status == 0)
 		session_answer(sv, r, p, id, pr.client_id);
 }
@@ -137,93 +137,6 @@ quota(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
 
 /* ---------------------------------------------------------------- one upload */
 
-struct upload {
-	yajl_val doc;
-	const char *folder, *mode, *item, *ck, *data;
-	int update;
-	struct mbx_buf blob;       /* Data decoded */
-	char cls[256];
-};
-
-/* 4.10: exactly these members, PascalCase; ItemId and ChangeKey only for update. */
-static int
-upload_fields(struct gd_req *r, struct upload *u)
-{
-	static const char *const known[] = { "FolderId", "Mode", "Data", "ItemId", "ChangeKey",
-					     NULL };
-	size_t i, k;
-
-	for (i = 0; i < u->doc->u.object.len; i++) {
-		for (k = 0; known[k] && strcmp(known[k], u->doc->u.object.keys[i]) != 0; k++)
-			;
-		if (!known[k]) {
-			gd_json_error(r, 400, "ErrorInvalidRequest", "Unknown parameter '%s'.",
-				      u->doc->u.object.keys[i]);
-			return -1;
-		}
-	}
-	u->folder = mbx_json_str(u->doc, "FolderId");
-	u->mode = mbx_json_str(u->doc, "Mode");
-	u->data = mbx_json_str(u->doc, "Data");
-	u->item = mbx_json_str(u->doc, "ItemId");
-	u->ck = mbx_json_str(u->doc, "ChangeKey");
-	u->update = u->mode && strcmp(u->mode, "update") == 0;
-	if (!u->folder || !u->data || !u->mode || (!u->update && strcmp(u->mode, "create") != 0))
-		gd_json_error(r, 400, "ErrorInvalidRequest",
-			      "FolderId, Mode ('create' or 'update') and Data are required.");
-	else if (u->update && (!u->item || !u->ck))
-		gd_json_error(r, 400, "ErrorInvalidRequest", "Mode 'update' needs ItemId and ChangeKey.");
-	else if (!u->update && (u->item || u->ck))
-		gd_json_error(r, 400, "ErrorInvalidRequest",
-			      "ItemId and ChangeKey must be absent in Mode 'create'.");
-	else
-		return 0;
-	return -1;
-}
-
-/* Data: valid base64 of a stream lib/fx parses; its message class kept for listings. */
-static int
-upload_data(struct gd_req *r, struct upload *u)
-{
-	struct fx_item it;
-	const struct fx_prop *cls;
-	char *s;
-	int rc;
-
-	mbx_buf_init(&u->blob, r->body.max);
-	if (mbx_b64_decode(&u->blob, u->data, strlen(u->data)) < 0 || u->blob.len == 0) {
-		gd_json_error(r, 400, "ErrorInvalidRequest", "Data is not valid base64.");
-		return -1;
-	}
-	rc = fx_parse(&it, u->blob.data, u->blob.len);
-	if (rc != FX_OK)
-		gd_json_error(r, 400, "ErrorInvalidRequest",
-			      "Data is not a valid item stream: %s.", it.error);
-	cls = rc == FX_OK ? fx_get(&it.root, 0x001A) : NULL;
-	s = cls ? fx_text(cls, sizeof u->cls - 1) : NULL;
-	mbx_strlcpy(u->cls, s ? s : "IPM.Note", sizeof u->cls);
-	free(s);
-	fx_item_free(&it);
-	return rc == FX_OK ? 0 : -1;
-}
-
-static int
-upload_parse(struct gd_req *r, struct upload *u)
-{
-	if (!r->content_type || strncasecmp(r->content_type, "application/json", 16) != 0) {
-		gd_json_error(r, 415, "UnsupportedMediaType", "Content-Type must be application/json.");
-		return -1;
-	}
-	u->doc = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
-	if (!u->doc || !YAJL_IS_OBJECT(u->doc)) {
-		gd_json_error(r, 400, "BadRequest", "Unable to read JSON request payload.");
-		return -1;
-	}
-	if (upload_fields(r, u) < 0)
-		return -1;
-	return upload_data(r, u);
-}
-
 static void
 now_iso(char *out, size_t n)
 {
@@ -236,25 +149,22 @@ now_iso(char *out, size_t n)
 
 /* The stored bytes become the item's content; a new changeKey either way. */
 static void
-store_blob(struct gd_store *s, struct gd_item *it, struct upload *u)
+store_blob(struct gd_store *s, struct gd_item *it, struct gd_ibody *u)
 {
 	char when[32];
 
-	free(it->data);
-	it->len = u->blob.len;
-	it->data = (unsigned char *)mbx_buf_steal(&u->blob);
-	mbx_sha256_hex(it->data, it->len, it->sha256);
+	gd_item_set_blob(it, u->blob);
 	free(it->change_key);
 	it->change_key = gd_next_id(s, "CQAAABYAAAB");
 	now_iso(when, sizeof when);
 	free(it->modified);
 	it->modified = mbx_strdup(when);
-	it->seq = gd_touch(s);
+	gd_item_changed(s, it);
 }
 
 /* Create or update under the store lock: the item, or NULL with the error in r. */
 static struct gd_item *
-upload_apply(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m, struct upload *u)
+upload_apply(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m, struct gd_ibody *u)
 {
 	struct gd_folder *f = gd_folder_or_error(r, m, u->folder);
 	struct gd_item *it;
@@ -332,28 +242,29 @@ upload_auth(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 void
 gd_import_item(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 {
-	struct upload u;
+	struct gd_ibody u;
 	struct gd_mailbox *m;
 	struct gd_item *it;
+	long long max;
 	int rc = -1;
 
 	memset(&u, 0, sizeof u);
 	if (upload_auth(sv, r, p) < 0)
 		return;
-	pthread_mutex_lock(&sv->store.mu);
+	gd_store_lock(&sv->store);
 	m = gd_mailbox_find(&sv->store, p->seg[3]);
 	if (!m)
 		gd_json_error(r, 404, "ErrorMailboxNotFound", "The mailbox was not found.");
 	else
 		rc = quota(sv, r, m);
-	pthread_mutex_unlock(&sv->store.mu);
-	if (rc == 0 && upload_parse(r, &u) == 0) {   /* the expensive part, unlocked */
-		pthread_mutex_lock(&sv->store.mu);
+	max = sv->store.item_max;
+	gd_store_unlock(&sv->store);
+	if (rc == 0 && gd_upload_parse(r, max, &u) == 0) {   /* the expensive part, unlocked */
+		gd_store_lock(&sv->store);
 		m = gd_mailbox_find(&sv->store, p->seg[3]);
 		if (m && (it = upload_apply(sv, r, m, &u)) != NULL)
 			upload_answer(r, p, it->id, it->change_key);
-		pthread_mutex_unlock(&sv->store.mu);
+		gd_store_unlock(&sv->store);
 	}
-	mbx_buf_free(&u.blob);
-	yajl_tree_free(u.doc);
+	gd_upload_clear(&u);
 }

@@ -121,6 +121,24 @@ oauth_err(struct mbx_buf *body, int status, const char *error, long aadsts, cons
 	return status;
 }
 
+/* An injected fault's answer at the token endpoints (mbx-graphd(1) FAULTS): the OAuth
+ * error body with the error and AADSTS code such a status comes with. */
+int
+gd_oauth_fault(struct mbx_buf *body, int status)
+{
+	if (status == 401)
+		return oauth_err(body, status, "invalid_client", 7000215,
+				 "Invalid client secret provided (injected fault).");
+	if (status == 429 || status >= 500)
+		return oauth_err(body, status, "temporarily_unavailable", 90033,
+				 "A transient error has occurred. Please try again (injected fault).");
+	if (status == 403)
+		return oauth_err(body, status, "unauthorized_client", 700016,
+				 "The application is not allowed in this tenant (injected fault).");
+	return oauth_err(body, status, "invalid_request", 900144,
+			 "The request body must contain the expected parameters (injected fault).");
+}
+
 /* One form field, URL-decoded (malloc'd), or NULL. */
 static char *
 form_get(const char *form, size_t n, const char *key)

@@ -60,6 +60,8 @@ int gd_oauth_token(struct gd_oauth *o, const char *tenant, const char *form, siz
 		   const char *authorization, const char *self_url, struct mbx_buf *body);
 int gd_oauth_devicecode(struct gd_oauth *o, const char *tenant, const char *form, size_t n,
 			const char *self_url, struct mbx_buf *body);
+/* An injected fault's OAuth error body for status: returns status. */
+int gd_oauth_fault(struct mbx_buf *body, int status);
 /* Test hook behind the admin endpoint: approve (or decline) a pending user_code as upn. */
 int gd_oauth_device_approve(struct gd_oauth *o, const char *user_code, const char *upn,
 			    int decline);

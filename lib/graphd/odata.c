@@ -77,21 +77,28 @@ gd_odata_selected(const struct gd_req *r, const char *prop)
 	return 0;
 }
 
-/* The nextLink: this URL with every option but $skip, then %24skip=next. */
+/* This URL with every query option but drop, each followed by '&': a link's start. */
 void
-gd_odata_next(const struct gd_req *r, long next_skip, struct mbx_buf *out)
+gd_odata_link(const struct gd_req *r, const char *drop, struct mbx_buf *out)
 {
 	size_t i;
 
 	mbx_buf_printf(out, "%s%s?", r->self, r->url);
 	for (i = 0; i < r->nq; i++) {
-		if (strcasecmp(r->qk[i], "$skip") == 0)
+		if (strcasecmp(r->qk[i], drop) == 0)
 			continue;
 		mbx_url_escape(out, r->qk[i]);
 		mbx_buf_putc(out, '=');
 		mbx_url_escape(out, r->qv[i]);
 		mbx_buf_putc(out, '&');
 	}
+}
+
+/* The nextLink: this URL with every option but $skip, then %24skip=next. */
+void
+gd_odata_next(const struct gd_req *r, long next_skip, struct mbx_buf *out)
+{
+	gd_odata_link(r, "$skip", out);
 	mbx_buf_printf(out, "%%24skip=%ld", next_skip);
 }
 

@@ -78,6 +78,16 @@ gd_authorise(struct gd_server *sv, struct gd_req *r, const char *role, const cha
 }
 
 void
+gd_too_large(struct gd_req *r)
+{
+	if (r->stream.done)
+		r->stream.done(r->stream.cls);
+	memset(&r->stream, 0, sizeof r->stream);
+	gd_json_error(r, 500, "generalException",
+		      "The answer is larger than the emulator can build.");
+}
+
+void
 gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
 {
 	char ctx[1024];
@@ -90,6 +100,16 @@ gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context)
 	mbx_jw_kstr(w, "@odata.context", ctx);
 }
 
+void
+gd_out_end(struct gd_req *r, struct mbx_jw *w, const char *key, const char *link)
+{
+	if (link)
+		mbx_jw_kstr(w, key, link);
+	mbx_jw_end(w);
+	if (w->err)
+		gd_too_large(r);
+}
+
 int
 gd_no_options(struct gd_req *r, const char *const *allowed)
 {
@@ -100,41 +120,6 @@ gd_no_options(struct gd_req *r, const char *const *allowed)
 	gd_json_error(r, 400, "BadRequest", "Query option '%s' is not supported on this resource.",
 		      bad);
 	return -1;
-}
-
-/* ---------------------------------------------------------------- settings (3.1) */
-
-static void
-settings(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
-{
-	static const char *const none[] = { NULL };
-	struct gd_oauth_principal pr;
-	struct gd_user *u;
-	struct mbx_jw w;
-
-	if (gd_authorise(sv, r, "User.Read.All", "User.ReadWrite.All", &pr) < 0 ||
-	    gd_no_options(r, none) < 0)
-		return;
-	pthread_mutex_lock(&sv->store.mu);
-	u = gd_user_find(&sv->store, p->seg[2]);
-	if (!u || (pr.delegated && strcasecmp(pr.user, u->upn) != 0)) {
-		pthread_mutex_unlock(&sv->store.mu);
-		if (u)
-			gd_json_error(r, 403, "ErrorAccessDenied", "Access is denied.");
-		else
-			gd_json_error(r, 404, "Request_ResourceNotFound",
-				      "Resource '%s' does not exist or one of its queried reference-"
-				      "property objects are not present.", p->seg[2]);
-		return;
-	}
-	gd_out_start(r, &w, "users('x')/settings/exchange/$entity");
-	mbx_jw_kstr(&w, "id", u->id);
-	mbx_jw_kstr(&w, "primaryMailboxId", u->primary->id);
-	/* 8.18: the archive id is a beta property */
-	if (u->archive && strcmp(p->ver, "beta") == 0)
-		mbx_jw_kstr(&w, "inPlaceArchiveMailboxId", u->archive->id);
-	mbx_jw_end(&w);
-	pthread_mutex_unlock(&sv->store.mu);
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -170,7 +155,7 @@ gd_folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f)
 static long long
 item_size(const struct gd_item *it)
 {
-	return it->data ? (long long)it->len : (long long)it->gen_size;
+	return it->blob ? (long long)it->blob->len : (long long)it->gen_size;
 }
 
 void
@@ -284,16 +269,15 @@ collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 	mbx_jw_end(&w);
 	if (gd_odata(r, "count") && strcasecmp(gd_odata(r, "count"), "true") == 0)
 		mbx_jw_kint(&w, "@odata.count", seen);
-	if (skip + shown < seen) {
-		mbx_buf_init(&next, 0);
+	mbx_buf_init(&next, 0);
+	if (skip + shown < seen)
 		gd_odata_next(r, skip + shown, &next);
-		mbx_jw_kstr(&w, "@odata.nextLink", next.data);
-		mbx_buf_free(&next);
-	}
-	mbx_jw_end(&w);
+	gd_out_end(r, &w, "@odata.nextLink", next.data);
+	mbx_buf_free(&next);
 }
 
-/* /folders: every folder of the IPM tree, flat, but the root and hidden ones (8.10). */
+/* /folders: every folder of the IPM tree, flat, but the root and hidden ones (8.10);
+ * with --folders-scope top, the other reading: the root's children only. */
 static void
 list_folders(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
 {
@@ -302,7 +286,7 @@ list_folders(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
 
 	c.v = mbx_xcalloc(m->nall + 1, sizeof *c.v);
 	for (i = 0; i < m->nall; i++)
-		if (!m->all[i]->hidden)
+		if (!m->all[i]->hidden && (!sv->store.folders_top || m->all[i]->parent == m->root))
 			c.v[c.n++] = m->all[i];
 	collection(sv, r, &c);
 	free(c.v);
@@ -356,6 +340,8 @@ one(struct gd_req *r, const void *o, int folder)
 	mbx_buf_reset(&r->out);
 	mbx_jw_init(&w, &r->out);
 	(folder ? fjson : ijson)(r, &w, o);
+	if (w.err)
+		gd_too_large(r);
 }
 
 /* ---------------------------------------------------------------- mailboxes */
@@ -373,7 +359,7 @@ gd_id_wellformed(const char *id)
 struct gd_folder *
 gd_folder_or_error(struct gd_req *r, struct gd_mailbox *m, const char *id)
 {
-	struct gd_folder *f = gd_folder_find(m, id);
+	struct gd_folder *f = gd_folder_lookup(m, id);
 
 	if (f)
 		return f;
@@ -393,7 +379,7 @@ gd_redirect_aux(struct gd_req *r, const struct gd_path *p, const struct gd_mailb
 	struct mbx_buf b;
 	size_t i;
 
-	mbx_buf_init(&b, sizeof r->location);
+	mbx_buf_init(&b, 0);
 	mbx_buf_printf(&b, "%s/%s/admin/Exchange/Mailboxes/", r->self, p->ver);
 	mbx_url_escape(&b, aux->id);
 	for (i = 5; i < p->n; i++) {
@@ -406,7 +392,12 @@ gd_redirect_aux(struct gd_req *r, const struct gd_path *p, const struct gd_mailb
 		mbx_buf_putc(&b, '=');
 		mbx_url_escape(&b, r->qv[i]);
 	}
-	mbx_strlcpy(r->location, b.data ? b.data : "", sizeof r->location);
+	if (b.len >= sizeof r->location) {       /* never a cut Location */
+		mbx_buf_free(&b);
+		gd_too_large(r);
+		return;
+	}
+	mbx_strlcpy(r->location, b.data, sizeof r->location);
 	mbx_buf_free(&b);
 	r->status = 308;
 	mbx_buf_reset(&r->out);
@@ -466,140 +457,6 @@ folder_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 			      p->seg[p->n - 1]);
 }
 
-/* ---------------------------------------------------------------- exportItems (3.13) */
-
-/* What an export needs of an item, copied under the store lock so that the expensive
- * part (making the stream, base64) runs without it and calls run in parallel. */
-struct snap {
-	char *id, *change_key, *code, *message;
-	struct gd_item item;       /* generator parameters; data copied */
-};
-
-/* The auxiliary mailbox of archive m that holds item id, or NULL. */
-static struct gd_mailbox *
-aux_of(struct gd_mailbox *m, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < m->store->nmbxs; i++)
-		if (m->store->mbxs[i]->main == m && gd_mailbox_item(m->store->mbxs[i], id))
-			return m->store->mbxs[i];
-	return NULL;
-}
-
-static void
-snap_take(struct snap *sn, struct gd_mailbox *m, const char *id, const char *fail,
-	  const char *self)
-{
-	struct gd_item *it = gd_mailbox_item(m, id);
-	struct gd_mailbox *aux;
-	size_t i;
-
-	memset(sn, 0, sizeof *sn);
-	sn->id = mbx_strdup(id);
-	if (!fail && !it && (aux = aux_of(m, id)) != NULL) {
-		struct mbx_buf u;                   /* 3.17: re-POST to the URL in message */
-		mbx_buf_init(&u, 0);
-		mbx_buf_printf(&u, "%s/beta/admin/Exchange/Mailboxes/", self);
-		mbx_url_escape(&u, aux->id);
-		mbx_buf_puts(&u, "/exportItems");
-		sn->message = mbx_buf_steal(&u);
-		fail = "ErrorArchiveFolderMovedPermanently";
-	}
-	if (fail || !it) {
-		sn->code = mbx_strdup(fail ? fail : gd_id_wellformed(id) ? "ErrorItemNotFound"
-				      : "ErrorInvalidIdMalformed");
-		return;
-	}
-	sn->change_key = mbx_strdup(it->change_key);
-	sn->item = *it;
-	sn->item.cls = mbx_strdup(it->cls);
-	sn->item.cats = mbx_xcalloc(it->ncats + 1, sizeof *sn->item.cats);
-	for (i = 0; i < it->ncats; i++)
-		sn->item.cats[i] = mbx_strdup(it->cats[i]);
-	if (it->data) {
-		sn->item.data = mbx_xmalloc(it->len ? it->len : 1);
-		memcpy(sn->item.data, it->data, it->len);
-	}
-}
-
-static void
-snap_free(struct snap *sn)
-{
-	size_t i;
-
-	free(sn->id);
-	free(sn->change_key);
-	free(sn->code);
-	free(sn->message);
-	if (sn->change_key) {
-		free(sn->item.cls);
-		for (i = 0; i < sn->item.ncats; i++)
-			free(sn->item.cats[i]);
-		free(sn->item.cats);
-		free(sn->item.data);
-	}
-}
-
-static void
-export_one(struct mbx_jw *w, const struct snap *sn)
-{
-	struct mbx_buf blob;
-
-	mbx_jw_obj(w);
-	mbx_jw_kstr(w, "itemId", sn->id);
-	if (sn->code) {
-		mbx_jw_key(w, "error");
-		mbx_jw_obj(w);
-		mbx_jw_kstr(w, "code", sn->code);
-		mbx_jw_kstr(w, "message", sn->message ? sn->message
-			    : "The specified object was not found in the store.");
-		mbx_jw_end(w);
-	} else {
-		mbx_buf_init(&blob, 0);
-		gd_item_stream(&sn->item, &blob);
-		mbx_jw_kstr(w, "changeKey", sn->change_key);
-		mbx_jw_key(w, "data");
-		mbx_jw_b64(w, blob.data, blob.len);     /* encoded in place: no second copy */
-		mbx_buf_free(&blob);
-	}
-	mbx_jw_end(w);
-}
-
-static yajl_val
-export_ids(struct gd_req *r)
-{
-	yajl_val v = mbx_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, 0);
-	yajl_val ids = mbx_json_get(v, "itemIds");      /* CSDL says ItemIds (8.2) */
-	size_t i;
-
-	for (i = 0; ids && YAJL_IS_ARRAY(ids) && i < ids->u.array.len; i++)
-		if (!YAJL_IS_STRING(ids->u.array.values[i]))
-			ids = NULL;
-	if (!ids || !YAJL_IS_ARRAY(ids) || ids->u.array.len < 1 || ids->u.array.len > 20) {
-		gd_json_error(r, 400, "ErrorInvalidRequest",
-			      "itemIds must be an array of 1 to 20 item ids of this mailbox.");
-		yajl_tree_free(v);
-		return NULL;
-	}
-	return v;
-}
-
-static void
-export_write(struct gd_req *r, struct snap *sn, size_t n)
-{
-	struct mbx_jw w;
-	size_t i;
-
-	gd_out_start(r, &w, "Collection(microsoft.graph.exportItemResponse)");
-	mbx_jw_key(&w, "value");
-	mbx_jw_arr(&w);
-	for (i = 0; i < n; i++)
-		export_one(&w, &sn[i]);
-	mbx_jw_end(&w);
-	mbx_jw_end(&w);
-}
-
 int
 gd_mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_principal *pr,
 	       const struct gd_path *p)
@@ -616,38 +473,6 @@ gd_mailbox_checks(struct gd_req *r, struct gd_mailbox *m, const struct gd_oauth_
 	else
 		return 0;
 	return -1;
-}
-
-static void
-export_route(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
-{
-	struct gd_oauth_principal pr;
-	struct gd_mailbox *m;
-	struct snap sn[20];
-	yajl_val v, ids;
-	size_t i, n = 0;
-
-	if (gd_authorise(sv, r, "MailboxItem.Export.All", "MailboxItem.ImportExport.All", &pr) < 0)
-		return;
-	if (strcasecmp(r->method, "POST") != 0) {
-		gd_json_error(r, 405, "Request_BadRequest", "exportItems is an action: use POST.");
-		return;
-	}
-	if (!(v = export_ids(r)))
-		return;
-	ids = mbx_json_get(v, "itemIds");
-	pthread_mutex_lock(&sv->store.mu);
-	m = gd_mailbox_find(&sv->store, p->seg[4]);
-	if (gd_mailbox_checks(r, m, &pr, p) == 0)
-		for (i = (size_t)r->omit; i < ids->u.array.len; i++, n++)
-			snap_take(&sn[n], m, ids->u.array.values[i]->u.string,
-				  *r->itemerror && i == (size_t)r->omit ? r->itemerror : NULL, r->self);
-	pthread_mutex_unlock(&sv->store.mu);
-	if (r->status == 0 || r->status == 200)
-		export_write(r, sn, n);
-	for (i = 0; i < n; i++)
-		snap_free(&sn[i]);
-	yajl_tree_free(v);
 }
 
 /* Reads need the Read role (or ReadWrite); folder writes need MailboxFolder.ReadWrite
@@ -673,7 +498,7 @@ mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 	int write = strcasecmp(r->method, "GET") != 0;
 
 	if (p->n == 6 && gd_is(p, 5, "exportItems")) {
-		export_route(sv, r, p);
+		gd_export(sv, r, p);
 		return;
 	}
 	if (p->n == 6 && gd_is(p, 5, "createImportSession")) {
@@ -691,7 +516,7 @@ mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 		gd_json_error(r, 405, "Request_BadRequest", "The method is not allowed here.");
 		return;
 	}
-	pthread_mutex_lock(&sv->store.mu);
+	gd_store_lock(&sv->store);
 	m = gd_mailbox_find(&sv->store, p->seg[4]);
 	if (gd_mailbox_checks(r, m, &pr, p) == 0) {
 		struct gd_folder *f;
@@ -705,7 +530,7 @@ mailbox_routes(struct gd_server *sv, struct gd_req *r, const struct gd_path *p)
 		else
 			folder_routes(sv, r, p, m);
 	}
-	pthread_mutex_unlock(&sv->store.mu);
+	gd_store_unlock(&sv->store);
 }
 
 static void
@@ -742,8 +567,8 @@ gd_route(struct gd_server *sv, struct gd_req *r)
 		gd_json_error(r, 400, "BadRequest", "Invalid version: '%s'.", p.seg[0]);
 	} else {
 		p.ver = gd_is(&p, 0, "beta") ? "beta" : "v1.0";
-		if (p.n == 5 && gd_is(&p, 1, "users") && gd_is(&p, 3, "settings") && gd_is(&p, 4, "exchange"))
-			settings(sv, r, &p);
+		if (gd_users_route(sv, r, &p))
+			;
 		else if (p.n >= 6 && gd_is(&p, 1, "admin") && gd_is(&p, 2, "exchange") &&
 			 gd_is(&p, 3, "mailboxes")) {
 			mbx_strlcpy(r->mailbox, p.seg[4], sizeof r->mailbox);
@@ -756,28 +581,27 @@ gd_route(struct gd_server *sv, struct gd_req *r)
 }
 
 /* The per-mailbox concurrency limit (graph-api.md 7): counted from the moment a request
- * naming a mailbox arrives until it is answered, injected latency included. */
+ * naming a mailbox arrives until it is answered, injected latency included (a streamed
+ * answer holds its place until its last byte, server.c). */
 int
 gd_route_enter(struct gd_server *sv, struct gd_req *r)
 {
 	const char *m = strcasestr(r->url, "/mailboxes/");
-	char id[192];
 	struct gd_mailbox *mb;
 	char *dec;
-	size_t k;
 	int over = 0;
 
 	if (!m)
 		return 0;
 	m += 11;
-	k = strcspn(m, "/?");
-	dec = mbx_url_unescape(m, k, 0);
-	mbx_strlcpy(id, dec ? dec : "", sizeof id);
-	free(dec);
-	pthread_mutex_lock(&sv->store.mu);
-	if ((mb = gd_mailbox_find(&sv->store, id)) != NULL)
+	dec = mbx_url_unescape(m, strcspn(m, "/?"), 0);
+	gd_store_lock(&sv->store);
+	if ((mb = gd_mailbox_find(&sv->store, dec ? dec : "")) != NULL) {
 		over = ++mb->inflight > sv->store.concurrency;
-	pthread_mutex_unlock(&sv->store.mu);
+		mbx_strlcpy(r->inflight, mb->id, sizeof r->inflight);
+	}
+	gd_store_unlock(&sv->store);
+	free(dec);
 	if (over) {
 		mbx_strlcpy(r->retry_after, "1", sizeof r->retry_after);
 		gd_json_error(r, 429, "ApplicationThrottled",
@@ -787,20 +611,20 @@ gd_route_enter(struct gd_server *sv, struct gd_req *r)
 }
 
 void
-gd_route_leave(struct gd_server *sv, struct gd_req *r)
+gd_route_leave_id(struct gd_server *sv, const char *id)
 {
-	const char *m = strcasestr(r->url, "/mailboxes/");
 	struct gd_mailbox *mb;
-	char id[192], *dec;
 
-	if (!m)
-		return;
-	m += 11;
-	dec = mbx_url_unescape(m, strcspn(m, "/?"), 0);
-	mbx_strlcpy(id, dec ? dec : "", sizeof id);
-	free(dec);
-	pthread_mutex_lock(&sv->store.mu);
+	gd_store_lock(&sv->store);
 	if ((mb = gd_mailbox_find(&sv->store, id)) != NULL && mb->inflight > 0)
 		mb->inflight--;
-	pthread_mutex_unlock(&sv->store.mu);
+	gd_store_unlock(&sv->store);
+}
+
+void
+gd_route_leave(struct gd_server *sv, struct gd_req *r)
+{
+	if (*r->inflight)
+		gd_route_leave_id(sv, r->inflight);
+	*r->inflight = '\0';
 }

@@ -23,6 +23,9 @@ int gd_authorise(struct gd_server *sv, struct gd_req *r, const char *role, const
 		 struct gd_oauth_principal *pr);
 /* A 200 JSON answer with its @odata.context; the caller ends the object. */
 void gd_out_start(struct gd_req *r, struct mbx_jw *w, const char *context);
+/* The page's link (NULL: none) as member key, the object's end, and a 500 when the
+ * answer did not fit its buffer. */
+void gd_out_end(struct gd_req *r, struct mbx_jw *w, const char *key, const char *link);
 /* 400 unless every query option is in allowed. */
 int gd_no_options(struct gd_req *r, const char *const *allowed);
 void gd_folder_json(struct gd_req *r, struct mbx_jw *w, const struct gd_folder *f);
@@ -46,6 +49,20 @@ int gd_mailbox_checks(struct gd_req *r, struct gd_mailbox *m,
  * with the store locked and m checked. */
 void gd_folder_write(struct gd_server *sv, struct gd_req *r, const struct gd_path *p,
 		     struct gd_mailbox *m);
+/* users.c: GET /users, /users/{id}, /users/{id}/settings/exchange: 1 when p is one. */
+int gd_users_route(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
+/* export.c: POST .../exportItems (3.13), a streamed answer. */
+void gd_export(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
+/* upload.c: the body of an import upload (4.10), read and checked. */
+struct gd_ibody {
+	char *folder, *mode, *item, *ck;
+	int update;
+	struct gd_blob *blob;      /* Data decoded */
+	char cls[256];             /* its PidTagMessageClass */
+};
+/* 0, or -1 with the error in r (400, 413, 415). */
+int gd_upload_parse(struct gd_req *r, long long item_max, struct gd_ibody *u);
+void gd_upload_clear(struct gd_ibody *u);
 /* import.c: createImportSession (3.14) and POST {importUrl} (3.15). */
 void gd_import_session(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);
 void gd_import_item(struct gd_server *sv, struct gd_req *r, const struct gd_path *p);

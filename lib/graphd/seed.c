@@ -59,6 +59,23 @@ seed_tenant(struct seedctx *c, yajl_val v)
 	return 0;
 }
 
+static int seed_app(struct seedctx *c, yajl_val v);
+
+int
+gd_seed_app(struct gd_store *s, yajl_val v, char *why, size_t n)
+{
+	struct seedctx c = { s, "", 0, why, n };
+	char e[512];
+
+	c.err = e;
+	c.n = sizeof e;
+	if (seed_app(&c, v) == 0)
+		return 0;
+	/* bad() prefixed the empty file name and line: keep what follows */
+	mbx_strlcpy(why, strstr(e, ": ") ? strstr(e, ": ") + 2 : e, n);
+	return -1;
+}
+
 static int
 seed_app(struct seedctx *c, yajl_val v)
 {
@@ -88,6 +105,8 @@ static int
 seed_user(struct seedctx *c, yajl_val v)
 {
 	const char *upn = mbx_json_str(v, "upn");
+	struct gd_user *u;
+	yajl_val mb;
 
 	if (!upn || !strchr(upn, '@'))
 		return bad(c, "a user needs \"upn\" (user@domain)");
@@ -95,8 +114,14 @@ seed_user(struct seedctx *c, yajl_val v)
 		return bad(c, "a user before the tenant record");
 	if (gd_user_find(c->s, upn))
 		return bad(c, "duplicate user");
-	gd_user_add(c->s, upn, mbx_json_str(v, "id"), mbx_json_str(v, "primaryMailboxId"),
-		    mbx_json_str(v, "archiveMailboxId"), mbx_json_bool(v, "archive"));
+	mb = mbx_json_get(v, "mailbox");
+	if (mb && !YAJL_IS_TRUE(mb) && !YAJL_IS_FALSE(mb))
+		return bad(c, "\"mailbox\" must be true or false");
+	u = gd_user_add(c->s, upn, mbx_json_str(v, "id"), mbx_json_str(v, "displayName"),
+			mbx_json_str(v, "mail"));
+	if (!mb || YAJL_IS_TRUE(mb))          /* false: no Exchange Online mailbox */
+		gd_user_mailboxes(c->s, u, mbx_json_str(v, "primaryMailboxId"),
+				  mbx_json_str(v, "archiveMailboxId"), mbx_json_bool(v, "archive"));
 	return 0;
 }
 
@@ -197,10 +222,8 @@ message_stream(yajl_val msg, const char *cls, struct mbx_buf *out)
 static void
 item_ids(struct gd_item *it, yajl_val v)
 {
-	if (mbx_json_str(v, "id")) {
-		free(it->id);
-		it->id = mbx_strdup(mbx_json_str(v, "id"));
-	}
+	if (mbx_json_str(v, "id"))
+		gd_item_set_id(it, mbx_json_str(v, "id"));
 	if (mbx_json_str(v, "changeKey")) {
 		free(it->change_key);
 		it->change_key = mbx_strdup(mbx_json_str(v, "changeKey"));
@@ -268,10 +291,18 @@ seed_item(struct seedctx *c, yajl_val v)
 		mbx_buf_free(&b);
 		return bad(c, "\"data\" is not valid base64");
 	}
+	if ((long long)b.len > c->s->item_max) {
+		mbx_buf_free(&b);
+		return bad(c, "an item's stream is larger than the largest an import takes");
+	}
 	it = gd_item_add(c->s, f, cls, mbx_json_str(v, "createdDateTime"),
 			 mbx_json_str(v, "lastModifiedDateTime"));
-	gd_item_set_data(it, b.data, b.len);
-	mbx_buf_free(&b);
+	{
+		size_t len = b.len;
+		struct gd_blob *blob = gd_blob_new(mbx_buf_steal(&b), len);
+		gd_item_set_blob(it, blob);
+		gd_blob_unref(blob);
+	}
 	item_ids(it, v);
 	item_categories(it, cats);
 	return 0;

@@ -7,14 +7,22 @@
 #include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include "server.h"
+#include "routes.h"
 
-#define BODY_MAX ((size_t)200 << 20)   /* above the 150 MB import ceiling (8.9) */
+/* A request body is bounded by what the largest import takes: the base64 of the largest
+ * stream (--quota item=, graph-api.md 8.9) and room for the JSON around it. */
+static size_t
+body_max(const struct gd_server *sv)
+{
+	return mbx_b64_encoded_len((size_t)sv->store.item_max) + ((size_t)1 << 20);
+}
 
 static double
 wall(void)
@@ -31,10 +39,9 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct gd_req *r = mbx_xcalloc(1, sizeof *r);
 
-	(void)cls;
 	(void)c;
 	r->url = mbx_strdup(uri);
-	mbx_buf_init(&r->body, BODY_MAX);
+	mbx_buf_init(&r->body, body_max(cls));
 	mbx_buf_init(&r->out, 0);
 	return r;
 }
@@ -51,19 +58,26 @@ req_free(struct gd_req *r)
 	free(r->qk);
 	free(r->qv);
 	free((char *)r->url);
+	if (r->stream.done)              /* an answer that was never queued */
+		r->stream.done(r->stream.cls);
 	mbx_buf_free(&r->body);
 	mbx_buf_free(&r->out);
 	free(r);
 }
 
+/* The end of a request, whatever became of it: a concurrency place it still holds (its
+ * stream was dropped for a fault, or never queued) is given back. */
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode t)
 {
-	(void)cls;
+	struct gd_req *r = *con_cls;
+
 	(void)c;
 	(void)t;
-	if (*con_cls)
-		req_free(*con_cls);
+	if (r) {
+		gd_route_leave(cls, r);
+		req_free(r);
+	}
 	*con_cls = NULL;
 }
 
@@ -155,13 +169,16 @@ fault_kv(struct gd_fault *f, const char *k, const char *v)
 	if (!strcmp(k, "method"))
 		return mbx_strlcpy(f->method, v, sizeof f->method) < sizeof f->method ? 0 : -1;
 	if (!strcmp(k, "body")) {
-		if (strcmp(v, "malformed") != 0 && strcmp(v, "truncated") != 0)
+		if (strcmp(v, "malformed") != 0 && strcmp(v, "truncated") != 0 &&
+		    strcmp(v, "reset") != 0)
 			return -1;
 		mbx_strlcpy(f->body, v, sizeof f->body);
 		return 0;
 	}
 	if (!strcmp(k, "retry-after"))
 		return mbx_parse_double(v, 0, 3600, &f->retry_after);
+	if (!strcmp(k, "code"))          /* the Graph error code of a status fault */
+		return mbx_strlcpy(f->code, v, sizeof f->code) < sizeof f->code && *v ? 0 : -1;
 	if (!strcmp(k, "itemerror"))
 		return mbx_strlcpy(f->itemerror, v, sizeof f->itemerror) < sizeof f->itemerror ? 0 : -1;
 	if (!strcmp(k, "rate"))
@@ -216,8 +233,8 @@ fault_parse(const char *rule, struct gd_fault *f, char *err, size_t n)
 		rc = -1;
 	if (rc)
 		snprintf(err, n, "bad fault rule '%s' (keys: match, method, status, retry-after, "
-			 "count, skip, body=malformed|truncated, latency, jitter, omit, itemerror, location, "
-			 "rate, seed, storm, retry-after-date)", rule);
+			 "count, skip, body=malformed|truncated|reset, code, latency, jitter, omit, "
+			 "itemerror, location, rate, seed, storm, retry-after-date)", rule);
 	free(copy);
 	return rc;
 }
@@ -279,7 +296,9 @@ gd_faults_json(struct gd_server *sv, struct mbx_buf *out)
 		mbx_jw_kint(&w, "status", f->status);
 		mbx_jw_kstr(&w, "body", f->body);
 		mbx_jw_kint(&w, "hits", f->hits);
-		mbx_jw_kint(&w, "remaining", f->count ? f->count - f->hits : -1);
+		mbx_jw_kint(&w, "skip", f->skip);
+		mbx_jw_kint(&w, "count", f->count);
+		mbx_jw_kint(&w, "remaining", f->count ? f->count + f->skip - f->hits : -1);
 		mbx_jw_end(&w);
 	}
 	mbx_jw_end(&w);
@@ -404,6 +423,27 @@ gd_now(void)
 	return wall();
 }
 
+/* A status fault's answer in the route's error shape: the OAuth body at the token
+ * endpoints, the Graph error body elsewhere (its code given by the rule or the usual
+ * one for the status). */
+static void
+fault_answer(struct gd_req *r, const struct gd_fault *f)
+{
+	const char *code = *f->code ? f->code : f->status == 429 ? "ApplicationThrottled"
+			   : f->status == 503 ? "serviceNotAvailable" : "generalException";
+	struct gd_path p;
+	int oauth = gd_path_split(r->url, &p) == 0 && p.n == 4 && gd_is(&p, 1, "oauth2") &&
+		    gd_is(&p, 2, "v2.0");
+
+	gd_path_free(&p);
+	if (oauth) {
+		mbx_buf_reset(&r->out);
+		r->status = gd_oauth_fault(&r->out, f->status);
+	} else {
+		gd_json_error(r, f->status, code, "Injected fault.");
+	}
+}
+
 /* A fault or an early return answers the request before the route does: 1 if so. */
 static int
 apply_faults(struct gd_server *sv, struct gd_req *r)
@@ -423,8 +463,13 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 	/* static strings: f is a copy that dies with this call */
 	r->fault = f.status == 429 ? "429" : f.status == 503 ? "503" : f.status >= 500 ? "5xx"
 		 : f.status ? "status" : !strcmp(f.body, "malformed") ? "malformed"
-		 : !strcmp(f.body, "truncated") ? "truncated" : "latency";
+		 : !strcmp(f.body, "truncated") ? "truncated" : !strcmp(f.body, "reset") ? "reset"
+		 : "latency";
 	r->latency_ms = f.latency_ms;
+	if (!f.status && !strcmp(f.body, "reset")) {   /* the route does not run */
+		r->reset = 1;
+		return 1;
+	}
 	if (f.status >= 300 && f.status < 400) {
 		if (strcmp(f.location, "self") == 0)      /* a loop */
 			snprintf(r->location, sizeof r->location, "%s%s", r->self, r->url);
@@ -448,9 +493,7 @@ apply_faults(struct gd_server *sv, struct gd_req *r)
 			snprintf(r->retry_after, sizeof r->retry_after, "%g", f.retry_after);
 			remember_wait(sv, r, key, f.retry_after);
 		}
-		gd_json_error(r, f.status, f.status == 429 ? "ApplicationThrottled"
-			      : f.status == 503 ? "serviceNotAvailable" : "generalException",
-			      "Injected fault.");
+		fault_answer(r, &f);
 		return 1;
 	}
 	r->malformed = !strcmp(f.body, "malformed");
@@ -469,7 +512,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
-	char ts[40], path[2048], tnum[32];
+	char ts[40], tnum[32], *path;
 	double t = wall();
 	time_t sec = (time_t)t;
 	struct tm tm;
@@ -479,7 +522,10 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	gmtime_r(&sec, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03dZ", (int)((t - sec) * 1000));
-	mbx_redact(r->url, path, sizeof path);
+	/* the whole path: a secret and its mark (6 bytes or more) become the mark and
+	 * "[REDACTED]", never more than three times as long */
+	path = mbx_xmalloc(3 * strlen(r->url) + 64);
+	mbx_redact(r->url, path, 3 * strlen(r->url) + 64);
 	mbx_buf_init(&b, 0);
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
@@ -493,7 +539,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	mbx_jw_kstr(&w, "mailbox", *r->mailbox ? r->mailbox : NULL);
 	mbx_jw_kstr(&w, "app", *r->app ? r->app : NULL);
 	mbx_jw_kint(&w, "ms", (long long)((t - started) * 1000));
-	mbx_jw_kint(&w, "bytes", (long long)r->body.len);      /* request body */
+	mbx_jw_kint(&w, "bytes", (long long)r->received);      /* request body */
 	if (r->fault)
 		mbx_jw_kstr(&w, "fault", r->fault);
 	mbx_jw_key(&w, "violation");
@@ -504,6 +550,7 @@ log_request(struct gd_server *sv, const struct gd_req *r, double started)
 	fflush(sv->log);
 	pthread_mutex_unlock(&sv->log_mu);
 	mbx_buf_free(&b);
+	free(path);
 }
 
 /* ---------------------------------------------------------------- responses */
@@ -536,18 +583,96 @@ partial_free(void *cls)
 	free(p);
 }
 
+/* A streamed answer, and the request's place in its mailbox's concurrency count, which
+ * it holds until the last byte is made (graph-api.md 7: a request is in flight until
+ * it is answered). */
+struct sresp {
+	struct gd_stream st;
+	struct gd_server *sv;
+	char inflight[192];
+};
+
+static void
+sresp_leave(struct sresp *s)
+{
+	if (*s->inflight)
+		gd_route_leave_id(s->sv, s->inflight);
+	*s->inflight = '\0';
+}
+
+static ssize_t
+sresp_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sresp *s = cls;
+	long k = s->st.read(s->st.cls, buf, max);
+
+	(void)pos;
+	if (k > 0)
+		return k;
+	sresp_leave(s);
+	return k == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void
+sresp_free(void *cls)
+{
+	struct sresp *s = cls;
+
+	sresp_leave(s);
+	s->st.done(s->st.cls);
+	free(s);
+}
+
 static struct MHD_Response *
-make_response(struct gd_req *r)
+stream_response(struct gd_server *sv, struct gd_req *r)
+{
+	struct sresp *s = mbx_xcalloc(1, sizeof *s);
+
+	s->st = r->stream;
+	s->sv = sv;
+	mbx_strlcpy(s->inflight, r->inflight, sizeof s->inflight);
+	*r->inflight = '\0';             /* the stream leaves, not the request */
+	memset(&r->stream, 0, sizeof r->stream);
+	return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, sresp_reader, s,
+						 sresp_free);
+}
+
+/* body=malformed and body=truncated act on 2xx answers; one without a body (204)
+ * becomes a 200 that promises one. */
+static void
+body_faults(struct gd_server *sv, struct gd_req *r)
+{
+	int ok = r->status >= 200 && r->status < 300;
+
+	if (ok && r->malformed) {
+		if (r->stream.done) {           /* its place is given back with it */
+			r->stream.done(r->stream.cls);
+			gd_route_leave(sv, r);
+		}
+		memset(&r->stream, 0, sizeof r->stream);
+		mbx_buf_reset(&r->out);
+		mbx_buf_puts(&r->out, "{\"value\":[{\"id\":\"AAMk\",\"displayName\":tru");
+		r->status = 200;
+	} else if (ok && r->truncated && !r->stream.read && r->out.len < 2) {
+		mbx_buf_reset(&r->out);
+		mbx_buf_puts(&r->out, "{}");
+		r->status = 200;
+	}
+	if (!ok)
+		r->malformed = r->truncated = 0;
+}
+
+static struct MHD_Response *
+make_response(struct gd_server *sv, struct gd_req *r)
 {
 	struct MHD_Response *resp;
 	int has_body;
 
-	if (r->malformed && r->status == 200) {
-		mbx_buf_reset(&r->out);
-		mbx_buf_puts(&r->out, "{\"value\":[{\"id\":\"AAMk\",\"displayName\":tru");
-	}
-	has_body = r->out.len || r->truncated || r->malformed;
-	if (r->truncated && r->out.len > 1) {
+	body_faults(sv, r);
+	has_body = r->out.len || r->stream.read;
+	if (r->stream.read) {
+		resp = stream_response(sv, r);
+	} else if (r->truncated) {
 		struct partial *p = mbx_xcalloc(1, sizeof *p);
 		p->len = r->out.len;
 		p->data = mbx_buf_steal(&r->out);
@@ -590,18 +715,22 @@ hold_until(const struct gd_req *r, double arrived)
 }
 
 /* With --state, a change is on disk before it is acknowledged: an emulator killed with
- * SIGKILL comes back with every write it answered 2xx (as the service would). */
+ * SIGKILL comes back with every write it answered 2xx (as the service would). Every
+ * request waits for what was committed before it ended (changelog.c groups them). */
 static void
-persist(struct gd_server *sv, const struct gd_req *r)
+persist(struct gd_server *sv, struct gd_req *r)
 {
 	char err[512];
 
-	if (!sv->state_dir || !strcmp(r->method, "GET") || r->status < 200 || r->status > 299)
+	if (!sv->store.log || gd_log_sync(&sv->store, err, sizeof err) == 0)
 		return;
-	pthread_mutex_lock(&sv->save_mu);
-	if (gd_state_save(&sv->store, sv->state_dir, err, sizeof err) < 0)
-		mbx_err("%s", err);
-	pthread_mutex_unlock(&sv->save_mu);
+	mbx_err("%s", err);
+	if (r->status >= 200 && r->status < 300) {
+		if (r->stream.done)
+			r->stream.done(r->stream.cls);
+		memset(&r->stream, 0, sizeof r->stream);
+		gd_json_error(r, 500, "generalException", "The change could not be made durable.");
+	}
 }
 
 static void
@@ -631,8 +760,65 @@ serve(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r)
 		persist(sv, r);
 	}
 	hold_until(r, arrived);
-	if (held)
+	if (held && !r->stream.read)
 		gd_route_leave(sv, r);
+}
+
+static enum MHD_Result
+answer(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r, double started)
+{
+	struct MHD_Response *resp = make_response(sv, r);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+
+	MHD_destroy_response(resp);
+	log_request(sv, r, started);
+	r->answered = 1;
+	return ret;
+}
+
+/* body=reset: the connection ends with no answer at all, with a TCP reset as a dropped
+ * connection gives: a connect() to AF_UNSPEC aborts a Linux TCP socket (it sends RST),
+ * SO_LINGER 0 does the same on the close that follows elsewhere. */
+static enum MHD_Result
+reset(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r, double started)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct linger l = { 1, 0 };
+	struct sockaddr none;
+
+	memset(&none, 0, sizeof none);
+	none.sa_family = AF_UNSPEC;
+	if (ci) {
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+		(void)connect(ci->connect_fd, &none, sizeof none);
+	}
+	r->status = 0;
+	log_request(sv, r, started);
+	return MHD_NO;
+}
+
+/* A body over the bound is refused: at once when its Content-Length says so (a client
+ * that waits for 100 Continue sends nothing), else once it has come, what passed the
+ * bound read and dropped (an answer while the client still sends is one it may never
+ * read). Either way nothing past the bound is kept. */
+static enum MHD_Result
+too_large(struct gd_server *sv, struct MHD_Connection *c, struct gd_req *r, double started)
+{
+	gd_json_error(r, 413, "RequestEntityTooLarge",
+		      "The request body is larger than %zu bytes.", r->body.max);
+	mbx_buf_free(&r->body);
+	return answer(sv, c, r, started);
+}
+
+static int
+length_over(struct MHD_Connection *c, const struct gd_req *r)
+{
+	const char *cl = header(c, "Content-Length");
+	long long n;
+
+	return cl && mbx_parse_size(cl, &n) == 0 && strspn(cl, "0123456789") == strlen(cl) &&
+	       (unsigned long long)n > r->body.max;
 }
 
 static enum MHD_Result
@@ -641,9 +827,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 {
 	struct gd_server *sv = cls;
 	struct gd_req *r = *con_cls;
-	struct MHD_Response *resp;
 	double started = wall();
-	enum MHD_Result ret;
 
 	(void)url;
 	(void)version;
@@ -651,26 +835,44 @@ handler(void *cls, struct MHD_Connection *c, const char *url, const char *method
 		return MHD_NO;
 	if (!r->method) {              /* the first call: headers only */
 		r->method = method;
-		return MHD_YES;
+		return length_over(c, r) ? too_large(sv, c, r, started) : MHD_YES;
 	}
-	if (*upload_size) {
-		if (mbx_buf_append(&r->body, upload, *upload_size) < 0)
-			r->status = 413;
+	if (*upload_size) {            /* past the bound: the rest is read and dropped */
+		r->received += *upload_size;
+		if (!r->over && !r->answered && mbx_buf_append(&r->body, upload, *upload_size) < 0) {
+			r->over = 1;
+			mbx_buf_free(&r->body);
+		}
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->status == 413)
-		gd_json_error(r, 413, "RequestEntityTooLarge", "The request body is too large.");
-	else
-		serve(sv, c, r);
-	resp = make_response(r);
-	ret = MHD_queue_response(c, (unsigned)r->status, resp);
-	MHD_destroy_response(resp);
-	log_request(sv, r, started);
-	return ret;
+	if (r->answered)
+		return MHD_YES;
+	if (r->over)
+		return too_large(sv, c, r, started);
+	serve(sv, c, r);
+	if (r->reset)
+		return reset(sv, c, r, started);
+	return answer(sv, c, r, started);
 }
 
 /* ---------------------------------------------------------------- start, stop */
+
+/* libmicrohttpd's messages, prefixed; those that faults cause on purpose are not errors:
+ * body=reset (the handler refuses the request) and body=truncated (the answer's reader
+ * stops it). */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	if (strstr(msg, "Application reported internal error") == NULL &&
+	    strstr(msg, "application error generating response") == NULL)
+		mbx_err("libmicrohttpd: %s", msg);
+}
 
 static int
 loopback(const struct sockaddr_in *a)
@@ -762,11 +964,12 @@ gd_server_start(struct gd_server *sv, const char *listen, const char *certf,
 	sv->tls = certf != NULL;
 	sv->mhd = MHD_start_daemon(flags | (sv->tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
 				   handler, sv,
+				   MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
 				   /* a restart with --state comes back on the same port */
 				   MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-				   MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
-				   MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				   MHD_OPTION_URI_LOG_CALLBACK, uri_logger, sv,
+				   MHD_OPTION_NOTIFY_COMPLETED, completed, sv,
 				   MHD_OPTION_CONNECTION_TIMEOUT, 120u,
 				   sv->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				   MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);

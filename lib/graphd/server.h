@@ -5,7 +5,7 @@
 #include "graphd.h"
 
 struct gd_fault {
-	char match[256], method[16], body[16], itemerror[64], location[512];
+	char match[256], method[16], body[16], itemerror[64], location[512], code[64];
 	int status, latency_ms, omit;
 	double retry_after;
 	long count, skip, hits;    /* count 0 = unlimited */
@@ -26,9 +26,8 @@ struct gd_server {
 	struct gd_oauth *oauth;
 	struct MHD_Daemon *mhd;
 	int tls;
-	const char *state_dir;
 	FILE *log;
-	pthread_mutex_t log_mu, fault_mu, save_mu;
+	pthread_mutex_t log_mu, fault_mu;
 	struct gd_fault faults[64];
 	size_t nfaults;
 	struct gd_wait waits[256];
@@ -43,6 +42,7 @@ int gd_admin(struct gd_server *sv, struct gd_req *r);   /* 1 handled */
  * -1 counted and over the limit (a 429 is in r). gd_route_leave undoes a non-zero. */
 int gd_route_enter(struct gd_server *sv, struct gd_req *r);
 void gd_route_leave(struct gd_server *sv, struct gd_req *r);
+void gd_route_leave_id(struct gd_server *sv, const char *mailbox);
 int gd_fault_add(struct gd_server *sv, const char *rule, char *err, size_t n);
 int gd_server_start(struct gd_server *sv, const char *listen, const char *cert,
 		    const char *key, const char *port_file, char *err, size_t n);

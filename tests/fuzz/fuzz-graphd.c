@@ -59,7 +59,11 @@ setup(void)
 	sv.store.upload_window = 1e-6;           /* and forget uploads at once */
 	pthread_mutex_init(&sv.log_mu, NULL);
 	pthread_mutex_init(&sv.fault_mu, NULL);
-	mb = gd_user_add(&sv.store, "fuzz@contoso.com", NULL, NULL, NULL, 0)->primary;
+	{
+		struct gd_user *u = gd_user_add(&sv.store, "fuzz@contoso.com", NULL, NULL, NULL);
+		gd_user_mailboxes(&sv.store, u, NULL, NULL, 0);
+		mb = u->primary;
+	}
 	scratch = gd_folder_add(mb, mb->root, "Fuzz", "fuzz", "IPF.Note");
 	sv.oauth = gd_oauth_new(&dir, NULL, 3600, err, sizeof err);
 	if (!sv.oauth) {
