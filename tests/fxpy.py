@@ -6,6 +6,8 @@ that the tests of mbx-mime do not judge our converter by our own codec.
   fxpy.py attachments FRAMES DIR  each attachment's data of each item as DIR/N/NAME,
                                   and "N NAME SIZE MIMETAG" lines on stdout
   fxpy.py lzfu FILE               FILE compressed as LZFu (MS-OXRTFCP 2.1.3.1) on stdout
+  fxpy.py texts FRAMES            {"id", "subject", "body"} of each item (PidTagSubject,
+                                  PidTagBody as UTF-8) as JSON lines
 
 SPEC is a JSON list of items: {"header": {...record members...}, "msg": MSG}; MSG is
 {"props": [PROP...], "recipients": [[PROP...]...], "attachments": [ATT...]} and ATT is
@@ -236,10 +238,11 @@ def stream_of(blob):
     return s
 
 
-def attachments(blob):
-    """The top-level attachments: [(number, props{id: value})], values raw bytes/ints."""
+def attachments(blob, top=None):
+    """The top-level attachments: [props{id: value}], values raw bytes; the message's own
+    properties go into top (a dict) when given."""
     s = stream_of(blob)
-    i, depth, out, cur = 0, 0, [], None
+    i, depth, out, cur, recip = 0, 0, [], None, False
     while i + 4 <= len(s):
         tag = struct.unpack_from("<I", s, i)[0]
         i += 4
@@ -253,6 +256,10 @@ def attachments(blob):
                 depth -= 1
             elif tag == 0x400E0003 and depth == 0:
                 cur = None
+            elif tag == 0x40030003:
+                recip = True
+            elif tag == 0x40040003:
+                recip = False
             continue
         pid, ty = tag >> 16, tag & 0xFFFF
         if pid >= 0x8000:
@@ -284,6 +291,8 @@ def attachments(blob):
             v = None
         if cur is not None and depth == 0:
             cur.setdefault(pid, v)
+        elif cur is None and depth == 0 and not recip and top is not None:
+            top.setdefault(pid, v)
     return out
 
 
@@ -319,11 +328,31 @@ def cmd_attachments(frames_path, outdir):
             print(n, name, len(a[0x3701]), mime)
 
 
+def cmd_texts(frames_path):
+    with open(frames_path, "rb") as f:
+        data = f.read()
+    i = 0
+    while i < len(data):
+        nl = data.index(b"\n", i)
+        hdr = json.loads(data[i:nl])
+        i = nl + 1
+        if "size" not in hdr:
+            continue
+        blob = data[i:i + hdr["size"]]
+        i += hdr["size"] + 1
+        top = {}
+        attachments(blob, top)
+        print(json.dumps({"id": hdr.get("id"), "subject": text(top.get(0x0037)),
+                          "body": text(top.get(0x1000))}, ensure_ascii=False))
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "frames":
         cmd_frames(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "attachments":
         cmd_attachments(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "texts":
+        cmd_texts(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "lzfu":
         with open(sys.argv[2], "rb") as f:
             sys.stdout.buffer.write(lzfu(f.read()))
