@@ -198,11 +198,11 @@ HEADER = bytes.fromhex(
 
 
 def framed(stream):
-    b = HEADER
+    b = [HEADER]
     for i in range(0, max(len(stream), 1), 31680):
         chunk = stream[i:i + 31680]
-        b += struct.pack("<II", 2, len(chunk)) + chunk
-    return b
+        b += [struct.pack("<II", 2, len(chunk)), chunk]
+    return b"".join(b)
 
 
 def cmd_frames(spec_path):
