@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "mime.h"
+#include "mime-int.h"
 
 struct cpname {
 	unsigned cp;
@@ -250,32 +250,35 @@ d_bad(struct dec *d)
 	d->bad++;
 }
 
+size_t
+mime_utf8_enc(uint32_t c, unsigned char *o)
+{
+	if (c > 0x10FFFF || (c >= 0xD800 && c < 0xE000))
+		c = 0xFFFD;
+	if (c < 0x80) {
+		o[0] = (unsigned char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (unsigned char)(0xC0 | c >> 6), o[1] = (unsigned char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | c >> 12), o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | c >> 18), o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F)), o[3] = (unsigned char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
 static void
 d_cp(struct dec *d, uint32_t c)
 {
 	unsigned char u[4];
-	size_t n;
 
-	if (c < 0x80) {
-		u[0] = (unsigned char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (unsigned char)(0xC0 | c >> 6);
-		u[1] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (unsigned char)(0xE0 | c >> 12);
-		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xF0 | c >> 18);
-		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		u[3] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 4;
-	}
-	d_put(d, u, n);
+	d_put(d, u, mime_utf8_enc(c, u));
 }
 
 static void
@@ -339,10 +342,6 @@ utf16_char(const unsigned char *p, size_t n, int be, unsigned char *o, size_t *u
 
 	*used = 2;
 	*bad = 0;
-	if (c < 0x80) {
-		o[0] = (unsigned char)c;
-		return 1;
-	}
 	if (c >= 0xD800 && c < 0xDC00 && n >= 4 && (e = rd16x(p + 2, be)) >= 0xDC00 && e < 0xE000) {
 		c = 0x10000 + ((c - 0xD800) << 10) + (e - 0xDC00);
 		*used = 4;
@@ -350,18 +349,7 @@ utf16_char(const unsigned char *p, size_t n, int be, unsigned char *o, size_t *u
 		c = 0xFFFD;
 		*bad = 1;
 	}
-	if (c < 0x800) {
-		o[0] = (unsigned char)(0xC0 | c >> 6), o[1] = (unsigned char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		o[0] = (unsigned char)(0xE0 | c >> 12), o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		o[2] = (unsigned char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xF0 | c >> 18), o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-	o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F)), o[3] = (unsigned char)(0x80 | (c & 0x3F));
-	return 4;
+	return mime_utf8_enc(c, o);
 }
 
 /* UTF-16 with surrogate pairs; an unpaired surrogate or an odd last byte is invalid.
