@@ -132,6 +132,9 @@ struct fx_item {
 };
 /* Parse blob into it (it keeps its own copy). Returns it->status; free it in any case. */
 int fx_parse(struct fx_item *it, const void *blob, size_t n);
+/* The same, taking over blob's memory instead of copying it (blob is left empty): the
+ * stream is joined in place. */
+int fx_parse_take(struct fx_item *it, struct mbx_buf *blob);
 void fx_item_free(struct fx_item *it);
 /* "Does this parse without error", cheaply: no tree, no copy for a single TransferBuffer.
  * Returns FX_OK, or the failure status with err filled. */
