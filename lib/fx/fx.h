@@ -67,6 +67,8 @@ struct fx_header {
  * written twice: once to hash it, once to send it). 0, or -1 (put failed or no data). */
 typedef int (*fx_put_fn)(void *ctx, const void *p, size_t n);
 typedef int (*fx_data_fn)(void *ctx, fx_put_fn put, void *put_ctx);
+/* An attachment with one of these is for import: it has no PidTagAttachSize, which the
+ * store computes (MS-OXCMSG 2.2.2.5). */
 struct fx_attach_ext {     /* more of attachs[i] (MS-OXCMAIL 2.2.3.4); absent when zero */
 	fx_data_fn data;           /* the bytes by callback instead of attachs[i].data */
 	void *data_ctx;

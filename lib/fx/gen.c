@@ -646,18 +646,21 @@ gen_attach_data(struct gen *g, const struct fx_attach *a, const struct fx_attach
 }
 
 /* Realistic attachment properties after AttachNumber (12.8); returns where the
- * AttachSize value sits so that it can be filled in once the attachment is written. */
+ * AttachSize value sits so that it can be filled in once the attachment is written.
+ * An attachment converted from MIME (x) is for import and has none. */
 static size_t
 gen_attach_full(struct gen *g, const struct fx_attach *a, const struct fx_attach_ext *x)
 {
 	const char *dot = a->name ? strrchr(a->name, '.') : NULL;
-	size_t sizepos;
+	size_t sizepos = 0;
 
-	g_tag(g, 0x0E200003);                               /* AttachSize, patched */
-	sizepos = g->s.len;
-	g_u32(g, 0);
-	if (x)
+	if (!x) {       /* the store computes it (MS-OXCMSG 2.2.2.5): exports only */
+		g_tag(g, 0x0E200003);                       /* AttachSize, patched */
+		sizepos = g->s.len;
+		g_u32(g, 0);
+	} else {
 		g_string(g, 0x3001, x->display_name);
+	}
 	gen_attach_data(g, a, x);
 	g_string(g, 0x3703, dot && dot != a->name ? dot : NULL);
 	g_string(g, 0x3704, a->name);
@@ -703,7 +706,7 @@ gen_attach(struct gen *g, const struct fx_msg *m, uint32_t i, int full, int dept
 		g_tag(g, MK_END_EMBED);
 	}
 	g_tag(g, MK_END_ATTACH);
-	if (full)       /* the attachment object's size: its encoded properties */
+	if (full && !x)   /* the attachment object's size: its encoded properties */
 		g_patch32(g, sizepos, g_pos(g) - start);
 }
 

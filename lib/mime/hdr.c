@@ -553,11 +553,12 @@ add_mbox(struct mime_mbox **out, size_t *n, const char *s, const char *e, unsign
 		m.addr = addr_spec(s, e);
 		m.name = comment_text(s, e, defects);
 	}
-	if (!m.addr || !*m.addr) {
+	if (m.addr && !*m.addr) {          /* "<>", the null sender: a name at most */
 		free(m.addr);
-		free(m.name);
-		return;
+		m.addr = NULL;
 	}
+	if (!m.addr && !m.name)
+		return;
 	if ((*n & (*n - 1)) == 0)
 		*out = mbx_xrealloc(*out, (*n ? 2 * *n : 4) * sizeof **out);
 	(*out)[(*n)++] = m;

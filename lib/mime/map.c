@@ -92,6 +92,10 @@ recips_of(struct mctx *c, const struct mime_part *p, const char *name, int type,
 		free(v);
 		r = mbx_xrealloc(r, (*n + k + 1) * sizeof *r);
 		for (i = 0; i < k; i++) {
+			if (!a[i].addr) {          /* a recipient needs an address */
+				free(a[i].name);
+				continue;
+			}
 			r[*n].name = own(c, a[i].name);
 			r[*n].address = own(c, a[i].addr);
 			r[*n].type = type;

@@ -318,7 +318,7 @@ int mime_to_utf8(struct mbx_buf *out, const char *charset, const void *p, size_t
 /* An address list (RFC 5322 3.4 and the obs- forms of 4.4): its mailboxes, groups
  * flattened, display names decoded. Returns how many (*out malloc'd, may be NULL). */
 struct mime_mbox {
-	char *name, *addr;         /* name NULL when there is none */
+	char *name, *addr;         /* either NULL when there is none ("Name <>") */
 };
 size_t mime_addrs(const char *v, struct mime_mbox **out, unsigned *defects);
 void mime_addrs_free(struct mime_mbox *a, size_t n);
