@@ -135,14 +135,17 @@ after(const struct mbx_frame *fr, const char *name, const struct mime_result *r)
 static void
 convert(struct mbx_frame *fr, const char *name)
 {
-	struct mime_meta m = { mbx_json_str(fr->hdr, "mailbox"), mbx_json_str(fr->hdr, "id"),
-			       mbx_json_str(fr->hdr, "folderPath"),
-			       mbx_json_str(fr->hdr, "createdDateTime"),
-			       mbx_json_str(fr->hdr, "sha256") };
+	struct mime_meta m;
 	struct mime_result r;
 	struct fx_item it;
 	char err[600], path[4096], what[400];
 
+	memset(&m, 0, sizeof m);
+	m.mailbox = mbx_json_str(fr->hdr, "mailbox");
+	m.id = mbx_json_str(fr->hdr, "id");
+	m.folder_path = mbx_json_str(fr->hdr, "folderPath");
+	m.created = mbx_json_str(fr->hdr, "createdDateTime");
+	m.sha256 = mbx_json_str(fr->hdr, "sha256");
 	st.items++;
 	st.bytes_in += fr->payload.len;
 	if (fx_parse_take(&it, &fr->payload) != FX_OK) {

@@ -139,8 +139,11 @@ static int
 put_mbox(struct mime_box *b, const struct fx_item *it, const struct mime_meta *m,
 	 struct mime_result *r, char *err, size_t n)
 {
+	struct mime_meta mm = *m;
+
+	mm.mbox = 1;
 	from_line(b, r);
-	mime_write(&b->sink, it, m, r);
+	mime_write(&b->sink, it, &mm, r);
 	mime_sink_raw(&b->sink, "\n", 1);           /* the blank line before the next From_ */
 	if (b->sink.err) {
 		snprintf(err, n, "cannot write the mbox: %s", strerror(b->sink.saved_errno));

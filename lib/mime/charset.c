@@ -399,6 +399,13 @@ decode_iconv(struct dec *d, iconv_t cd, const unsigned char *p, size_t n)
 			continue;
 		if (left == 0)
 			break;
+		/* what the converter holds (CP1255, CP1258 wait for combining marks) comes
+		 * before the replacement */
+		room = out->cap - out->len - 1;
+		o = out->data + out->len;
+		iconv(cd, NULL, NULL, &o, &room);
+		out->len = (size_t)(o - out->data);
+		out->data[out->len] = '\0';
 		d_bad(d);
 		in++;
 		left--;

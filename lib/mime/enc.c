@@ -271,18 +271,18 @@ b_word(struct mbx_buf *b, const unsigned char *p, size_t n)
 }
 
 /* Encoded words for s (UTF-8), separated by a space (ignored between encoded words,
- * RFC 2047 6.2): Q when most of it is ASCII, else B; no word splits a character
+ * RFC 2047 6.2): Q or B, whichever is shorter; no word splits a character
  * (RFC 2047 5). */
 static void
 encode_words(struct mbx_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, high = 0;
+	size_t i, qlen = 0;
 	int q;
 
 	for (i = 0; i < n; i++)
-		high += p[i] >= 0x80;
-	q = high * 3 < n;
+		qlen += q_plain(p[i]) || p[i] == ' ' ? 1 : 3;
+	q = qlen <= (n + 2) / 3 * 4;      /* the shorter; Q, more readable, on a tie */
 	for (i = 0; i < n;) {
 		if (i > 0)
 			mbx_buf_putc(b, ' ');
@@ -342,7 +342,7 @@ header_clean(const char *v)
 	char *c = mbx_strdup(v ? v : ""), *p;
 
 	for (p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7F)
 			*p = ' ';
 	return c;
 }
@@ -416,6 +416,23 @@ dot_atom(const char *s, size_t n)
 		if (!(atext((unsigned char)s[i]) || (s[i] == '.' && s[i + 1] != '.')))
 			return 0;
 	return 1;
+}
+
+/* A msg-id (RFC 5322 3.6.4): "<" dot-atom "@" dot-atom or [literal] ">". */
+int
+mime_msgid_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	const char *at;
+
+	if (n < 5 || s[0] != '<' || s[n - 1] != '>' || !(at = memrchr(s, '@', n)))
+		return 0;
+	if (!dot_atom(s + 1, (size_t)(at - s - 1)))
+		return 0;
+	if (at[1] == '[')
+		return s[n - 2] == ']' && !memchr(at + 2, ']', (size_t)(s + n - 2 - (at + 2))) &&
+		       !memchr(at, ' ', (size_t)(s + n - at));
+	return dot_atom(at + 1, (size_t)(s + n - 1 - (at + 1)));
 }
 
 static int
@@ -562,7 +579,7 @@ attr_char(unsigned char c)
 }
 
 /* name*=utf-8''%XX..., or continued as name*0*=utf-8''...; name*1*=... (RFC 2231 3, 4)
- * in pieces of about 60 characters, never splitting a %XX. */
+ * in pieces of at most 50 characters, never splitting a %XX. */
 static void
 param_2231(struct mbx_buf *b, const char *name, const char *v)
 {
@@ -582,7 +599,7 @@ param_2231(struct mbx_buf *b, const char *name, const char *v)
 		return;
 	}
 	for (i = 0; i < enc.len; i += piece, nseg++) {
-		piece = enc.len - i < 60 ? enc.len - i : 60;
+		piece = enc.len - i < 50 ? enc.len - i : 50;
 		for (k = 1; k <= 2 && i + piece < enc.len; k++)   /* not inside a %XX */
 			if (enc.data[i + piece - k] == '%')
 				piece -= k;
@@ -592,13 +609,23 @@ param_2231(struct mbx_buf *b, const char *name, const char *v)
 	mbx_buf_free(&enc);
 }
 
-/* One parameter on a line of its own (Content-Type and Content-Disposition carry a few
- * at most): a token, a quoted string, or RFC 2231 when it is not ASCII. */
+/* The column after the last line of b. */
+static size_t
+column(const struct mbx_buf *b)
+{
+	const char *nl = b->len ? memrchr(b->data, '\n', b->len) : NULL;
+
+	return nl ? b->len - (size_t)(nl + 1 - b->data) : b->len;
+}
+
+/* "; name=value" on the line when it fits in 78 columns, else on a line of its own: a
+ * token, a quoted string, or RFC 2231 when it is not ASCII. */
 static void
 param(struct mbx_buf *b, const char *name, const char *value)
 {
 	char *v = header_clean(value);
 	size_t i, n = strlen(v);
+	struct mbx_buf one;
 
 	if (!is_ascii(v, n) || n > 900) {
 		struct mbx_buf fixed;
@@ -606,17 +633,25 @@ param(struct mbx_buf *b, const char *name, const char *value)
 		mime_utf8_repair(&fixed, v, n);
 		param_2231(b, name, fixed.data ? fixed.data : "");
 		mbx_buf_free(&fixed);
-	} else if (token(v)) {
-		mbx_buf_printf(b, ";\n %s=%s", name, v);
+		free(v);
+		return;
+	}
+	mbx_buf_init(&one, 0);
+	mbx_buf_printf(&one, "%s=", name);
+	if (token(v)) {
+		mbx_buf_puts(&one, v);
 	} else {
-		mbx_buf_printf(b, ";\n %s=\"", name);
+		mbx_buf_putc(&one, '"');
 		for (i = 0; i < n; i++) {
 			if (v[i] == '"' || v[i] == '\\')
-				mbx_buf_putc(b, '\\');
-			mbx_buf_putc(b, v[i]);
+				mbx_buf_putc(&one, '\\');
+			mbx_buf_putc(&one, v[i]);
 		}
-		mbx_buf_putc(b, '"');
+		mbx_buf_putc(&one, '"');
 	}
+	mbx_buf_puts(b, column(b) + 2 + one.len <= FOLD_AT ? "; " : ";\n ");
+	mbx_buf_append(b, one.data, one.len);
+	mbx_buf_free(&one);
 	free(v);
 }
 

@@ -156,14 +156,6 @@ add_text(struct mbx_buf *b, const char *name, char *v)
 }
 
 static void
-add_raw(struct mbx_buf *b, const char *name, char *v)
-{
-	if (v && *v && !mime_head_has(b, name))
-		mime_hdr_raw(b, name, v);
-	free(v);
-}
-
-static void
 add_who(struct mbx_buf *b, const char *name, struct mime_who *w)
 {
 	struct mime_addr a;
@@ -256,19 +248,35 @@ add_date(struct mbx_buf *b, const char *name, long long t)
 	}
 }
 
-/* Message-ID and In-Reply-To are msg-ids (RFC 5322 3.6.4): angle brackets added. */
+/* Message-ID, In-Reply-To, References (RFC 5322 3.6.4): msg-ids, angle brackets added
+ * where the property has none. A value that is no list of msg-ids is kept as it is in
+ * X-Mbx-<name> instead (a header with a bad msg-id is a defect to every reader). */
 static void
-add_msgid(struct mbx_buf *b, const char *name, char *v)
+add_msgids(struct mbx_buf *b, const char *name, char *v, int many)
 {
-	char *w = NULL;
+	struct mbx_buf ids;
+	char *tok, *save = NULL, *copy, x[64];
+	int ok = 1, n = 0;
 
-	if (v && *v && v[0] != '<') {
-		w = mbx_xmalloc(strlen(v) + 3);
-		snprintf(w, strlen(v) + 3, "<%s>", v);
-	}
-	add_raw(b, name, w ? w : v);
-	if (w)
+	if (!v || !*v || mime_head_has(b, name)) {
 		free(v);
+		return;
+	}
+	mbx_buf_init(&ids, 0);
+	copy = mbx_strdup(v);
+	for (tok = strtok_r(copy, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		mbx_buf_printf(&ids, "%s%s%s%s", n++ ? " " : "", tok[0] == '<' ? "" : "<", tok,
+			       tok[0] == '<' ? "" : ">");
+		ok &= mime_msgid_ok(strrchr(ids.data, '<'));
+	}
+	free(copy);
+	snprintf(x, sizeof x, "X-Mbx-%s", name);
+	if (ok && n && (many || n == 1))
+		mime_hdr_raw(b, name, ids.data);
+	else
+		mime_hdr_text(b, x, v);
+	mbx_buf_free(&ids);
+	free(v);
 }
 
 /* Subject: PidTagSubject, else prefix + normalized subject. */
@@ -403,6 +411,26 @@ forensic(struct mbx_buf *b, const struct fx_obj *o, const struct mime_meta *m,
 	mime_hdr_text(b, "X-Mbx-Class", cls);
 }
 
+/* mbox readers keep flags in Status (R read, O old) and X-Status (A answered,
+ * F flagged, T draft), as mutt and mblaze's mdeliver read them. */
+static void
+status(struct mbx_buf *b, const struct mime_result *r)
+{
+	char x[4], *p = x;
+
+	if (!mime_head_has(b, "Status"))
+		mbx_buf_printf(b, "Status: %sO\n", strchr(r->flags, 'S') ? "R" : "");
+	if (strchr(r->flags, 'R'))
+		*p++ = 'A';
+	if (strchr(r->flags, 'F'))
+		*p++ = 'F';
+	if (strchr(r->flags, 'D'))
+		*p++ = 'T';
+	*p = '\0';
+	if (*x && !mime_head_has(b, "X-Status"))
+		mbx_buf_printf(b, "X-Status: %s\n", x);
+}
+
 void
 mime_head(struct mbx_buf *b, const struct fx_obj *o, const struct mime_meta *m,
 	  const char *cls, struct mime_result *r, int top)
@@ -414,19 +442,21 @@ mime_head(struct mbx_buf *b, const struct fx_obj *o, const struct mime_meta *m,
 	recipients(b, o);
 	add_date(b, "Date", date);
 	add_text(b, "Subject", subject_of(o));
-	add_msgid(b, "Message-ID", mime_text(o, P_INTERNET_MESSAGE_ID));
-	add_msgid(b, "In-Reply-To", mime_text(o, P_IN_REPLY_TO));
-	add_raw(b, "References", mime_text(o, P_INTERNET_REFERENCES));
+	add_msgids(b, "Message-ID", mime_text(o, P_INTERNET_MESSAGE_ID), 0);
+	add_msgids(b, "In-Reply-To", mime_text(o, P_IN_REPLY_TO), 0);
+	add_msgids(b, "References", mime_text(o, P_INTERNET_REFERENCES), 1);
 	marks(b, o);
 	if (!r->mail)
 		class_dates(b, o);
 	forensic(b, o, m, cls, top);
-	mbx_buf_puts(b, "MIME-Version: 1.0\n");
 	if (top) {
 		r->date = date;
 		r->delivered = mime_time(o, P_DELIVERY_TIME, &t) == 0 ? t : date;
 		flags(o, r);
+		if (m->mbox)
+			status(b, r);
 	}
+	mbx_buf_puts(b, "MIME-Version: 1.0\n");
 }
 
 void

@@ -97,6 +97,8 @@ void mime_hdr_params(struct mbx_buf *out, const char *name, const char *value,
  * its IMCEA encapsulation "IMCEA<type>-<addr, +XX escaped>@invalid" (never fabricated
  * into a deliverable address: RFC 2606 reserves .invalid). malloc'd. */
 char *mime_addr_spec(const char *addr, const char *type);
+/* Whether s is one msg-id (RFC 5322 3.6.4), angle brackets included. */
+int mime_msgid_ok(const char *s);
 /* Unix seconds as an RFC 5322 3.3 date in UTC ("Tue, 02 Jan 2024 03:04:05 +0000"). */
 void mime_date(long long t, char *out, size_t n);
 /* FILETIME (100 ns since 1601) -> Unix seconds. */
@@ -140,6 +142,7 @@ int mime_html_refers(const char *html, size_t n, const char *cid, const char *lo
 struct mime_meta {
 	const char *mailbox, *id, *folder_path, *created;   /* any may be NULL */
 	const char *sha256;        /* of the payload, when the frame has it */
+	int mbox;                  /* add Status and X-Status (the flags of mbox readers) */
 };
 /* What writing one item found. */
 struct mime_result {
@@ -196,6 +199,10 @@ int mime_box_close(struct mime_box *b, char *err, size_t n);
 void mime_summary(struct mbx_jw *w, const struct fx_item *it);
 /* Whether key is one of the summary's members (so an old one is replaced). */
 int mime_summary_key(const char *key);
+/* A copy of a frame header with the summary of its payload in it (old summary members
+ * replaced), or NULL with err when the payload does not parse. */
+yajl_val mime_annotate(yajl_val hdr, const void *payload, size_t n, char *err,
+		       size_t errlen);
 
 /* ---- MIME -> MAPI (mimein) */
 

@@ -112,3 +112,38 @@ mime_summary(struct mbx_jw *w, const struct fx_item *it)
 	k_attachments(w, o);
 	mbx_jw_kint(w, "itemSize", (long long)it->blob_bytes);
 }
+
+/* The header members but the summary's, then the summary: a new header object. */
+yajl_val
+mime_annotate(yajl_val hdr, const void *payload, size_t n, char *err, size_t errlen)
+{
+	struct fx_item it;
+	struct mbx_buf b;
+	struct mbx_jw w;
+	yajl_val out = NULL;
+	size_t i;
+
+	if (fx_parse(&it, payload, n) != FX_OK) {
+		snprintf(err, errlen, "not a FastTransfer stream: %s", it.error);
+		fx_item_free(&it);
+		return NULL;
+	}
+	mbx_buf_init(&b, (size_t)1 << 20);       /* a header line is at most 1 MiB (frame.c) */
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	for (i = 0; hdr && YAJL_IS_OBJECT(hdr) && i < hdr->u.object.len; i++) {
+		if (mime_summary_key(hdr->u.object.keys[i]))
+			continue;
+		mbx_jw_key(&w, hdr->u.object.keys[i]);
+		mbx_jw_val(&w, hdr->u.object.values[i]);
+	}
+	mime_summary(&w, &it);
+	mbx_jw_end(&w);
+	if (w.err)
+		snprintf(err, errlen, "annotated header larger than 1 MiB");
+	else if (!(out = mbx_json_parse(b.data, b.len, err, errlen)))
+		snprintf(err, errlen, "annotated header does not parse");
+	mbx_buf_free(&b);
+	fx_item_free(&it);
+	return out;
+}

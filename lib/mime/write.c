@@ -322,9 +322,14 @@ attach_fields(struct mbx_buf *h, const struct fx_obj *a, const char *name, int i
 static void
 embedded_part(struct wr *w, struct mbx_buf *h, const struct fx_obj *a, const char *name)
 {
-	struct mime_param fn = { "filename", name };
+	size_t k = strlen(name);
+	char *eml = mbx_xmalloc(k + 5);
+	struct mime_param fn = { "filename", eml };
 	struct mbx_buf eh;
 
+	/* the name of a message is its subject: a file name wants an extension */
+	snprintf(eml, k + 5, "%s%s", name, k >= 4 && !strcasecmp(name + k - 4, ".eml") ? "" :
+		 ".eml");
 	mbx_buf_puts(h, "Content-Type: message/rfc822\n");
 	mime_hdr_params(h, "Content-Disposition", "attachment", &fn, 1);
 	put_head(w, h);
@@ -333,6 +338,7 @@ embedded_part(struct wr *w, struct mbx_buf *h, const struct fx_obj *a, const cha
 	write_message(w, a->embedded, &eh);
 	w->depth--;
 	mbx_buf_free(&eh);
+	free(eml);
 }
 
 static void
