@@ -3,8 +3,10 @@
 package (policy default) reads them, reduced to what a MIME -> MAPI -> MIME trip must
 keep, so that what went in and what came out can be compared.
 
-  mime-norm.py compare IN... -- OUT...   exit 0 when the two sides hold the same messages
-                                         (as multisets); else the differences, exit 1
+  mime-norm.py compare [--skip-type T]... IN... -- OUT...
+                                         exit 0 when the two sides hold the same messages
+                                         (as multisets); else the differences, exit 1;
+                                         parts of type T are left out on both sides
   mime-norm.py show FILE...              the reduced form, one JSON line per message
 
 IN and OUT are .eml files, mbox files (first line "From "), or Maildir directories.
@@ -34,6 +36,7 @@ import re
 import sys
 
 POLICY = email.policy.default
+SKIP = set()                           # part types left out (--skip-type)
 ADDR = ("from", "sender", "to", "cc", "bcc")
 PLAIN = ("subject", "message-id", "in-reply-to", "references")
 
@@ -150,7 +153,7 @@ def others(p, body, out):
     if ct.startswith("multipart/"):
         for c in p.get_payload():
             others(c, body, out)
-    else:
+    elif ct not in SKIP:
         out.append(leaf(p))
     return out
 
@@ -234,8 +237,12 @@ def main(argv):
                 print(json.dumps({"file": n, **norm(m)}, sort_keys=True))
         return 0
     if len(argv) >= 4 and argv[1] == "compare" and "--" in argv:
-        k = argv.index("--")
-        return compare(argv[2:k], argv[k + 1:])
+        a = argv[2:]
+        while len(a) >= 2 and a[0] == "--skip-type":
+            SKIP.add(a[1])
+            a = a[2:]
+        k = a.index("--")
+        return compare(a[:k], a[k + 1:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -514,13 +514,16 @@ maildir_files(struct mdw *w, const char *dir, const char *sub, const char *folde
 
 	v = list_dir(path, &n);
 	for (i = 0; v && i < n && rc == 0; i++) {
+		if (v[i][0] == '.')
+			continue;          /* not a message (the Maildir specification) */
 		f = join(path, v[i]);
-		if (v[i][0] != '.' && stat(f, &st) == 0 && S_ISREG(st.st_mode)) {
-			memset(&env, 0, sizeof env);
-			maildir_flags(v[i], strcmp(sub, "new") == 0, &env);
+		memset(&env, 0, sizeof env);
+		maildir_flags(v[i], strcmp(sub, "new") == 0, &env);
+		if (stat(f, &st) == 0)
 			env.delivered = (long long)st.st_mtime;
-			rc = file_item(f, folder, &env, w->fn, w->ctx, ++w->index);
-		}
+		/* anything else in cur/ or new/ is a message that cannot be read: an error
+		 * item, so that it is counted (open fails on it with the reason) */
+		rc = file_item(f, folder, &env, w->fn, w->ctx, ++w->index);
 		free(f);
 	}
 	if (v)

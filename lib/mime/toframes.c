@@ -249,6 +249,8 @@ message_hash(const struct mime_msg *m, char *out, size_t n)
 				mbx_sha256_update(h, s + k, 1);
 		mbx_sha256_update(h, "\n", 1);
 	}
+	if (h)
+		mbx_sha256_update(h, "\n", 1);     /* the empty line before the body */
 	mime_cur_init(&c, m->src, r->body, m->src->len);
 	while (h && mime_cur_line(&c, &p, &len, &off, &bol) > 0) {
 		k = len - (len && (p[len - 1] == '\n' || p[len - 1] == '\r'));
