@@ -12,10 +12,12 @@
 
 static const char usage[] =
 	"mbx-mime [-hqv] [--stats FILE] [--mbox | --maildir DIR | --eml DIR] [FILE...]\n"
-	"       mbx-mime [-hqv] [--stats FILE] --to-frames [--ndjson] [FILE...]";
+	"       mbx-mime [-hqv] [--stats FILE] --to-frames [--ndjson]\n"
+	"       [--labels folders|categories|none] [--files-from FILE] [FILE...]";
 
 enum mode { M_MBOX, M_MAILDIR, M_EML, M_TO_FRAMES };
-enum { OPT_MBOX = MBX_OPT_FIRST_LOCAL, OPT_MAILDIR, OPT_EML, OPT_TO_FRAMES, OPT_NDJSON };
+enum { OPT_MBOX = MBX_OPT_FIRST_LOCAL, OPT_MAILDIR, OPT_EML, OPT_TO_FRAMES, OPT_NDJSON,
+       OPT_LABELS, OPT_FILES_FROM };
 
 static enum mode mode = M_MBOX;
 static int mode_set, ndjson;
@@ -267,6 +269,104 @@ stats(void)
 
 /* ---- MIME -> frames (mimein): --to-frames */
 
+static struct mime_in in;
+static const char *files_from;
+static int labels_set;
+
+static void
+set_labels(const char *arg)
+{
+	static const char *const names[] = { "folders", "categories", "none" };
+	int i;
+
+	for (i = 0; i < 3 && strcmp(arg, names[i]) != 0; i++)
+		;
+	if (i == 3)
+		mbx_die(MBX_EXIT_USAGE, "invalid --labels '%s': expected folders, categories or none",
+			arg);
+	in.labels = i;
+	labels_set = 1;
+}
+
+/* --files-from: one name per line (a file, an mbox, a Maildir), as find(1) prints them. */
+static void
+names_from(const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		mbx_die(MBX_EXIT_IO, "cannot open '%s': %s", path, strerror(errno));
+	while ((n = getline(&line, &cap, f)) > 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n > 0)
+			mime_in_path(&in, line);
+	}
+	if (ferror(f))
+		mbx_die(MBX_EXIT_IO, "cannot read '%s': %s", path, strerror(errno));
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+static void
+to_frames_stats(void)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	FILE *f;
+	char el[32];
+	int ok;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "stats");
+	mbx_jw_kstr(&w, "program", mbx_progname);
+	mbx_jw_kint(&w, "messages", (long long)in.messages);
+	mbx_jw_kint(&w, "items", (long long)in.items);
+	mbx_jw_kint(&w, "errors", (long long)in.errors);
+	mbx_jw_kint(&w, "withDefects", (long long)in.defective);
+	mbx_jw_kint(&w, "bytesIn", (long long)in.bytes_in);
+	mbx_jw_kint(&w, "bytesOut", (long long)in.bytes_out);
+	mbx_jw_kint(&w, "records", (long long)mbx_records_out);
+	snprintf(el, sizeof el, "%.3f", mbx_mono() - st.start);
+	mbx_jw_key(&w, "elapsed");
+	mbx_jw_raw(&w, el);
+	mbx_jw_end(&w);
+	f = fopen(mbx_opt.stats, "w");
+	ok = f && !w.err && fprintf(f, "%s\n", b.data) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		mbx_err("cannot write stats '%s'", mbx_opt.stats);
+	mbx_buf_free(&b);
+}
+
+/* Messages in = item frames + error records; exit 1 when there is an error record. */
+static int
+to_frames(int argc, char **argv)
+{
+	int i;
+
+	in.out = stdout;
+	if (files_from)
+		names_from(files_from);
+	else if (optind == argc)
+		mime_in_path(&in, "-");
+	for (i = optind; i < argc; i++)
+		mime_in_path(&in, argv[i]);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
+	mbx_debug("%lu messages: %lu items, %lu errors", in.messages, in.items, in.errors);
+	if (mbx_opt.stats)
+		to_frames_stats();
+	return in.worst;
+}
+
 /* -------------------------------------------------------------------- main */
 
 static void
@@ -285,7 +385,8 @@ parse_options(int argc, char **argv)
 	static const struct option longopts[] = {
 		MBX_COMMON_LONGOPTS,
 		{ "mbox", 0, 0, OPT_MBOX }, { "maildir", 1, 0, OPT_MAILDIR }, { "eml", 1, 0, OPT_EML },
-		{ "to-frames", 0, 0, OPT_TO_FRAMES }, { "ndjson", 0, 0, OPT_NDJSON }, { 0, 0, 0, 0 }
+		{ "to-frames", 0, 0, OPT_TO_FRAMES }, { "ndjson", 0, 0, OPT_NDJSON },
+		{ "labels", 1, 0, OPT_LABELS }, { "files-from", 1, 0, OPT_FILES_FROM }, { 0, 0, 0, 0 }
 	};
 	int c;
 
@@ -302,11 +403,15 @@ parse_options(int argc, char **argv)
 			set_mode(M_TO_FRAMES, NULL);
 		else if (c == OPT_NDJSON)
 			ndjson = 1;
+		else if (c == OPT_LABELS)
+			set_labels(optarg);
+		else if (c == OPT_FILES_FROM)
+			files_from = optarg;
 	}
-	if (ndjson && mode != M_TO_FRAMES)
-		mbx_die(MBX_EXIT_USAGE, "--ndjson goes with --to-frames");
-	if (mode == M_TO_FRAMES)
-		mbx_die(MBX_EXIT_USAGE, "--to-frames is not in this build yet");
+	if ((ndjson || labels_set || files_from) && mode != M_TO_FRAMES)
+		mbx_die(MBX_EXIT_USAGE, "--ndjson, --labels and --files-from go with --to-frames");
+	if (files_from && optind < argc)
+		mbx_die(MBX_EXIT_USAGE, "--files-from and FILE arguments exclude each other");
 }
 
 int
@@ -317,8 +422,12 @@ main(int argc, char **argv)
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
+	mime_in_init(&in, stdout);
 	parse_options(argc, argv);
 	st.start = mbx_mono();
+	in.ndjson = ndjson;
+	if (mode == M_TO_FRAMES)
+		return to_frames(argc, argv);
 	if (mime_box_open(&box, mode == M_MAILDIR ? MIME_MAILDIR : mode == M_EML ? MIME_EML :
 			  MIME_MBOX, dir, stdout, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);

@@ -148,7 +148,7 @@ cut_item() {
 	assert_equal "$stderr" "mbx-mime: give one of --mbox, --maildir, --eml, --to-frames"
 	run --separate-stderr mbx-mime --ndjson ok.frames
 	assert_equal "$status" 2
-	assert_equal "$stderr" "mbx-mime: --ndjson goes with --to-frames"
+	assert_equal "$stderr" "mbx-mime: --ndjson, --labels and --files-from go with --to-frames"
 	run --separate-stderr mbx-mime --bogus
 	assert_equal "$status" 2
 	run --separate-stderr mbx-mime no-such-file
