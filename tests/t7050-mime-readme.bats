@@ -129,3 +129,38 @@ readme() {
 	assert_equal "$status" 2
 	assert_equal "$stderr" "mbx-frames: --annotate goes with --to-frames or --to-ndjson"
 }
+
+# man LINE: fail unless man/mbx-mime.1 has LINE, as it is.
+man_has() {
+	grep -qF -- "$1" "$MBX_SRCDIR/man/mbx-mime.1" || fail "mbx-mime(1) lacks: $1"
+}
+
+@test "mbx-mime(1) EXAMPLES: the mbox split by mdeliver and browsed, the Maildir indexed, a folder as .eml" {
+	command -v mdeliver >/dev/null || skip "mblaze not installed"
+	command -v notmuch >/dev/null || skip "notmuch not installed"
+	man_has 'mbx-folders alice@contoso.com | mbx-ls | mbx-export | mbx-mime > alice.mbox'
+	man_has 'mkdir -p alice/cur alice/new alice/tmp && mdeliver -M -c alice < alice.mbox'
+	man_has 'mlist alice | mhdr -h subject'
+	man_has 'zstd -dc alice.mbx.zst | mbx-mime --maildir ~/mail/alice > /dev/null && notmuch new'
+	man_has "  jq -c 'select(.folderPath == \"/Inbox/Legal\")' | mbx-mime --eml legal > /dev/null"
+	# a private home for ~/mail/alice and notmuch's config
+	export HOME=$PWD NOTMUCH_CONFIG=$PWD/nm.cfg
+	run --separate-stderr bash -c 'set -o pipefail; mbx-folders user1@contoso.com | mbx-ls | mbx-export | mbx-mime > alice.mbox
+		mkdir -p alice/cur alice/new alice/tmp && mdeliver -M -c alice < alice.mbox
+		mlist alice | mhdr -h subject'
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 30
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort)" "$(zstd -dc alice.mbx.zst | mbx-frames --annotate --to-ndjson | jq -r 'select(.type == "item") | .subject' | sort)"
+	printf '[database]\npath=%s\n[user]\nprimary_email=t@example.com\n' "$HOME/mail/alice" >nm.cfg
+	run --separate-stderr bash -c 'set -o pipefail; zstd -dc alice.mbx.zst | mbx-mime --maildir ~/mail/alice > /dev/null && notmuch new'
+	assert_success
+	assert_equal "$(notmuch count '*')" 30
+	# a folder of the generated mailbox stands for /Inbox/Legal
+	run --separate-stderr bash -c "set -o pipefail; zstd -dc alice.mbx.zst | mbx-frames --to-ndjson |
+	  jq -c 'select(.folderPath == \"/Inbox/Projects\")' | mbx-mime --eml legal > /dev/null"
+	assert_success
+	want=$(zstd -dc alice.mbx.zst | grep -ac '^{"type":"item".*"folderPath":"/Inbox/Projects"')
+	[ "$want" -gt 0 ]
+	assert_equal "$(ls legal | wc -l)" "$want"
+}
