@@ -167,12 +167,14 @@ cut_item() {
 	assert_success
 	rss=${stderr_lines[-1]}
 	echo "# mbx-mime RSS for a 50 MB attachment: $rss KB" >&3
-	# the frame's payload is held once (52 MB); a second copy would pass 100 MB
-	[ "$rss" -lt 80000 ] || fail "RSS $rss KB"
+	# the frame's payload is held once (52 MB); a second copy would pass 100 MB. Under
+	# AddressSanitizer freed blocks wait in its quarantine: no bound to check there.
+	asan=$(ldd "$(command -v mbx-mime)" | grep -c libasan || true)
+	[ "$asan" -gt 0 ] || [ "$rss" -lt 80000 ] || fail "RSS $rss KB"
 	mkdir u && (cd u && munpack -q -C . ../E/*.eml >/dev/null)
 	assert_equal "$(sha256sum <u/big.bin | cut -d' ' -f1)" \
 		"$($PY -c 'import sys, hashlib; sys.path.insert(0, sys.argv[1]); import fxpy; print(hashlib.sha256(fxpy.binary({"pattern": 52428800})).hexdigest())' "$MBX_SRCDIR/tests")"
 	run --separate-stderr /usr/bin/time -f '%M' mbx-mime big.frames
 	assert_success
-	[ "${stderr_lines[-1]}" -lt 80000 ] || fail "mbox RSS ${stderr_lines[-1]} KB"
+	[ "$asan" -gt 0 ] || [ "${stderr_lines[-1]}" -lt 80000 ] || fail "mbox RSS ${stderr_lines[-1]} KB"
 }

@@ -56,6 +56,7 @@ t_lzfu(struct mbx_buf *in)
 	mbx_buf_init(&o, 0);
 	if (mime_lzfu_decompress(&o, in->data, in->len, err, sizeof err) < 0) {
 		mbx_err("%s", err);
+		mbx_buf_free(&o);
 		return MBX_EXIT_BADINPUT;
 	}
 	out(&o);
@@ -74,6 +75,7 @@ t_rtf(struct mbx_buf *in)
 	mbx_buf_init(&o, 0);
 	if (mime_rtf_decode(&o, in->data ? in->data : "", in->len, &kind, err, sizeof err) < 0) {
 		mbx_err("%s", err);
+		mbx_buf_free(&o);
 		return MBX_EXIT_BADINPUT;
 	}
 	out(&o);
@@ -96,6 +98,7 @@ t_decode(const char *cp, struct mbx_buf *in)
 	if (mime_decode_cp(&o, (unsigned)v, in->data ? in->data : "", in->len, &bad, err,
 			   sizeof err) < 0) {
 		mbx_err("%s", err);
+		mbx_buf_free(&o);
 		return MBX_EXIT_BADINPUT;
 	}
 	out(&o);
