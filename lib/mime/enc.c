@@ -350,7 +350,8 @@ fold(struct mbx_buf *b, const char *name, const char *v)
 {
 	size_t col, n = strlen(v), i = 0, brk, lim;
 
-	mbx_buf_printf(b, "%s: ", name);
+	mbx_buf_puts(b, name);
+	mbx_buf_puts(b, ": ");
 	col = strlen(name) + 2;
 	while (n - i + col > FOLD_AT) {
 		lim = FOLD_AT - (col < FOLD_AT ? col : FOLD_AT);
@@ -559,7 +560,9 @@ address(struct mbx_buf *b, const struct mime_addr *a)
 
 	if (*nm && strcmp(nm, a->addr) != 0) {
 		phrase(b, nm);
-		mbx_buf_printf(b, " <%s>", a->addr);
+		mbx_buf_puts(b, " <");
+		mbx_buf_puts(b, a->addr);
+		mbx_buf_putc(b, '>');
 	} else {
 		mbx_buf_puts(b, a->addr);
 	}
@@ -577,7 +580,8 @@ mime_hdr_addrs(struct mbx_buf *out, const char *name, const struct mime_addr *a,
 
 	if (n == 0)
 		return;
-	mbx_buf_printf(out, "%s:", name);
+	mbx_buf_puts(out, name);
+	mbx_buf_putc(out, ':');
 	mbx_buf_init(&one, 0);
 	for (i = 0; i < n; i++) {
 		mbx_buf_reset(&one);
@@ -688,7 +692,8 @@ param(struct mbx_buf *b, const char *name, const char *value)
 		return;
 	}
 	mbx_buf_init(&one, 0);
-	mbx_buf_printf(&one, "%s=", name);
+	mbx_buf_puts(&one, name);
+	mbx_buf_putc(&one, '=');
 	if (token(v)) {
 		mbx_buf_puts(&one, v);
 	} else {
@@ -712,7 +717,9 @@ mime_hdr_params(struct mbx_buf *out, const char *name, const char *value,
 {
 	size_t i;
 
-	mbx_buf_printf(out, "%s: %s", name, value);
+	mbx_buf_puts(out, name);
+	mbx_buf_puts(out, ": ");
+	mbx_buf_puts(out, value);
 	for (i = 0; i < n; i++)
 		if (p[i].value)
 			param(out, p[i].name, p[i].value);

@@ -245,7 +245,10 @@ add_date(struct mbx_buf *b, const char *name, long long t)
 
 	if (t && !mime_head_has(b, name)) {
 		mime_date(t, d, sizeof d);
-		mbx_buf_printf(b, "%s: %s\n", name, d);
+		mbx_buf_puts(b, name);
+		mbx_buf_puts(b, ": ");
+		mbx_buf_puts(b, d);
+		mbx_buf_putc(b, '\n');
 	}
 }
 
@@ -420,7 +423,7 @@ status(struct mbx_buf *b, const struct mime_result *r)
 	char x[4], *p = x;
 
 	if (!mime_head_has(b, "Status"))
-		mbx_buf_printf(b, "Status: %sO\n", strchr(r->flags, 'S') ? "R" : "");
+		mbx_buf_puts(b, strchr(r->flags, 'S') ? "Status: RO\n" : "Status: O\n");
 	if (strchr(r->flags, 'R'))
 		*p++ = 'A';
 	if (strchr(r->flags, 'F'))

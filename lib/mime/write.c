@@ -232,7 +232,9 @@ text_part(struct wr *w, struct mbx_buf *h, const char *type, const struct mbx_bu
 	if (strcmp(cte, "quoted-printable") != 0 && memmem(p, t->len, "=_mbx", 5))
 		cte = "quoted-printable";
 	mime_hdr_params(h, "Content-Type", type, &cs, 1);
-	mbx_buf_printf(h, "Content-Transfer-Encoding: %s\n", cte);
+	mbx_buf_puts(h, "Content-Transfer-Encoding: ");
+	mbx_buf_puts(h, cte);
+	mbx_buf_putc(h, '\n');
 	put_head(w, h);
 	if (strcmp(cte, "quoted-printable") == 0)
 		mime_qp_body(w->s, p, t->len);

@@ -27,22 +27,23 @@ n=$(grep -ac '^{"type":"item"' "$work/frames")
 mb=$(awk -v b="$(wc -c <"$work/frames")" 'BEGIN { printf "%.1f", b / 1048576 }')
 echo "== $n items, $mb MB of frames"
 
-best() {    # best CPU seconds (user + sys) of three runs of "$@" on the frames; RSS in rss
+best() {    # best CPU seconds (user + sys) of three runs of "$@" on the frames; the
+	    # peak RSS of the last in $work/rss
 	local b=999 t i
 	for i in 1 2 3; do
 		rm -rf "$work/md"
 		/usr/bin/time -f "%U %S %M" -o "$work/t.txt" "$@" <"$work/frames" >/dev/null 2>&1
 		t=$(awk '{ print $1 + $2 }' "$work/t.txt")
-		rss=$(awk '{ print $3 }' "$work/t.txt")
+		awk '{ print $3 }' "$work/t.txt" >"$work/rss"
 		b=$(awk -v a="$b" -v c="$t" 'BEGIN { print (c < a) ? c : a }')
 	done
 	echo "$b"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 0.01) b = 0.01; printf "%.2f", a / b }'; }
 
-v=$(best mbx-frames --verify); vr=$rss
-m=$(best mbx-mime); mr=$rss
-d=$(best mbx-mime --maildir "$work/md"); dr=$rss
+v=$(best mbx-frames --verify); vr=$(cat "$work/rss")
+m=$(best mbx-mime); mr=$(cat "$work/rss")
+d=$(best mbx-mime --maildir "$work/md"); dr=$(cat "$work/rss")
 echo "mbx-frames --verify: $v s CPU ($(awk -v t="$v" -v m="$mb" 'BEGIN { printf "%.1f", 1000 * t / m }') ms/MB), peak RSS $vr KiB"
 echo "mbx-mime (mbox):     $m s CPU, peak RSS $mr KiB; ratio $(ratio "$m" "$v")x (target <= 2x)"
 echo "mbx-mime --maildir:  $d s CPU, peak RSS $dr KiB; ratio $(ratio "$d" "$v")x"
