@@ -318,16 +318,23 @@ mime_html_utf8_meta(struct mbx_buf *out, const char *html, size_t n)
 
 /* --------------------------------------------------------------- references */
 
-/* The reference after "cid:" at p, %XX decoded, into ref (cut at its size). */
+static int
+hexdig(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ?
+	       (c | 0x20) - 'a' + 10 : -1;
+}
+
+/* The reference after "cid:" at p, %XX decoded (within n: p need not end in NUL), into ref (cut at its size). */
 static void
 cid_ref(const char *p, size_t n, char *ref, size_t cap)
 {
 	size_t i, o = 0;
-	unsigned v;
+	int h, l;
 
 	for (i = 0; i < n && o + 1 < cap && !strchr("\"'<> \t\r\n)", p[i]) && p[i]; i++) {
-		if (p[i] == '%' && i + 2 < n && sscanf(p + i + 1, "%2x", &v) == 1) {
-			ref[o++] = (char)v;
+		if (p[i] == '%' && i + 2 < n && (h = hexdig(p[i + 1])) >= 0 && (l = hexdig(p[i + 2])) >= 0) {
+			ref[o++] = (char)(h << 4 | l);
 			i += 2;
 		} else {
 			ref[o++] = p[i];
