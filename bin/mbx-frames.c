@@ -11,9 +11,11 @@
 #include <unistd.h>
 #include "fx.h"
 #include "mbx.h"
+#include "mime.h"
 
 static const char usage[] =
 	"mbx-frames [-hqv] -t | --verify | --decode | --to-ndjson | --to-frames [FILE...]\n"
+	"       mbx-frames [-hqv] --annotate [--to-ndjson | --to-frames] [FILE...]\n"
 	"       mbx-frames [-hqv] --split DIR [FILE...]\n"
 	"       mbx-frames [-hqv] --join DIR";
 
@@ -21,11 +23,12 @@ static const char usage[] =
 
 enum mode { M_NONE, M_LIST, M_VERIFY, M_DECODE, M_TO_NDJSON, M_TO_FRAMES, M_SPLIT, M_JOIN };
 enum { OPT_VERIFY = MBX_OPT_FIRST_LOCAL, OPT_DECODE, OPT_TO_NDJSON, OPT_TO_FRAMES,
-       OPT_SPLIT, OPT_JOIN };
+       OPT_SPLIT, OPT_JOIN, OPT_ANNOTATE };
 
 static enum mode mode;
 static const char *dir;        /* --split / --join */
 static int dirfd_split = -1;
+static int annotate;           /* --annotate: the item's summary into its header */
 static struct {
 	unsigned long frames, ok, bad, errors, seq;
 	int worst;
@@ -170,12 +173,23 @@ verify_frame(const struct mbx_frame *fr, const char *name)
 
 /* -------------------------------------------------- --to-ndjson, --to-frames */
 
+/* --annotate: the summary comes from lib/mime (mime_summary); a payload that does not
+ * parse is written as it is, and counts as a bad frame. */
 static void
-convert_frame(const struct mbx_frame *fr, int ndjson)
+convert_frame(const struct mbx_frame *fr, const char *name, int ndjson)
 {
-	if (mbx_frame_write(stdout, fr->hdr, fr->payload.data, fr->payload.len, ndjson) < 0)
+	char err[400];
+	yajl_val h = annotate ? mime_annotate(fr->hdr, fr->payload.data, fr->payload.len, err,
+					      sizeof err) : NULL;
+
+	if (mbx_frame_write(stdout, h ? h : fr->hdr, fr->payload.data, fr->payload.len,
+			    ndjson) < 0)
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
-	st.ok++;
+	if (annotate && !h)
+		bad_frame(fr, name, err);
+	else
+		st.ok++;
+	yajl_tree_free(h);
 }
 
 /* ----------------------------------------------------------------- --split */
@@ -299,7 +313,7 @@ handle(const struct mbx_frame *fr, const char *name)
 	} else if (mode == M_DECODE) {
 		decode_frame(fr, name);
 	} else {
-		convert_frame(fr, mode == M_TO_NDJSON);
+		convert_frame(fr, name, mode == M_TO_NDJSON);
 	}
 }
 
@@ -591,7 +605,8 @@ parse_options(int argc, char **argv)
 		MBX_COMMON_LONGOPTS,
 		{ "list", 0, 0, 't' }, { "verify", 0, 0, OPT_VERIFY }, { "decode", 0, 0, OPT_DECODE },
 		{ "to-ndjson", 0, 0, OPT_TO_NDJSON }, { "to-frames", 0, 0, OPT_TO_FRAMES },
-		{ "split", 1, 0, OPT_SPLIT }, { "join", 1, 0, OPT_JOIN }, { 0, 0, 0, 0 }
+		{ "split", 1, 0, OPT_SPLIT }, { "join", 1, 0, OPT_JOIN },
+		{ "annotate", 0, 0, OPT_ANNOTATE }, { 0, 0, 0, 0 }
 	};
 	static const struct { int opt; enum mode mode; } modes[] = {
 		{ 't', M_LIST }, { OPT_VERIFY, M_VERIFY }, { OPT_DECODE, M_DECODE },
@@ -604,10 +619,15 @@ parse_options(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS "t", longopts, NULL)) != -1) {
 		if (mbx_opts_common(c, optarg, usage))
 			continue;
+		annotate |= c == OPT_ANNOTATE;
 		for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
 			if (modes[i].opt == c)
 				set_mode(modes[i].mode, optarg);
 	}
+	if (annotate && mode == M_NONE)
+		mode = M_TO_FRAMES;
+	if (annotate && mode != M_TO_FRAMES && mode != M_TO_NDJSON)
+		mbx_die(MBX_EXIT_USAGE, "--annotate goes with --to-frames or --to-ndjson");
 	if (mode == M_NONE)
 		mbx_usage(usage, MBX_EXIT_USAGE);
 	if (mode == M_JOIN && optind < argc)

@@ -8,6 +8,7 @@ int tt_fx_gen(int argc, char **argv);
 int tt_fx_parse(int argc, char **argv);
 int tt_auth_jwt_assert(int argc, char **argv);
 int tt_http(int argc, char **argv);
+int tt_mime(int argc, char **argv);
 
 static int
 print_elem(void *ctx, yajl_val v)
@@ -299,6 +300,7 @@ static const struct {
 	{ "frames-write", tt_frames_write }, { "frames-read", tt_frames_read },
 	{ "fx-gen", tt_fx_gen }, { "fx-parse", tt_fx_parse },
 	{ "jwt-assert", tt_auth_jwt_assert }, { "http", tt_http },
+	{ "mime", tt_mime },
 };
 
 int

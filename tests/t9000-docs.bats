@@ -84,9 +84,13 @@ includes_only() {
 	includes_only 'lib/graph/*.[ch]' 'base.h fx.h mbx.h http.h' '<microhttpd'
 	includes_only 'lib/graphd/*.[ch]' 'base.h fx.h graphd.h server.h oauth.h jwt.h odata.h routes.h' '<curl'
 	includes_only 'bin/mbx-graphd.c' 'base.h server.h' '<(curl|yajl)'
+	includes_only 'lib/mime/*.[ch]' 'base.h fx.h mime.h mime-int.h' '<(curl|microhttpd|yajl)'
+	# the converter is offline: no Graph client
+	includes_only 'bin/mbx-mime.c' 'base.h fx.h mime.h' '<(curl|yajl|microhttpd|openssl)'
 	for f in "$MBX_SRCDIR"/bin/*.c; do
 		[ "${f##*/}" = mbx-graphd.c ] && continue
-		includes_only "bin/${f##*/}" 'base.h fx.h mbx.h' '<(curl|yajl|microhttpd|openssl)'
+		[ "${f##*/}" = mbx-mime.c ] && continue
+		includes_only "bin/${f##*/}" 'base.h fx.h mbx.h mime.h' '<(curl|yajl|microhttpd|openssl)'
 	done
 }
 

@@ -86,6 +86,12 @@ int mbx_parse_time(const char *s, char *out, size_t n);
 
 /* Lowercase hex SHA-256 of p (65 bytes incl. NUL). */
 void mbx_sha256_hex(const void *p, size_t n, char out[65]);
+/* The same over data that comes in pieces: new, update as often as needed, then final
+ * (which frees the context). new returns NULL only when the digest is unavailable. */
+struct mbx_sha256;
+struct mbx_sha256 *mbx_sha256_new(void);
+void mbx_sha256_update(struct mbx_sha256 *h, const void *p, size_t n);
+void mbx_sha256_final(struct mbx_sha256 *h, char out[65]);
 /* Percent-encode one URL path segment or query value (everything but unreserved chars). */
 int mbx_url_escape(struct mbx_buf *out, const char *s);
 /* Decode %XX (and '+' as space when plus != 0); returns malloc'd string or NULL on bad escape. */

@@ -33,7 +33,8 @@ const char *fx_marker_name(uint32_t tag);
 const char *fx_meta_name(uint32_t tag);
 
 /* Property sets (6.6), in GUID wire layout. */
-extern const unsigned char fx_ps_common[16], fx_ps_public_strings[16];
+extern const unsigned char fx_ps_common[16], fx_ps_public_strings[16],
+	fx_ps_internet_headers[16];
 
 /* Shared by the parts (gen.c, parse.c, prop.c, report.c). */
 uint32_t fx_utf8_next(const unsigned char **sp);          /* one code point; advances */

@@ -32,9 +32,64 @@ struct fx_msg {
 	int minimal;               /* 1: only the properties given (golden sample layout) */
 	const char *const *categories;   /* Keywords in PS_PUBLIC_STRINGS; may be NULL */
 	size_t ncategories;
+
+	/* A message converted from MIME (MS-OXCMAIL 2.2.3). Full layout only; every member
+	 * is absent when zero, and a message without them is generated as before. */
+	const char *from_name, *from_address;   /* SentRepresenting*; NULL: the sender */
+	const void *html;          /* PidTagHtml bytes in the code page below (NativeBody 3) */
+	size_t html_len;
+	uint32_t codepage;         /* PidTagInternetCodepage; 0: 65001 */
+	const char *headers;       /* PidTagTransportMessageHeaders (2.2.3.2.28) */
+	const char *message_id;    /* PidTagInternetMessageId; NULL: made up, "": none */
+	const char *in_reply_to, *references;
+	const char *subject_prefix;     /* PidTagSubjectPrefix; NULL: from the subject, "": none */
+	const char *topic;         /* PidTagConversationTopic; NULL: the normalized subject */
+	const void *conv_index;    /* PidTagConversationIndex (Thread-Index) */
+	size_t conv_index_len;
+	int64_t submit_time;       /* PidTagClientSubmitTime, Unix seconds; 0: delivery_time */
+	int importance;            /* FX_IMPORTANCE_*; 0: normal, as before */
+	uint32_t sensitivity;      /* PidTagSensitivity; 0 (normal): not written */
+	int write_flags;           /* 1: MessageFlags written even when 0 (unread): an absent
+				    * value would leave the store's mfUnsent (MS-OXCMSG 2.2.1.6) */
+	uint32_t flag_status;      /* PidTagFlagStatus (2: flagged); 0: not written */
+	const struct fx_recip *reply_to;   /* PidTagReplyRecipientEntries / Names */
+	size_t nreply_to;
+	const struct fx_header *xheaders;  /* PS_INTERNET_HEADERS string properties */
+	size_t nxheaders;
+	const struct fx_attach_ext *attach_ext;   /* NULL, or one per attachment */
 };
-/* Append the framed blob for m to out. 0, or -1 (buffer cap). */
+enum { FX_IMPORTANCE_LOW = 1, FX_IMPORTANCE_NORMAL, FX_IMPORTANCE_HIGH };
+struct fx_header {
+	const char *name, *value;
+};
+/* An attachment's bytes on demand, so that a large one is never held whole: it must call
+ * put with exactly attachs[i].len bytes, in order, each time it is called (a blob may be
+ * written twice: once to hash it, once to send it). 0, or -1 (put failed or no data). */
+typedef int (*fx_put_fn)(void *ctx, const void *p, size_t n);
+typedef int (*fx_data_fn)(void *ctx, fx_put_fn put, void *put_ctx);
+/* An attachment with one of these is for import: it has no PidTagAttachSize, which the
+ * store computes (MS-OXCMSG 2.2.2.5). */
+struct fx_attach_ext {     /* more of attachs[i] (MS-OXCMAIL 2.2.3.4); absent when zero */
+	fx_data_fn data;           /* the bytes by callback instead of attachs[i].data */
+	void *data_ctx;
+	const char *content_id;    /* PidTagAttachContentId, without <> */
+	const char *content_location, *display_name;
+	const char *charset;       /* PidTagTextAttachmentCharset of a text/ part */
+	uint32_t flags;            /* PidTagAttachFlags: 4 = ATT_MHTML_REF */
+	int hidden;                /* PidTagAttachmentHidden */
+	const struct fx_msg *embedded;   /* method 5: StartEmbed, this message, EndEmbed */
+};
+/* Append the framed blob for m to out. 0, or -1 (buffer cap, or a data callback failed). */
 int fx_generate(struct mbx_buf *out, const struct fx_msg *m);
+/* The same blob laid out but not written: its size is known at once, and its bytes go
+ * out through put, in pieces, as often as wanted (attachment data is read from the
+ * callbacks each time). Memory: the properties, not the callbacks' data. max caps the
+ * rest (0: 64 MiB). NULL when over it. */
+struct fx_blob;
+struct fx_blob *fx_layout(const struct fx_msg *m, size_t max);
+size_t fx_blob_size(const struct fx_blob *b);
+int fx_blob_write(const struct fx_blob *b, fx_put_fn put, void *ctx);   /* 0, or -1 */
+void fx_blob_free(struct fx_blob *b);
 
 /* The parser (fasttransfer.md 4-8, 11). Input: the decoded blob, framed (it starts with
  * the Config record) or a bare FastTransfer stream. Lenient about structure and unknown
@@ -79,6 +134,9 @@ struct fx_item {
 };
 /* Parse blob into it (it keeps its own copy). Returns it->status; free it in any case. */
 int fx_parse(struct fx_item *it, const void *blob, size_t n);
+/* The same, taking over blob's memory instead of copying it (blob is left empty): the
+ * stream is joined in place. */
+int fx_parse_take(struct fx_item *it, struct mbx_buf *blob);
 void fx_item_free(struct fx_item *it);
 /* "Does this parse without error", cheaply: no tree, no copy for a single TransferBuffer.
  * Returns FX_OK, or the failure status with err filled. */

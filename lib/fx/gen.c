@@ -15,13 +15,26 @@ struct cutr {
 	int utf16;
 };
 
+/* Attachment bytes that a callback writes when the blob goes out: in the stream at
+ * offset at of the bytes held (s), len bytes long. */
+struct ext {
+	size_t at, len;
+	fx_data_fn fn;
+	void *ctx;
+};
+
 struct gen {
-	struct mbx_buf s;          /* the FastTransfer stream */
-	struct cutr *cuts;
+	struct mbx_buf s;          /* the FastTransfer stream, less the external pieces */
+	struct cutr *cuts;         /* at stream positions (held bytes + external ones) */
 	size_t ncuts, capcuts;
+	struct ext *ext;
+	size_t next, capext, extlen;
 	int err;
 	uint16_t next_named;       /* 12.6: named ids from 0x8000 up */
 };
+
+/* The position in the stream: the bytes held plus the external ones before them. */
+static size_t g_pos(const struct gen *g) { return g->s.len + g->extlen; }
 
 static void
 g_put(struct gen *g, const void *p, size_t n)
@@ -70,7 +83,9 @@ g_cut(struct gen *g, size_t a, size_t b, size_t base, int utf16)
 static void
 g_tag(struct gen *g, uint32_t tag)
 {
-	g_cut(g, g->s.len, g->s.len, g->s.len, 0);
+	size_t at = g_pos(g);
+
+	g_cut(g, at, at, at, 0);
 	g_u32(g, tag);
 }
 
@@ -199,14 +214,16 @@ g_utf16(struct gen *g, const char *text)
 static void
 g_strval(struct gen *g, const char *text)
 {
-	size_t lenpos = g->s.len, vs;
+	size_t lenpos = g->s.len, vs, n;
 
 	g_u32(g, 0);
 	vs = g->s.len;
 	g_utf16(g, text);
-	g_patch32(g, lenpos, g->s.len - vs);
-	if (g->s.len >= vs + 4)
-		g_cut(g, vs + 2, g->s.len - 2, vs, 1);
+	n = g->s.len - vs;
+	g_patch32(g, lenpos, n);
+	vs += g->extlen;
+	if (n >= 4)
+		g_cut(g, vs + 2, vs + n - 2, vs, 1);
 }
 
 /* Strings go out as code-page 1200 strings, as Exchange writes them (6.3, 12.4). */
@@ -232,9 +249,43 @@ g_binary(struct gen *g, uint16_t id, const void *data, size_t len)
 	}
 	g_tag(g, (uint32_t)id << 16 | 0x0102);
 	g_u32(g, (uint32_t)len);
-	vs = g->s.len;
+	vs = g_pos(g);
 	g_put(g, data, len);
 	g_cut(g, vs + 1, vs + len - 1, vs, 0);
+}
+
+/* A binary whose len bytes a callback writes later (the blob holds only its place). */
+static void
+g_binary_ext(struct gen *g, uint16_t id, fx_data_fn fn, void *ctx, size_t len)
+{
+	size_t vs;
+
+	if (len == 0)
+		return;
+	if (len > UINT32_MAX) {
+		g->err = 1;
+		return;
+	}
+	g_tag(g, (uint32_t)id << 16 | 0x0102);
+	g_u32(g, (uint32_t)len);
+	if (g->err)
+		return;
+	vs = g_pos(g);
+	if (g->next == g->capext) {
+		g->capext = g->capext ? 2 * g->capext : 8;
+		g->ext = mbx_xrealloc(g->ext, g->capext * sizeof *g->ext);
+	}
+	g->ext[g->next++] = (struct ext){ g->s.len, len, fn, ctx };
+	g->extlen += len;
+	g_cut(g, vs + 1, vs + len - 1, vs, 0);
+}
+
+/* Booleans are 2 bytes in FastTransfer streams (6.1). */
+static void
+g_bool(struct gen *g, uint16_t id, int v)
+{
+	g_tag(g, (uint32_t)id << 16 | 0x000B);
+	g_u16(g, v ? 1 : 0);
 }
 
 static void
@@ -293,6 +344,7 @@ g_free(struct gen *g)
 {
 	mbx_buf_free(&g->s);
 	free(g->cuts);
+	free(g->ext);
 }
 
 /* ------------------------------------------------------- message layout */
@@ -369,18 +421,133 @@ gen_props_minimal(struct gen *g, const struct fx_msg *m)
 	g_keywords(g, m->categories, m->ncategories);
 }
 
-/* Sender (0x0C1x, 0x5D01) or SentRepresenting (0x004x, 0x5D02) block. */
+/* A Sender (0x0C1x, 0x5D01) or SentRepresenting (0x004x, 0x5D02) block. */
 static void
-gen_who(struct gen *g, const struct fx_msg *m, uint16_t name, uint16_t type,
-	uint16_t email)
+gen_who(struct gen *g, const char *name, const char *addr, uint16_t nid, uint16_t tid,
+	uint16_t eid)
 {
-	if (!m->sender_name && !m->sender_address)
+	if (!name && !addr)
 		return;
-	g_string(g, name, m->sender_name ? m->sender_name : m->sender_address);
-	if (m->sender_address) {
-		g_string(g, type, "SMTP");
-		g_string(g, email, m->sender_address);
+	g_string(g, nid, name ? name : addr);
+	if (addr) {
+		g_string(g, tid, "SMTP");
+		g_string(g, eid, addr);
 	}
+}
+
+/* From is SentRepresenting, Sender the sender (MS-OXCMAIL 2.2.3.1.3-4); each stands in
+ * for the other when it is missing. */
+static int
+has_from(const struct fx_msg *m)
+{
+	return m->from_name || m->from_address;
+}
+
+static const char *from_name(const struct fx_msg *m) { return has_from(m) ? m->from_name : m->sender_name; }
+static const char *from_addr(const struct fx_msg *m) { return has_from(m) ? m->from_address : m->sender_address; }
+
+static int
+has_sender(const struct fx_msg *m)
+{
+	return m->sender_name || m->sender_address;
+}
+
+static const char *sender_name(const struct fx_msg *m) { return has_sender(m) ? m->sender_name : m->from_name; }
+static const char *sender_addr(const struct fx_msg *m) { return has_sender(m) ? m->sender_address : m->from_address; }
+
+/* A one-off EntryID (MS-OXCDATA 2.2.5.1) for an SMTP address, in a FlatEntry
+ * (MS-OXCDATA 2.3.2): its size, the id, padding to 4 bytes. */
+static void
+oneoff(struct mbx_buf *b, const struct fx_recip *r)
+{
+	static const unsigned char head[24] = {
+		0, 0, 0, 0, 0x81, 0x2B, 0x1F, 0xA4, 0xBE, 0xA3, 0x10, 0x19, 0x9D, 0x6E, 0x00, 0xDD,
+		0x01, 0x0F, 0x54, 0x02, 0, 0, 0x01, 0x90 };    /* version 0; Unicode, no rich info */
+	struct gen t;
+	const char *strs[3] = { r->name ? r->name : r->address, "SMTP", r->address };
+	unsigned char sz[4];
+	size_t i;
+
+	g_init(&t, 0);
+	g_put(&t, head, sizeof head);
+	for (i = 0; i < 3; i++)
+		g_utf16(&t, strs[i] ? strs[i] : "");
+	wr32(sz, (uint32_t)t.s.len);
+	mbx_buf_append(b, sz, 4);
+	mbx_buf_append(b, t.s.data, t.s.len);
+	while (b->len % 4)
+		mbx_buf_putc(b, 0);
+	g_free(&t);
+}
+
+/* Reply-To: PidTagReplyRecipientEntries, a FlatEntryList (MS-OXCDATA 2.3.3), and
+ * PidTagReplyRecipientNames, the names joined by "; " (MS-OXOMSG 2.2.1.45-46). */
+static void
+gen_reply_to(struct gen *g, const struct fx_msg *m)
+{
+	struct mbx_buf b, names;
+	size_t i;
+
+	if (m->nreply_to == 0 || m->nreply_to > 1024)
+		return;
+	mbx_buf_init(&b, 0);
+	mbx_buf_init(&names, 0);
+	mbx_buf_append(&b, "\0\0\0\0\0\0\0\0", 8);
+	for (i = 0; i < m->nreply_to; i++) {
+		const struct fx_recip *r = &m->reply_to[i];
+		oneoff(&b, r);
+		if (i)
+			mbx_buf_puts(&names, "; ");
+		mbx_buf_puts(&names, r->name ? r->name : r->address ? r->address : "");
+	}
+	wr32((unsigned char *)b.data, (uint32_t)m->nreply_to);
+	wr32((unsigned char *)b.data + 4, (uint32_t)(b.len - 8));
+	g_binary(g, 0x004F, b.data, b.len);
+	g_string(g, 0x0050, names.data ? names.data : "");
+	mbx_buf_free(&b);
+	mbx_buf_free(&names);
+}
+
+/* The subject's parts: the prefix given, or the one found; the normalized rest. */
+static const char *
+subject_parts(const struct fx_msg *m, char *prefix, size_t n)
+{
+	size_t pl;
+
+	prefix[0] = '\0';
+	if (!m->subject)
+		return NULL;
+	if (m->subject_prefix) {
+		mbx_strlcpy(prefix, m->subject_prefix, n);
+		pl = strlen(m->subject_prefix);
+		return strncmp(m->subject, m->subject_prefix, pl) == 0 ? m->subject + pl : m->subject;
+	}
+	pl = subject_prefix(m->subject);
+	memcpy(prefix, m->subject, pl);
+	prefix[pl] = '\0';
+	return m->subject + pl;
+}
+
+/* 0x0017 to 0x007D: importance, class, sensitivity, subject, submit time, From,
+ * Reply-To, topic, thread index, the header block. */
+static void
+gen_props_low(struct gen *g, const struct fx_msg *m, const char *prefix, const char *norm)
+{
+	int64_t submit = m->submit_time ? m->submit_time : m->delivery_time;
+
+	g_int32(g, 0x0017, m->importance ? (uint32_t)m->importance - 1 : 1);
+	g_string(g, 0x001A, m->message_class ? m->message_class : "IPM.Note");
+	if (m->sensitivity)
+		g_int32(g, 0x0036, m->sensitivity);
+	g_string(g, 0x0037, m->subject);
+	if (submit)
+		g_time(g, 0x0039, submit);                   /* ClientSubmitTime */
+	g_string(g, 0x003D, *prefix ? prefix : NULL);
+	gen_who(g, from_name(m), from_addr(m), 0x0042, 0x0064, 0x0065);   /* SentRepresenting* */
+	gen_reply_to(g, m);
+	g_string(g, 0x0070, m->topic ? m->topic : norm);    /* ConversationTopic */
+	g_binary(g, 0x0071, m->conv_index, m->conv_index_len);
+	g_string(g, 0x007D, m->headers);
 }
 
 /* Realistic layout (12.8), ascending property ids, named properties last. The subject
@@ -388,37 +555,41 @@ gen_who(struct gen *g, const struct fx_msg *m, uint16_t name, uint16_t type,
 static void
 gen_props_full(struct gen *g, const struct fx_msg *m)
 {
-	size_t pl = m->subject ? subject_prefix(m->subject) : 0;
-	const char *norm = m->subject ? m->subject + pl : NULL;
-	char prefix[8] = "", mid[512];
+	char prefix[64], mid[512];
+	const char *norm = subject_parts(m, prefix, sizeof prefix);
+	size_t i;
 
-	memcpy(prefix, m->subject ? m->subject : "", pl);
-	g_int32(g, 0x0017, 1);                              /* Importance normal */
-	g_string(g, 0x001A, m->message_class ? m->message_class : "IPM.Note");
-	g_string(g, 0x0037, m->subject);
-	if (m->delivery_time)
-		g_time(g, 0x0039, m->delivery_time);         /* ClientSubmitTime */
-	g_string(g, 0x003D, pl ? prefix : NULL);
-	gen_who(g, m, 0x0042, 0x0064, 0x0065);              /* SentRepresenting* */
-	g_string(g, 0x0070, norm);                          /* ConversationTopic */
-	gen_who(g, m, 0x0C1A, 0x0C1E, 0x0C1F);              /* Sender* */
+	gen_props_low(g, m, prefix, norm);
+	gen_who(g, sender_name(m), sender_addr(m), 0x0C1A, 0x0C1E, 0x0C1F);   /* Sender* */
 	if (m->delivery_time)
 		g_time(g, 0x0E06, m->delivery_time);
-	if (m->flags)
+	if (m->flags || m->write_flags)
 		g_int32(g, 0x0E07, m->flags);
 	g_string(g, 0x0E1D, norm);                          /* NormalizedSubject */
 	g_string(g, 0x1000, m->body);
-	if (m->body)
-		g_int32(g, 0x1016, 1);                       /* NativeBody plain */
-	message_id(m, mid, sizeof mid);
-	g_string(g, 0x1035, mid);
-	g_int32(g, 0x3FDE, 65001);                          /* InternetCodepage UTF-8 */
+	g_binary(g, 0x1013, m->html, m->html_len);
+	if (m->html || m->body)
+		g_int32(g, 0x1016, m->html ? 3 : 1);         /* NativeBody HTML or plain */
+	if (!m->message_id)
+		message_id(m, mid, sizeof mid);
+	g_string(g, 0x1035, !m->message_id ? mid : *m->message_id ? m->message_id : NULL);
+	g_string(g, 0x1039, m->references);
+	g_string(g, 0x1042, m->in_reply_to);
+	if (m->flag_status)
+		g_int32(g, 0x1090, m->flag_status);
+	g_int32(g, 0x3FDE, m->codepage ? m->codepage : 65001);   /* InternetCodepage */
 	g_int32(g, 0x3FF1, 1033);                           /* MessageLocaleId en-US */
-	g_string(g, 0x5D01, m->sender_address);
-	g_string(g, 0x5D02, m->sender_address);
+	g_string(g, 0x5D01, sender_addr(m));
+	g_string(g, 0x5D02, from_addr(m));
 	g_named(g, 0x000B, fx_ps_common, NULL, 0x8503);        /* PidLidReminderSet = false */
 	g_u16(g, 0);
 	g_keywords(g, m->categories, m->ncategories);
+	for (i = 0; i < m->nxheaders; i++) {
+		if (!m->xheaders[i].name || !m->xheaders[i].value)
+			continue;
+		g_named(g, 0x84B0, fx_ps_internet_headers, m->xheaders[i].name, 0);
+		g_strval(g, m->xheaders[i].value);
+	}
 }
 
 /* 12.3.2: Rowid first, the rest ascending. */
@@ -462,65 +633,110 @@ guess_mime(const char *ext)
 	return "application/octet-stream";
 }
 
+/* The data: held, by callback, or none for an embedded message (method 5). */
+static void
+gen_attach_data(struct gen *g, const struct fx_attach *a, const struct fx_attach_ext *x)
+{
+	if (x && x->embedded)
+		return;
+	if (x && x->data)
+		g_binary_ext(g, 0x3701, x->data, x->data_ctx, a->len);
+	else
+		g_binary(g, 0x3701, a->data, a->len);
+}
+
 /* Realistic attachment properties after AttachNumber (12.8); returns where the
- * AttachSize value sits so that it can be filled in once the attachment is written. */
+ * AttachSize value sits so that it can be filled in once the attachment is written.
+ * An attachment converted from MIME (x) is for import and has none. */
 static size_t
-gen_attach_full(struct gen *g, const struct fx_attach *a)
+gen_attach_full(struct gen *g, const struct fx_attach *a, const struct fx_attach_ext *x)
 {
 	const char *dot = a->name ? strrchr(a->name, '.') : NULL;
-	size_t sizepos;
+	size_t sizepos = 0;
 
-	g_tag(g, 0x0E200003);                               /* AttachSize, patched */
-	sizepos = g->s.len;
-	g_u32(g, 0);
-	g_binary(g, 0x3701, a->data, a->len);
+	if (!x) {       /* the store computes it (MS-OXCMSG 2.2.2.5): exports only */
+		g_tag(g, 0x0E200003);                       /* AttachSize, patched */
+		sizepos = g->s.len;
+		g_u32(g, 0);
+	} else {
+		g_string(g, 0x3001, x->display_name);
+	}
+	gen_attach_data(g, a, x);
 	g_string(g, 0x3703, dot && dot != a->name ? dot : NULL);
 	g_string(g, 0x3704, a->name);
-	g_int32(g, 0x3705, 1);                              /* by value */
+	g_int32(g, 0x3705, x && x->embedded ? 5 : 1);       /* by value, or embedded */
 	g_string(g, 0x3707, a->name);
 	g_int32(g, 0x370B, 0xFFFFFFFF);                     /* RenderingPosition: not inline */
 	g_string(g, 0x370E, a->mime ? a->mime : guess_mime(dot));
+	if (x) {
+		g_string(g, 0x3712, x->content_id);
+		g_string(g, 0x3713, x->content_location);
+		if (x->flags)
+			g_int32(g, 0x3714, x->flags);
+		g_string(g, 0x371B, x->charset);
+		if (x->hidden)
+			g_bool(g, 0x7FFE, 1);
+	}
 	return sizepos;
 }
 
-/* 12.3.3: NewAttach, AttachNumber first, EndAttach. */
+static void gen_content(struct gen *g, const struct fx_msg *m, int depth);
+
+/* 12.3.3: NewAttach, AttachNumber first, [StartEmbed ... EndEmbed], EndAttach. */
 static void
-gen_attach(struct gen *g, const struct fx_attach *a, uint32_t i, int full)
+gen_attach(struct gen *g, const struct fx_msg *m, uint32_t i, int full, int depth)
 {
-	size_t start = g->s.len, sizepos = 0;
+	const struct fx_attach *a = &m->attachs[i];
+	const struct fx_attach_ext *x = m->attach_ext && full ? &m->attach_ext[i] : NULL;
+	size_t start = g_pos(g), sizepos = 0;
 
 	g_tag(g, MK_NEW_ATTACH);
 	g_int32(g, 0x0E21, i);
 	if (full) {
-		sizepos = gen_attach_full(g, a);
+		sizepos = gen_attach_full(g, a, x);
 	} else {
 		g_int32(g, 0x3705, 1);
 		g_string(g, 0x3707, a->name);
 		g_string(g, 0x370E, a->mime);
 		g_binary(g, 0x3701, a->data, a->len);
 	}
+	if (x && x->embedded) {
+		g_tag(g, MK_START_EMBED);
+		gen_content(g, x->embedded, depth + 1);
+		g_tag(g, MK_END_EMBED);
+	}
 	g_tag(g, MK_END_ATTACH);
-	if (full)       /* the attachment object's size: its encoded properties */
-		g_patch32(g, sizepos, g->s.len - start);
+	if (full && !x)   /* the attachment object's size: its encoded properties */
+		g_patch32(g, sizepos, g_pos(g) - start);
 }
 
+/* messageContent (7): the properties, the recipients, the attachments; the top level
+ * says with FXDelProps to replace both lists (12.3.4), an embedded message does not. */
 static void
-gen_message(struct gen *g, const struct fx_msg *m)
+gen_content(struct gen *g, const struct fx_msg *m, int depth)
 {
-	int full = !m->minimal;
+	int full = !m->minimal || depth > 0;
 	size_t i;
 
+	if (depth > FX_MAX_EMBED) {
+		g->err = 1;
+		return;
+	}
 	if (full)
 		gen_props_full(g, m);
 	else
 		gen_props_minimal(g, m);
-	g_int32(g, 0x4016, FX_DEL_RECIPS);                  /* 12.3.4: always both */
+	if (depth == 0)
+		g_int32(g, 0x4016, FX_DEL_RECIPS);              /* 12.3.4: always both */
 	for (i = 0; i < m->nrecips && !g->err; i++)
 		gen_recip(g, &m->recips[i], (uint32_t)i, full);
-	g_int32(g, 0x4016, FX_DEL_ATTACHS);
+	if (depth == 0)
+		g_int32(g, 0x4016, FX_DEL_ATTACHS);
 	for (i = 0; i < m->nattachs && !g->err; i++)
-		gen_attach(g, &m->attachs[i], (uint32_t)i, full);
+		gen_attach(g, m, (uint32_t)i, full, depth);
 }
+
+/* ------------------------------------------------------------ framing */
 
 /* The end of the TransferBuffer that starts at pos: the last legal cut <= pos + 31680.
  * *k walks the (ascending) cut list forward across calls. 0 if there is none. */
@@ -548,56 +764,158 @@ pick_cut(const struct gen *g, size_t *k, size_t pos)
 	return 0;
 }
 
-static void
-frame_record(struct gen *g, struct mbx_buf *out, uint32_t op, const void *p, size_t n)
-{
-	unsigned char h[8];
+struct fx_blob {
+	struct gen g;
+	size_t *tb, ntb;           /* where each TransferBuffer ends in the stream */
+	size_t size;               /* the framed blob */
+};
 
-	wr32(h, op);
-	wr32(h + 4, (uint32_t)n);
-	if (mbx_buf_append(out, h, 8) < 0 || mbx_buf_append(out, p, n) < 0)
-		g->err = 1;
-}
+#define FX_HEAD_BYTES 62       /* Config, IsInterfaceOk, TellPartnerVersion (3) */
 
-/* Outer records (3, 12.2): Config, IsInterfaceOk, TellPartnerVersion, TransferBuffers. */
+/* 3.2, 12.2: TransferBuffers of at most 31680 bytes, cut where a cut is legal. */
 static int
-gen_frame(struct gen *g, struct mbx_buf *out)
+lay_buffers(struct fx_blob *b)
 {
-	static const unsigned char config[8] = { 0, 0, 0, 0, 1, 0, 0, 0 };
-	static const unsigned char iface[24] = {
-		1, 0, 0, 0, 0x07, 0x03, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
-		0xC0, 0, 0, 0, 0, 0, 0, 0x46, 0x00, 0x24, 0x00, 0x80 };
-	static const unsigned char version[6] = { 0x14, 0x0F, 0xD6, 0x91, 0x86, 0x17 };
-	size_t pos = 0, k = 0, len = g->s.len;
+	size_t pos = 0, k = 0, len = g_pos(&b->g), cap = len / 4096 + 4, cut;
 
-	frame_record(g, out, 1, config, sizeof config);
-	frame_record(g, out, 3, iface, sizeof iface);
-	frame_record(g, out, 4, version, sizeof version);
-	while (pos < len && !g->err) {
-		size_t cut = len - pos <= FX_MAX_TB ? len : pick_cut(g, &k, pos);
+	b->tb = mbx_xmalloc(cap * sizeof *b->tb);
+	while (pos < len) {
+		cut = len - pos <= FX_MAX_TB ? len : pick_cut(&b->g, &k, pos);
 		if (cut == 0)
 			return -1;
-		frame_record(g, out, 2, g->s.data + pos, cut - pos);
+		if (b->ntb == cap)
+			b->tb = mbx_xrealloc(b->tb, (cap *= 2) * sizeof *b->tb);
+		b->tb[b->ntb++] = cut;
 		pos = cut;
 	}
-	return g->err ? -1 : 0;
+	b->size = FX_HEAD_BYTES + 8 * b->ntb + len;
+	return 0;
+}
+
+struct fx_blob *
+fx_layout(const struct fx_msg *m, size_t max)
+{
+	struct fx_blob *b = mbx_xcalloc(1, sizeof *b);
+
+	g_init(&b->g, max);
+	gen_content(&b->g, m, 0);
+	if (b->g.err || lay_buffers(b) < 0) {
+		fx_blob_free(b);
+		return NULL;
+	}
+	free(b->g.cuts);           /* only the buffer ends are needed from here */
+	b->g.cuts = NULL;
+	b->g.ncuts = b->g.capcuts = 0;
+	return b;
+}
+
+size_t
+fx_blob_size(const struct fx_blob *b)
+{
+	return b->size;
+}
+
+void
+fx_blob_free(struct fx_blob *b)
+{
+	if (!b)
+		return;
+	g_free(&b->g);
+	free(b->tb);
+	free(b);
+}
+
+/* The writer of the stream: puts a TransferBuffer record header before each buffer as
+ * the stream's bytes pass. */
+struct tbw {
+	const struct fx_blob *b;
+	fx_put_fn put;
+	void *ctx;
+	size_t pos, k;             /* stream position, next buffer */
+	size_t want;               /* bytes an external piece still owes */
+};
+
+static int
+tbw_put(void *p, const void *data, size_t n)
+{
+	struct tbw *w = p;
+	const char *d = data;
+	unsigned char h[8];
+
+	if (n > w->want)
+		return -1;          /* a callback wrote more than its length */
+	w->want -= n;
+	while (n > 0) {
+		size_t start = w->k ? w->b->tb[w->k - 1] : 0, end = w->b->tb[w->k], take;
+		if (w->pos == start) {
+			wr32(h, 2);
+			wr32(h + 4, (uint32_t)(end - start));
+			if (w->put(w->ctx, h, 8) < 0)
+				return -1;
+		}
+		take = end - w->pos < n ? end - w->pos : n;
+		if (w->put(w->ctx, d, take) < 0)
+			return -1;
+		w->pos += take;
+		d += take;
+		n -= take;
+		if (w->pos == end)
+			w->k++;
+	}
+	return 0;
+}
+
+static int
+tbw_held(struct tbw *w, size_t from, size_t to)
+{
+	w->want = to - from;
+	return to > from ? tbw_put(w, w->b->g.s.data + from, to - from) : 0;
+}
+
+int
+fx_blob_write(const struct fx_blob *b, fx_put_fn put, void *ctx)
+{
+	static const unsigned char head[FX_HEAD_BYTES] = {
+		1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,                  /* Config */
+		3, 0, 0, 0, 24, 0, 0, 0, 1, 0, 0, 0, 0x07, 0x03, 0x02, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0xC0, 0, 0, 0, 0, 0, 0, 0x46, 0x00, 0x24, 0x00, 0x80,       /* IsInterfaceOk */
+		4, 0, 0, 0, 6, 0, 0, 0, 0x14, 0x0F, 0xD6, 0x91, 0x86, 0x17 };    /* TellPartnerVersion */
+	struct tbw w = { b, put, ctx, 0, 0, 0 };
+	size_t held = 0, i;
+
+	if (put(ctx, head, sizeof head) < 0)
+		return -1;
+	for (i = 0; i < b->g.next; i++) {
+		const struct ext *e = &b->g.ext[i];
+		if (tbw_held(&w, held, e->at) < 0)
+			return -1;
+		held = e->at;
+		w.want = e->len;
+		if (e->fn(e->ctx, tbw_put, &w) < 0 || w.want != 0)
+			return -1;      /* failed, or wrote fewer bytes than its length */
+	}
+	return tbw_held(&w, held, b->g.s.len);
+}
+
+static int
+buf_put(void *ctx, const void *p, size_t n)
+{
+	return mbx_buf_append(ctx, p, n);
 }
 
 int
 fx_generate(struct mbx_buf *out, const struct fx_msg *m)
 {
-	struct gen g;
+	struct fx_blob *b = fx_layout(m, out->max);
 	size_t keep = out->len;
 	int rc = -1;
 
-	g_init(&g, out->max);
-	gen_message(&g, m);
-	if (!g.err)
-		rc = gen_frame(&g, out);
+	if (b && mbx_buf_reserve(out, b->size) == 0)
+		rc = fx_blob_write(b, buf_put, out);
 	if (rc < 0 && out->data) {
 		out->len = keep;
 		out->data[keep] = '\0';
 	}
-	g_free(&g);
+	fx_blob_free(b);
 	return rc;
 }

@@ -658,19 +658,26 @@ parse_stream(struct fxp *p)
 		finish(p);
 }
 
-/* Framing first, then the stream; the stream's own error wins over a framing
+/* The stream after the framing; the stream's own error wins over a framing
  * truncation, which then becomes a warning. */
 static void
-run(struct fxp *p, struct mbx_buf *join, int copy)
+run_stream(struct fxp *p)
 {
-	read_framing(p);
-	join_stream(p, join, copy);
 	push(p, SC_MSG, p->it ? &p->it->root : NULL);
 	parse_stream(p);
 	if (p->framing_status && p->status)
 		warn(p, "%s", p->framing_err);
 	else if (p->framing_status)
 		fail(p, p->framing_status, "%s", p->framing_err);
+}
+
+/* Framing first, then the stream. */
+static void
+run(struct fxp *p, struct mbx_buf *join, int copy)
+{
+	read_framing(p);
+	join_stream(p, join, copy);
+	run_stream(p);
 }
 
 static void
@@ -697,29 +704,69 @@ fx_check(const void *blob, size_t n, char *err, size_t errlen)
 	return p.status;
 }
 
+static int parse_done(struct fx_item *it, struct fxp *p, int framed, size_t n);
+
 int
 fx_parse(struct fx_item *it, const void *blob, size_t n)
 {
 	struct fxp p;
-	size_t i;
 
 	memset(it, 0, sizeof *it);
 	it->root.kind = FX_MESSAGE;
 	fxp_init(&p, it, blob, n);
 	run(&p, &it->stream, 1);
-	it->status = p.status;
-	snprintf(it->error, sizeof it->error, "%s", p.err);
-	it->framed = is_framed(p.blob, p.nblob);
-	it->blob_bytes = n;
-	it->nprops = p.nprops;
-	it->nnamed = p.nnamed;
-	if (it->framed && p.ntbs) {
-		it->tbufs = mbx_xcalloc(p.ntbs, sizeof *it->tbufs);
-		for (i = 0; i < p.ntbs; i++)
-			it->tbufs[i] = p.tbs[i].len;
-		it->ntbufs = p.ntbs;
+	return parse_done(it, &p, is_framed(p.blob, p.nblob), n);
+}
+
+/* The TransferBuffers moved together at the start of the blob's own memory (each
+ * lands at or before where it was), which the item then keeps as its stream: a large
+ * item is in memory once. */
+int
+fx_parse_take(struct fx_item *it, struct mbx_buf *blob)
+{
+	struct fxp p;
+	size_t i, n = blob->len, at = 0;
+	int framed;
+
+	memset(it, 0, sizeof *it);
+	it->root.kind = FX_MESSAGE;
+	fxp_init(&p, it, blob->data, blob->len);
+	framed = is_framed(p.blob, p.nblob);
+	read_framing(&p);
+	for (i = 0; i < p.ntbs; i++) {
+		if (at != p.tbs[i].off)
+			memmove(blob->data + at, blob->data + p.tbs[i].off, p.tbs[i].len);
+		at += p.tbs[i].len;
 	}
-	free(p.tbs);
+	it->stream = *blob;
+	it->stream.len = at;
+	if (it->stream.data)
+		it->stream.data[at] = '\0';
+	mbx_buf_init(blob, blob->max);
+	p.s = (const unsigned char *)(it->stream.data ? it->stream.data : "");
+	p.n = at;
+	run_stream(&p);
+	return parse_done(it, &p, framed, n);
+}
+
+static int
+parse_done(struct fx_item *it, struct fxp *pp, int framed, size_t n)
+{
+	size_t i;
+
+	it->status = pp->status;
+	snprintf(it->error, sizeof it->error, "%s", pp->err);
+	it->framed = framed;
+	it->blob_bytes = n;
+	it->nprops = pp->nprops;
+	it->nnamed = pp->nnamed;
+	if (it->framed && pp->ntbs) {
+		it->tbufs = mbx_xcalloc(pp->ntbs, sizeof *it->tbufs);
+		for (i = 0; i < pp->ntbs; i++)
+			it->tbufs[i] = pp->tbs[i].len;
+		it->ntbufs = pp->ntbs;
+	}
+	free(pp->tbs);
 	return it->status;
 }
 
