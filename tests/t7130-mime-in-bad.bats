@@ -164,3 +164,14 @@ open("d.eml", "w").write("\n".join(deep) + "\n")'
 	# the part at the depth limit is an attachment with the rest inside, nothing lost
 	assert_equal "$(mbx-mime --to-frames d.eml | mbx-frames --decode | jq -c '.fx.attachments | map(.mimeTag)')" '["application/octet-stream"]'
 }
+
+@test "bytes that are not UTF-8 in an address or a Message-ID do not break the record (fuzz-mbox)" {
+	# found by fuzz-mbox: the address and the msg-id went into the JSON header as they
+	# were, and the frame reader refused the header
+	f=$MBX_SRCDIR/tests/fuzz/regress/mime-8bit-address.mbox
+	run --separate-stderr bash -c "mbx-mime --to-frames '$f' | mbx-frames --verify"
+	assert_success
+	assert_equal "$stderr" "mbx-frames: 1 frames: 1 items ok, 0 bad, 0 error frames"
+	run bash -c "mbx-mime --to-frames '$f' | mbx-frames -t | jq -c '[.id, .to, .defects]'"
+	assert_output '["<�t�@x>",["a@b","comment <��c@d>"],["headerNotUtf8"]]'
+}

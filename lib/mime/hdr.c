@@ -53,6 +53,24 @@ raw_text(struct mbx_buf *out, const char *p, size_t n, unsigned *defects)
 	mime_decode_cp(out, 1252, p, n, NULL, err, sizeof err);
 }
 
+char *
+mime_utf8_own(char *s, unsigned *defects)
+{
+	struct mbx_buf b;
+	size_t n;
+
+	if (!s)
+		return s;
+	n = strlen(s);
+	if (mime_utf8_valid_len(s, n) == n)
+		return s;
+	*defects |= MIME_D_8BIT_HEADER;
+	mbx_buf_init(&b, 0);
+	mime_utf8_repair(&b, s, n);
+	free(s);
+	return b.data ? mbx_buf_steal(&b) : mbx_strdup("");
+}
+
 /* ------------------------------------------------------- encoded words */
 
 struct word {
@@ -553,6 +571,7 @@ add_mbox(struct mime_mbox **out, size_t *n, const char *s, const char *e, unsign
 		m.addr = addr_spec(s, e);
 		m.name = comment_text(s, e, defects);
 	}
+	m.addr = mime_utf8_own(m.addr, defects);    /* RFC 6532 allows UTF-8, nothing else */
 	if (m.addr && !*m.addr) {          /* "<>", the null sender: a name at most */
 		free(m.addr);
 		m.addr = NULL;

@@ -63,10 +63,11 @@ fail(struct mctx *c, const char *why)
 
 /* --------------------------------------------------------------- headers */
 
+/* A field as it is (msg-ids, URLs), made valid UTF-8 (it goes into a string property). */
 static char *
 field(struct mctx *c, const struct mime_part *p, const char *name)
 {
-	return own(c, mime_field(p, name));
+	return own(c, mime_utf8_own(mime_field(p, name), &c->out->defects));
 }
 
 static char *
@@ -243,7 +244,7 @@ subject(struct mctx *c, const struct mime_part *p, struct fx_msg *m)
 static char *
 references(struct mctx *c, const struct mime_part *p)
 {
-	char *v = mime_field(p, "References"), *o, *s;
+	char *v = mime_utf8_own(mime_field(p, "References"), &c->out->defects), *o, *s;
 	size_t k = 0, last = 0;
 
 	if (!v)
@@ -372,7 +373,7 @@ headers(struct mctx *c, const struct mime_part *p, struct fx_msg *m, long long d
 	t = received_date(p);
 	m->delivery_time = t ? t : delivered ? delivered : m->submit_time;
 	v = mime_field(p, "Message-ID");
-	m->message_id = own(c, mime_msgid(v));
+	m->message_id = own(c, mime_utf8_own(mime_msgid(v), &c->out->defects));
 	free(v);
 	if (!m->message_id)
 		m->message_id = "";           /* none made up (fx.h) */
