@@ -594,7 +594,6 @@ convert(struct mime_in *in, struct conv *cv)
 		return bad(cv, "EmptyMessage", "the message is empty");
 	if (mime_parse(&cv->msg, &it->src, err, sizeof err) < 0)
 		return bad(cv, "BadMessage", err);
-	message_hash(&cv->msg, cv->id, sizeof cv->id);
 	if (it->truncated && cv->msg.open_at_end)
 		return bad(cv, "TruncatedMessage", "the input ends inside it (a MIME "
 				  "part is still open and the last line has no end)");
@@ -609,6 +608,8 @@ convert(struct mime_in *in, struct conv *cv)
 	if (mime_to_mapi(&cv->mapi, &cv->msg, &it->env, err, sizeof err) < 0)
 		return bad(cv, "BadMessage", err);
 	cv->mapi.defects |= d;
+	if (!cv->mapi.message_id)              /* the id of a message without Message-ID */
+		message_hash(&cv->msg, cv->id, sizeof cv->id);
 	if (!(cv->blob = fx_layout(&cv->mapi.m, 0)))
 		return bad(cv, "TooLarge", "its properties are larger than 64 MiB or "
 				  "it nests more than 32 messages");
@@ -616,6 +617,18 @@ convert(struct mime_in *in, struct conv *cv)
 		return bad(cv, "TooLarge", "the item would be larger than 150 MB, "
 				  "the service's limit");
 	return 0;
+}
+
+/* The Message-ID of a message that failed after it was parsed, for its error record. */
+static void
+failed_id(const struct conv *cv, char *id, size_t n)
+{
+	unsigned d = 0;
+	char *v = mime_field(cv->msg.root, "Message-ID"), *m = mime_utf8_own(mime_msgid(v), &d);
+
+	mbx_strlcpy(id, m ? m : "", n);
+	free(m);
+	free(v);
 }
 
 int
@@ -643,6 +656,8 @@ mime_in_convert(struct mime_in *in, struct mime_item *it, const char **code, cha
 		mbx_strlcpy(why, cv.why, whylen);
 	}
 	mbx_strlcpy(id, cv.mapi.message_id ? cv.mapi.message_id : cv.id, idlen);
+	if (rc < 0 && !*id && cv.msg.root)         /* failed before the mapping */
+		failed_id(&cv, id, idlen);
 	conv_free(&cv);
 	return rc;
 }
