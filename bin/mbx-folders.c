@@ -1,4 +1,5 @@
-/* mbx-folders: print a mailbox's folder tree as folder records, depth-first. */
+/* mbx-folders: print a mailbox's folder tree as folder records, depth-first.
+ * Bare section numbers are those of docs/graph-api.md. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

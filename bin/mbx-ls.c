@@ -1,4 +1,5 @@
-/* mbx-ls: list mailboxes of users (-M), or the items of folders as item records. */
+/* mbx-ls: list mailboxes of users (-M), or the items of folders as item records.
+ * Bare section numbers are those of docs/graph-api.md. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

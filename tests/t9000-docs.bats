@@ -101,3 +101,190 @@ includes_only() {
 	assert_failure
 	assert_output --partial 'x.c: #include "mbx.h": not allowed in lib/graphd'
 }
+
+# DESIGN-NOTES.md "Citations": each cites docs/, a public document, or a man page section.
+@test "every citation in the tree resolves (tests/cite.sh)" {
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" "$MBX_SRCDIR"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+}
+
+# tests/cite.sh (DESIGN-NOTES.md "Citations"): a small tree with a document of its own.
+# The tests below hold bad citations on purpose. cite.sh: off
+cite_tree() {
+	local t=$BATS_TEST_TMPDIR/t
+	mkdir -p "$t/docs" "$t/lib/x" "$t/man" "$t/tests"
+	cat >"$t/docs/graph-api.md" <<-'EOF2'
+	# A reference
+	## 3. Endpoints
+	### 3.11 Item delta
+	### 3.13 exportItems
+	### 3.17 Archives
+	## 5. Paging
+	## 8. Open questions
+	### 8.10 What /folders lists
+	### 8.15 Removals
+	## 12. Writing
+	### 12.3 Order
+	1. properties
+	2. recipients
+	EOF2
+	printf '.Sh DESCRIPTION\n.Ss Delta\n' >"$t/man/mbx-x.1"
+	printf '.Sh DESCRIPTION\n.Sh RECORD FORMAT\n' >"$t/man/mbx.7"
+	printf '%s\n' "$t"
+}
+
+@test "cite.sh catches a missing section, a bare number without its document, and citations outside the repo" {
+	t=$(cite_tree)
+	cat >"$t/lib/x/a.c" <<-'EOF2'
+	/* a.c: a header that names no document. */
+	/* exportItems (graph-api.md 3.13); none such (graph-api.md 3.99) */
+	/* redirects (3.17), a value (7), while (0) */
+	/* ../shared/docs/graph-api.md 3.13 and mime.md 3.5 */
+	/* layers (DESIGN 1), mbx-x(1) RECORDS, mbx-x(1) "Delta", MS-OXCFXICS 2.2.4.1.4 */
+	EOF2
+	cat >"$t/lib/x/b.c" <<-'EOF2'
+	/* b.c: its bare numbers are sections of docs/graph-api.md. */
+	/* redirects (3.17), item delta (3.11, 5), list items (12.3.2), none such (8.99) */
+	/* 12.3.3: not an item of 12.3 */
+	EOF2
+	printf '.Sh DESCRIPTION\nAs graph-api.md 8 leaves it (8.10).\n.Pp\nDelta (8.15).\n' >"$t/man/mbx-y.1"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" "$t"
+	assert_equal "$status" 1
+	assert_equal "$stderr" ""
+	assert_output - <<-'EOF2'
+	lib/x/a.c:2: graph-api.md 3.99: no section 3.99 in docs/graph-api.md
+	lib/x/a.c:3: (3.17): a bare section number, but the header comment names no document
+	lib/x/a.c:4: ../shared/docs/graph-api.md 3.13: outside the repo
+	lib/x/a.c:4: mime.md 3.5: no document docs/mime.md
+	lib/x/a.c:5: DESIGN 1: the design document is outside the repo: cite the man page or docs/
+	lib/x/a.c:5: mbx-x(1) RECORDS: no section "RECORDS" in man/mbx-x.1
+	lib/x/b.c:2: (8.99): no section 8.99 in docs/graph-api.md
+	lib/x/b.c:3: (12.3.3): no section 12.3.3 in docs/graph-api.md
+	man/mbx-y.1:4: (8.15): a bare section number, but its paragraph names no document
+	EOF2
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --list "$t"
+	assert_equal "$status" 1
+	assert_line 'lib/x/a.c:2: document graph-api.md 3.13: ok'
+	assert_line 'lib/x/a.c:5: man mbx-x(1) Delta: ok'
+	assert_line 'lib/x/a.c:5: public MS-OXCFXICS 2.2.4.1.4: ok'
+	assert_line 'lib/x/b.c:2: bare (3.11, 5): ok'
+	assert_line 'lib/x/b.c:2: bare (12.3.2): ok'
+	assert_line 'man/mbx-y.1:2: bare (8.10): ok'
+	refute_line --partial '(7)'
+	refute_line --partial '(0)'
+}
+
+@test "cite.sh --fix names the documents, and a second run changes nothing" {
+	t=$(cite_tree)
+	printf '/* a.c: no document named. */\n/* redirects (3.17) */\n' >"$t/lib/x/a.c"
+	printf '/* c.c: paths (DESIGN 2), see ../shared/docs/graph-api.md 8.10 */\n' >"$t/lib/x/c.c"
+	printf '#!/bin/sh\n# d.sh: a script.\n# 3.11: item delta\n' >"$t/tests/d.sh"
+	chmod 755 "$t/tests/d.sh"
+	printf '.Sh DESCRIPTION\nDelta (8.15), again (8.10).\n.Pp\nAnd (3.13).\n' >"$t/man/mbx-y.1"
+	printf '/* e.c: examples. cite.sh: off */\n/* (3.17) (DESIGN 2) */\n' >"$t/lib/x/e.c"
+	printf 'In `(3.17), DESIGN 2` the code stays; ../shared/docs/graph-api.md does not.\n' \
+		>"$t/README.md"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --fix "$t"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "$(printf 'cite.sh: fixed %s\n' README.md lib/x/a.c lib/x/c.c \
+		man/mbx-y.1 tests/d.sh)"
+	assert_equal "$(cat "$t/README.md")" \
+		'In `(3.17), DESIGN 2` the code stays; docs/graph-api.md does not.'
+	assert_equal "$(cat "$t/lib/x/e.c")" "$(printf '/* e.c: examples. cite.sh: off */\n/* (3.17) (DESIGN 2) */')"
+	assert_equal "$(cat "$t/lib/x/a.c")" "$(printf '%s\n' '/* a.c: no document named.' \
+		' * Bare section numbers are those of docs/graph-api.md. */' '/* redirects (3.17) */')"
+	assert_equal "$(cat "$t/lib/x/c.c")" '/* c.c: paths (mbx(7)), see docs/graph-api.md 8.10 */'
+	assert_equal "$(sed -n 4p "$t/tests/d.sh")" '# Bare section numbers are those of docs/graph-api.md.'
+	assert_equal "$(stat -c %a "$t/tests/d.sh")" 755
+	assert_equal "$(sed -n '2p;4p' "$t/man/mbx-y.1")" "$(printf '%s\n' \
+		'Delta (graph-api.md 8.15), again (8.10).' 'And (graph-api.md 3.13).')"
+	sums=$(cd "$t" && find . -type f | sort | xargs sha256sum)
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --fix "$t"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	assert_equal "$(cd "$t" && find . -type f | sort | xargs sha256sum)" "$sums"
+}
+
+@test "cite.sh resolves docs/mime.md as it does the other references: by name, bare, list items" {
+	t=$(cite_tree)
+	cat >"$t/docs/mime.md" <<-'EOF2'
+	# MAPI and MIME
+	## 1. The specifications
+	### 1.8 Minimal valid message
+	## 3. Import
+	### 3.1 What the server does
+	### 3.5 The minimal property set
+	## 5. The plan
+	### 5.1 Export
+	1. scope
+	2. headers
+	## 6. Open points
+	EOF2
+	cat >"$t/lib/x/m.c" <<-'EOF2'
+	/* m.c: its bare numbers are sections of docs/mime.md. */
+	/* the store (docs/mime.md 3.1 and 1.8), the class (mime.md 3.1, 6), mime.md 3.5 */
+	/* (1.8), an item (5.1.2), none such (3.9), mime.md 5.1.3, docs/mime.md 4 */
+	EOF2
+	printf '.Sh DESCRIPTION\nAs mime.md 3.5 has it (1.8).\n' >"$t/man/mbx-m.1"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" "$t"
+	assert_equal "$status" 1
+	assert_equal "$stderr" ""
+	assert_output - <<-'EOF2'
+	lib/x/m.c:3: mime.md 5.1.3: no section 5.1.3 in docs/mime.md
+	lib/x/m.c:3: docs/mime.md 4: no section 4 in docs/mime.md
+	lib/x/m.c:3: (3.9): no section 3.9 in docs/mime.md
+	EOF2
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --list "$t"
+	assert_equal "$status" 1
+	assert_line 'lib/x/m.c:2: document docs/mime.md 3.1 and 1.8: ok'
+	assert_line 'lib/x/m.c:2: document mime.md 3.1, 6: ok'
+	assert_line 'lib/x/m.c:2: document mime.md 3.5: ok'
+	assert_line 'lib/x/m.c:3: bare (1.8): ok'
+	assert_line 'lib/x/m.c:3: bare (5.1.2): ok'
+	assert_line 'man/mbx-m.1:2: document mime.md 3.5: ok'
+	assert_line 'man/mbx-m.1:2: bare (1.8): ok'
+	# a path into the shared docs becomes docs/mime.md, and then resolves
+	rm "$t/lib/x/m.c"
+	printf '/* s.c: see ../shared/docs/mime.md 3.5 */\n' >"$t/lib/x/s.c"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --fix "$t"
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "cite.sh: fixed lib/x/s.c"
+	assert_equal "$(cat "$t/lib/x/s.c")" '/* s.c: see docs/mime.md 3.5 */'
+}
+
+@test "the worked example of docs/fasttransfer.md 10 is the blob fx-gen makes" {
+	cd "$BATS_TEST_TMPDIR"
+	sed -n '/^The whole blob in base64/,/^With a plain/p' "$MBX_SRCDIR/docs/fasttransfer.md" |
+		grep -E '^[A-Za-z0-9+/=]{64,}$' | base64 -d >doc.bin
+	[ "$(stat -c %s doc.bin)" = 319 ]
+	cat >hi.json <<-'EOF2'
+	{"minimal": true, "messageClass": "IPM.Note", "subject": "Hi",
+	 "delivery": "2024-01-02T03:04:05Z", "flags": 1, "body": "Hello",
+	 "recipients": [{"name": "Bob", "address": "bob@example.com", "type": "to"}],
+	 "attachments": [{"name": "a.txt", "data": "abc"}]}
+	EOF2
+	mbx-testtool fx-gen hi.json >gen.bin
+	cmp doc.bin gen.bin
+}
+
+# docs/mime.md keeps the section numbers it was written with (DESIGN-NOTES.md "Citations"):
+# code cites them, and a section that stops mattering keeps its number.
+@test "docs/mime.md keeps its section numbers, and the list items cited as sections" {
+	want="0 1 1.1 1.2 1.3 1.4 1.5 1.6 1.7 1.8 1.9 2 3 3.1 3.2 3.3 3.4 3.5 4 5 5.1 5.2 5.3 5.4 6"
+	got=$(sed -n 's/^##* \([0-9][0-9.]*\)[. ].*/\1/p' "$MBX_SRCDIR/docs/mime.md" | sed 's/\.$//')
+	assert_equal "$(echo $got)" "$want"
+	t=$BATS_TEST_TMPDIR/t
+	mkdir -p "$t/docs" "$t/lib/x"
+	cp "$MBX_SRCDIR/docs/mime.md" "$t/docs/"
+	printf '/* x.c: docs/mime.md 1.3.3, 1.7.3, 2.9, 3.3.4, 5.1.7 and 5.2.5, not (5.1.8) */\n' >"$t/lib/x/x.c"
+	run --separate-stderr "$MBX_SRCDIR/tests/cite.sh" --list "$t"
+	assert_equal "$stderr" ""
+	assert_line 'lib/x/x.c:1: document docs/mime.md 1.3.3, 1.7.3, 2.9, 3.3.4, 5.1.7 and 5.2.5: ok'
+	assert_line 'lib/x/x.c:1: bare (5.1.8): no section 5.1.8 in docs/mime.md'
+}
+# cite.sh: on

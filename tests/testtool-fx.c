@@ -2,7 +2,8 @@
  * for the bats tests.
  *   fx-gen [--repeat N] SPEC.json   the framed blob on stdout
  *   fx-parse [--base64] [--check] FILE   the JSON report (or "ok") on stdout; exit 5 when
- *                                   truncated or corrupt, with the reason on stderr */
+ *                                   truncated or corrupt, with the reason on stderr
+ * Bare section numbers are those of docs/fasttransfer.md. */
 #include <stdlib.h>
 #include <string.h>
 #include "fx.h"

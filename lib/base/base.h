@@ -246,7 +246,7 @@ int mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, in
 
 /* ---------------------------------------------------------------- path.c */
 
-/* Folder paths (DESIGN 2): "/Inbox/Projects"; a '/' or '\' inside a display name is
+/* Folder paths (mbx(7)): "/Inbox/Projects"; a '/' or '\' inside a display name is
  * written "\/" or "\\". A spec not starting with '/' is a folder id or well-known name. */
 int mbx_path_split(const char *path, char ***segs, size_t *nseg);  /* 0, or -1 bad escape */
 void mbx_path_free(char **segs, size_t nseg);

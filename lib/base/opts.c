@@ -1,4 +1,4 @@
-/* opts.c: options every program shares, and the environment (DESIGN 2). */
+/* opts.c: options every program shares, and the environment (mbx(7)). */
 #include <stdlib.h>
 #include <string.h>
 #include "base.h"

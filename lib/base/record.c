@@ -1,4 +1,4 @@
-/* record.c: NDJSON records in and out (mbx(7) RECORDS). */
+/* record.c: NDJSON records in and out (mbx(7) RECORD FORMAT). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

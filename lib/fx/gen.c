@@ -30,7 +30,7 @@ struct gen {
 	struct ext *ext;
 	size_t next, capext, extlen;
 	int err;
-	uint16_t next_named;       /* 12.3.6: named ids from 0x8000 up */
+	uint16_t next_named;       /* 12.6: named ids from 0x8000 up */
 };
 
 /* The position in the stream: the bytes held plus the external ones before them. */

@@ -1,6 +1,7 @@
-/* http.c: the libcurl multi engine (DESIGN 5): reused connections, HTTP/2 when offered,
+/* http.c: the libcurl multi engine: reused connections, HTTP/2 when offered,
  * at most --jobs requests in flight per lane (mailbox), retries like curl --retry that
- * honour Retry-After, one token refresh on 401, and a request log with secrets redacted. */
+ * honour Retry-After, one token refresh on 401, and a request log with secrets redacted.
+ * Bare section numbers are those of docs/graph-api.md. */
 #include <curl/curl.h>
 #include <math.h>
 #include <stdlib.h>

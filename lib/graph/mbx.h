@@ -1,6 +1,7 @@
 /* mbx.h: the Graph client (lib/graph): what the programs may call. Mailboxes,
  * folders, listings and delta rounds, exportItems, import sessions, the journal and
- * --stats, over the HTTP engine of http.h. */
+ * --stats, over the HTTP engine of http.h.
+ * Bare section numbers are those of docs/graph-api.md. */
 #ifndef MBX_H
 #define MBX_H
 
@@ -58,7 +59,7 @@ int mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane,
 int mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane,
 		    mbx_jstream_cb each, void *ctx, char **link, char *msg, size_t n);
 
-/* Mailbox resolution (DESIGN 2): "MBX:..." as is; otherwise a user resolved through
+/* Mailbox resolution (mbx(7)): "MBX:..." as is; otherwise a user resolved through
  * /users/{user}/settings/exchange to its primary (or, with archive, archive) id. */
 struct mbx_mailbox {
 	char id[192];

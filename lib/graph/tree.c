@@ -1,5 +1,5 @@
 /* tree.c: depth-first walks of a mailbox's folder tree, and the folder and mailbox
- * records (mbx(7) RECORDS). */
+ * records (mbx(7) RECORD FORMAT). */
 #include <stdlib.h>
 #include <string.h>
 #include "mbx.h"

@@ -1,4 +1,5 @@
-/* graphd.h: the emulator's own code (mbx-graphd(1)). */
+/* graphd.h: the emulator's own code (mbx-graphd(1)).
+ * Bare section numbers are those of docs/graph-api.md. */
 #ifndef GRAPHD_H
 #define GRAPHD_H
 

@@ -1,5 +1,6 @@
 /* routes.h: what the Graph route files share (routes.c reads, folderops.c writes
- * folders, import.c the import sessions): the parsed path and the common checks. */
+ * folders, import.c the import sessions): the parsed path and the common checks.
+ * Bare section numbers are those of docs/graph-api.md. */
 #ifndef GRAPHD_ROUTES_H
 #define GRAPHD_ROUTES_H
 #include "server.h"

@@ -1,6 +1,7 @@
 /* server.c: the emulator's HTTP(S) server on libmicrohttpd: one thread per connection,
  * raw request URIs (ids may hold %2F, which must not split a path), the request log,
- * and fault injection (mbx-graphd(1) FAULTS). */
+ * and fault injection (mbx-graphd(1) FAULTS).
+ * Bare section numbers are those of docs/graph-api.md. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
