@@ -1,7 +1,8 @@
-/* map.c: a parsed MIME message as MAPI properties, by the reader rules of MS-OXCMAIL
- * 2.2.3: headers (2.2.3.1-2), the body (2.2.3.3), attachments and embedded messages
- * (2.2.3.4), for the FastTransfer generator of lib/fx. Nothing the store computes is
- * set (sizes, display lists, entry ids). */
+/* map.c: a parsed MIME message as MAPI properties, by the reader rules of
+ * MS-OXCMAIL 2.2.3: headers (MS-OXCMAIL 2.2.3.1, 2.2.3.2), the body (MS-OXCMAIL 2.2.3.3),
+ * attachments and embedded messages (MS-OXCMAIL 2.2.3.4), for the FastTransfer
+ * generator of lib/fx. Nothing the store computes is set (sizes, display lists, entry
+ * ids). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
