@@ -228,8 +228,25 @@ read_file(const char *path)
 
 /* ------------------------------------------------------------------ --stats */
 
+/* The members of the frames -> mail modes. */
 static void
-stats(void)
+mail_fields(struct mbx_jw *w)
+{
+	mbx_jw_kint(w, "frames", (long long)st.frames);
+	mbx_jw_kint(w, "items", (long long)st.items);
+	mbx_jw_kint(w, "mail", (long long)st.mail);
+	mbx_jw_kint(w, "otherClasses", (long long)st.other);
+	mbx_jw_kint(w, "damaged", (long long)st.damaged);
+	mbx_jw_kint(w, "lossy", (long long)st.lossy);
+	mbx_jw_kint(w, "errors", (long long)st.errors);
+	mbx_jw_kint(w, "upstreamErrors", (long long)st.upstream);
+	mbx_jw_kint(w, "bytesIn", (long long)st.bytes_in);
+	mbx_jw_kint(w, "bytesOut", (long long)box.sink.bytes);
+}
+
+/* {"type":"stats","program":..., the mode's members, "elapsed":...} into --stats FILE. */
+static void
+stats(void (*fields)(struct mbx_jw *w))
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
@@ -244,16 +261,7 @@ stats(void)
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "stats");
 	mbx_jw_kstr(&w, "program", mbx_progname);
-	mbx_jw_kint(&w, "frames", (long long)st.frames);
-	mbx_jw_kint(&w, "items", (long long)st.items);
-	mbx_jw_kint(&w, "mail", (long long)st.mail);
-	mbx_jw_kint(&w, "otherClasses", (long long)st.other);
-	mbx_jw_kint(&w, "damaged", (long long)st.damaged);
-	mbx_jw_kint(&w, "lossy", (long long)st.lossy);
-	mbx_jw_kint(&w, "errors", (long long)st.errors);
-	mbx_jw_kint(&w, "upstreamErrors", (long long)st.upstream);
-	mbx_jw_kint(&w, "bytesIn", (long long)st.bytes_in);
-	mbx_jw_kint(&w, "bytesOut", (long long)box.sink.bytes);
+	fields(&w);
 	snprintf(el, sizeof el, "%.3f", mbx_mono() - st.start);
 	mbx_jw_key(&w, "elapsed");
 	mbx_jw_raw(&w, el);
@@ -313,37 +321,15 @@ names_from(const char *path)
 }
 
 static void
-to_frames_stats(void)
+to_frames_fields(struct mbx_jw *w)
 {
-	struct mbx_buf b;
-	struct mbx_jw w;
-	FILE *f;
-	char el[32];
-	int ok;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "stats");
-	mbx_jw_kstr(&w, "program", mbx_progname);
-	mbx_jw_kint(&w, "messages", (long long)in.messages);
-	mbx_jw_kint(&w, "items", (long long)in.items);
-	mbx_jw_kint(&w, "errors", (long long)in.errors);
-	mbx_jw_kint(&w, "withDefects", (long long)in.defective);
-	mbx_jw_kint(&w, "bytesIn", (long long)in.bytes_in);
-	mbx_jw_kint(&w, "bytesOut", (long long)in.bytes_out);
-	mbx_jw_kint(&w, "records", (long long)mbx_records_out);
-	snprintf(el, sizeof el, "%.3f", mbx_mono() - st.start);
-	mbx_jw_key(&w, "elapsed");
-	mbx_jw_raw(&w, el);
-	mbx_jw_end(&w);
-	f = fopen(mbx_opt.stats, "w");
-	ok = f && !w.err && fprintf(f, "%s\n", b.data) >= 0;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (!ok)
-		mbx_err("cannot write stats '%s'", mbx_opt.stats);
-	mbx_buf_free(&b);
+	mbx_jw_kint(w, "messages", (long long)in.messages);
+	mbx_jw_kint(w, "items", (long long)in.items);
+	mbx_jw_kint(w, "errors", (long long)in.errors);
+	mbx_jw_kint(w, "withDefects", (long long)in.defective);
+	mbx_jw_kint(w, "bytesIn", (long long)in.bytes_in);
+	mbx_jw_kint(w, "bytesOut", (long long)in.bytes_out);
+	mbx_jw_kint(w, "records", (long long)mbx_records_out);
 }
 
 /* Messages in = item frames + error records; exit 1 when there is an error record. */
@@ -362,8 +348,7 @@ to_frames(int argc, char **argv)
 	if (fflush(stdout) == EOF || ferror(stdout))
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
 	mbx_debug("%lu messages: %lu items, %lu errors", in.messages, in.items, in.errors);
-	if (mbx_opt.stats)
-		to_frames_stats();
+	stats(to_frames_fields);
 	return in.worst;
 }
 
@@ -439,6 +424,6 @@ main(int argc, char **argv)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
-	stats();
+	stats(mail_fields);
 	return st.worst;
 }
