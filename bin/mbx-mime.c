@@ -228,25 +228,9 @@ read_file(const char *path)
 
 /* ------------------------------------------------------------------ --stats */
 
-/* The members of the frames -> mail modes. */
+/* --stats FILE: {"type":"stats","program":...} with the mode's counts, then elapsed. */
 static void
-mail_fields(struct mbx_jw *w)
-{
-	mbx_jw_kint(w, "frames", (long long)st.frames);
-	mbx_jw_kint(w, "items", (long long)st.items);
-	mbx_jw_kint(w, "mail", (long long)st.mail);
-	mbx_jw_kint(w, "otherClasses", (long long)st.other);
-	mbx_jw_kint(w, "damaged", (long long)st.damaged);
-	mbx_jw_kint(w, "lossy", (long long)st.lossy);
-	mbx_jw_kint(w, "errors", (long long)st.errors);
-	mbx_jw_kint(w, "upstreamErrors", (long long)st.upstream);
-	mbx_jw_kint(w, "bytesIn", (long long)st.bytes_in);
-	mbx_jw_kint(w, "bytesOut", (long long)box.sink.bytes);
-}
-
-/* {"type":"stats","program":..., the mode's members, "elapsed":...} into --stats FILE. */
-static void
-stats(void (*fields)(struct mbx_jw *w))
+stats_file(void (*fields)(struct mbx_jw *w))
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
@@ -273,6 +257,21 @@ stats(void (*fields)(struct mbx_jw *w))
 	if (!ok)
 		mbx_err("cannot write stats '%s'", mbx_opt.stats);
 	mbx_buf_free(&b);
+}
+
+static void
+mail_stats(struct mbx_jw *w)
+{
+	mbx_jw_kint(w, "frames", (long long)st.frames);
+	mbx_jw_kint(w, "items", (long long)st.items);
+	mbx_jw_kint(w, "mail", (long long)st.mail);
+	mbx_jw_kint(w, "otherClasses", (long long)st.other);
+	mbx_jw_kint(w, "damaged", (long long)st.damaged);
+	mbx_jw_kint(w, "lossy", (long long)st.lossy);
+	mbx_jw_kint(w, "errors", (long long)st.errors);
+	mbx_jw_kint(w, "upstreamErrors", (long long)st.upstream);
+	mbx_jw_kint(w, "bytesIn", (long long)st.bytes_in);
+	mbx_jw_kint(w, "bytesOut", (long long)box.sink.bytes);
 }
 
 /* ---- MIME -> frames (mimein): --to-frames */
@@ -321,7 +320,7 @@ names_from(const char *path)
 }
 
 static void
-to_frames_fields(struct mbx_jw *w)
+to_frames_stats(struct mbx_jw *w)
 {
 	mbx_jw_kint(w, "messages", (long long)in.messages);
 	mbx_jw_kint(w, "items", (long long)in.items);
@@ -348,7 +347,7 @@ to_frames(int argc, char **argv)
 	if (fflush(stdout) == EOF || ferror(stdout))
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
 	mbx_debug("%lu messages: %lu items, %lu errors", in.messages, in.items, in.errors);
-	stats(to_frames_fields);
+	stats_file(to_frames_stats);
 	return in.worst;
 }
 
@@ -424,6 +423,6 @@ main(int argc, char **argv)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
-	stats(mail_fields);
+	stats_file(mail_stats);
 	return st.worst;
 }

@@ -198,11 +198,11 @@ HEADER = bytes.fromhex(
 
 
 def framed(stream):
-    b = HEADER
+    b = [HEADER]
     for i in range(0, max(len(stream), 1), 31680):
         chunk = stream[i:i + 31680]
-        b += struct.pack("<II", 2, len(chunk)) + chunk
-    return b
+        b += [struct.pack("<II", 2, len(chunk)), chunk]
+    return b"".join(b)
 
 
 def cmd_frames(spec_path):
@@ -302,20 +302,24 @@ def text(v):
     return v.decode("utf-16-le").rstrip("\0")
 
 
-def cmd_attachments(frames_path, outdir):
-    import os
-    with open(frames_path, "rb") as f:
+def frames(path):
+    """(header, payload) of each frame with a payload (the frame form only)."""
+    with open(path, "rb") as f:
         data = f.read()
-    i, n = 0, 0
+    i = 0
     while i < len(data):
         nl = data.index(b"\n", i)
         hdr = json.loads(data[i:nl])
         i = nl + 1
         if "size" not in hdr:
             continue
-        blob = data[i:i + hdr["size"]]
+        yield hdr, data[i:i + hdr["size"]]
         i += hdr["size"] + 1
-        n += 1
+
+
+def cmd_attachments(frames_path, outdir):
+    import os
+    for n, (hdr, blob) in enumerate(frames(frames_path), 1):
         for a in attachments(blob):
             if 0x3701 not in a:
                 continue
@@ -329,17 +333,7 @@ def cmd_attachments(frames_path, outdir):
 
 
 def cmd_texts(frames_path):
-    with open(frames_path, "rb") as f:
-        data = f.read()
-    i = 0
-    while i < len(data):
-        nl = data.index(b"\n", i)
-        hdr = json.loads(data[i:nl])
-        i = nl + 1
-        if "size" not in hdr:
-            continue
-        blob = data[i:i + hdr["size"]]
-        i += hdr["size"] + 1
+    for hdr, blob in frames(frames_path):
         top = {}
         attachments(blob, top)
         print(json.dumps({"id": hdr.get("id"), "subject": text(top.get(0x0037)),

@@ -52,7 +52,7 @@ setup() {
 	EOF
 }
 
-@test "the mbox opens in mblaze: mdeliver -M splits it into every item, mshow shows each" {
+@test "the mbox opens in mblaze (mdeliver -M splits it into every item, mshow shows each) and then notmuch" {
 	command -v mdeliver >/dev/null || skip "mblaze not installed"
 	mbx-mime "$F" >U.mbox
 	mkdir -p md/cur md/new md/tmp
@@ -70,6 +70,11 @@ setup() {
 	assert_equal "$n" "$NITEMS"
 	# mblaze's own mbox reading undoes mboxrd as Python's rule does: the same messages
 	$CHECK maildir md | jq -r .itemId | sort | diff - "$BATS_FILE_TMPDIR/ids"
+	# and notmuch indexes what mblaze made of the mbox: every item
+	command -v notmuch >/dev/null || skip "notmuch not installed"
+	printf '[database]\npath=%s\n[user]\nprimary_email=t@example.com\n' "$PWD/md" >nm.cfg
+	NOTMUCH_CONFIG=$PWD/nm.cfg notmuch new >/dev/null
+	assert_equal "$(NOTMUCH_CONFIG=$PWD/nm.cfg notmuch count '*')" "$NITEMS"
 }
 
 @test "--maildir: notmuch new indexes every item; mlist and flags from the message" {

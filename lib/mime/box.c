@@ -10,14 +10,31 @@
 #include <unistd.h>
 #include "mime-int.h"
 
+/* path and the directories above it that are missing, as mkdir -p. */
 static int
 make_dir(const char *path, char *err, size_t n)
 {
-	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
-		snprintf(err, n, "cannot create directory '%s': %s", path, strerror(errno));
+	char p[4096];
+	size_t i;
+
+	if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p) {
+		snprintf(err, n, "cannot create directory '%s': name too long", path);
 		return -1;
 	}
-	return 0;
+	for (i = 1; p[i]; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			break;
+		p[i] = '/';
+	}
+	if (!p[i] && mkdir(p, 0777) == 0)
+		return 0;
+	if (!p[i] && errno == EEXIST)
+		return 0;
+	snprintf(err, n, "cannot create directory '%s': %s", p, strerror(errno));
+	return -1;
 }
 
 int

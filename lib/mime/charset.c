@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "mime.h"
+#include "mime-int.h"
 
 struct cpname {
 	unsigned cp;
@@ -250,32 +250,35 @@ d_bad(struct dec *d)
 	d->bad++;
 }
 
+size_t
+mime_utf8_enc(uint32_t c, unsigned char *o)
+{
+	if (c > 0x10FFFF || (c >= 0xD800 && c < 0xE000))
+		c = 0xFFFD;
+	if (c < 0x80) {
+		o[0] = (unsigned char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (unsigned char)(0xC0 | c >> 6), o[1] = (unsigned char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | c >> 12), o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | c >> 18), o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F)), o[3] = (unsigned char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
 static void
 d_cp(struct dec *d, uint32_t c)
 {
 	unsigned char u[4];
-	size_t n;
 
-	if (c < 0x80) {
-		u[0] = (unsigned char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (unsigned char)(0xC0 | c >> 6);
-		u[1] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (unsigned char)(0xE0 | c >> 12);
-		u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xF0 | c >> 18);
-		u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-		u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-		u[3] = (unsigned char)(0x80 | (c & 0x3F));
-		n = 4;
-	}
-	d_put(d, u, n);
+	d_put(d, u, mime_utf8_enc(c, u));
 }
 
 static void
@@ -330,49 +333,84 @@ rd16x(const unsigned char *p, int be)
 	return be ? (uint32_t)(p[0] << 8 | p[1]) : (uint32_t)(p[0] | p[1] << 8);
 }
 
-/* UTF-16 with surrogate pairs; an unpaired surrogate or an odd last byte is invalid. */
+/* One UTF-16 unit (or a pair) at p as UTF-8 into o (room for 4): bytes written; *used
+ * the input bytes taken; *bad set for an unpaired surrogate. */
+static size_t
+utf16_char(const unsigned char *p, size_t n, int be, unsigned char *o, size_t *used, int *bad)
+{
+	uint32_t c = rd16x(p, be), e;
+
+	*used = 2;
+	*bad = 0;
+	if (c >= 0xD800 && c < 0xDC00 && n >= 4 && (e = rd16x(p + 2, be)) >= 0xDC00 && e < 0xE000) {
+		c = 0x10000 + ((c - 0xD800) << 10) + (e - 0xDC00);
+		*used = 4;
+	} else if (c >= 0xD800 && c < 0xE000) {
+		c = 0xFFFD;
+		*bad = 1;
+	}
+	return mime_utf8_enc(c, o);
+}
+
+/* UTF-16 with surrogate pairs; an unpaired surrogate or an odd last byte is invalid.
+ * The room for the worst case (3 bytes a unit) is made once and written in place:
+ * bodies are mostly this (every string of an export is UTF-16). */
 static void
 decode_utf16(struct dec *d, const unsigned char *p, size_t n, int be)
 {
-	size_t i;
-	uint32_t c, e;
+	struct mbx_buf *out = d->out;
+	unsigned char *o;
+	size_t i = 0, used;
+	int bad;
 
-	for (i = 0; i + 1 < n && !d->full; i += 2) {
-		c = rd16x(p + i, be);
-		if (c >= 0xD800 && c < 0xDC00 && i + 3 < n &&
-		    (e = rd16x(p + i + 2, be)) >= 0xDC00 && e < 0xE000) {
-			d_cp(d, 0x10000 + ((c - 0xD800) << 10) + (e - 0xDC00));
-			i += 2;
-		} else if (c >= 0xD800 && c < 0xE000) {
-			d_bad(d);
-		} else {
-			d_cp(d, c);
-		}
+	if (mbx_buf_reserve(out, n / 2 * 3 + 8) < 0) {
+		d->full = 1;
+		return;
 	}
+	o = (unsigned char *)out->data + out->len;
+	while (i + 1 < n) {
+		if (!be && i + 8 <= n) {              /* four ASCII units at a time */
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (!(w & 0xFF80FF80FF80FF80ULL)) {
+				o[0] = (unsigned char)w, o[1] = (unsigned char)(w >> 16);
+				o[2] = (unsigned char)(w >> 32), o[3] = (unsigned char)(w >> 48);
+				o += 4;
+				i += 8;
+				continue;
+			}
+		}
+		if (p[i + be] < 0x80 && p[i + 1 - be] == 0) {      /* ASCII, the common case */
+			*o++ = p[i + be];
+			i += 2;
+			continue;
+		}
+		o += utf16_char(p + i, n - i, be, o, &used, &bad);
+		d->bad += (size_t)bad;
+		i += used;
+	}
+	out->len = (size_t)(o - (unsigned char *)out->data);
+	out->data[out->len] = '\0';
 	if (n % 2)
 		d_bad(d);
 }
 
-/* One converter per code page for the run (iconv_open loads a module each time). */
+/* One converter per code page of the table, opened when first needed and kept for the
+ * run (iconv_open loads a module each time). */
 static iconv_t
 converter(const struct cpname *e)
 {
-	static struct { unsigned cp; iconv_t cd; } cache[24];
-	static size_t ncache;
-	iconv_t cd;
-	size_t i;
+	static iconv_t cd[NCPS];
+	static unsigned char tried[NCPS];
+	size_t i = (size_t)(e - cps);
 
-	for (i = 0; i < ncache; i++)
-		if (cache[i].cp == e->cp) {
-			iconv(cache[i].cd, NULL, NULL, NULL, NULL);     /* initial shift state */
-			return cache[i].cd;
-		}
-	cd = iconv_open("UTF-8", e->conv);
-	if (cd != (iconv_t)-1 && ncache < sizeof cache / sizeof cache[0]) {
-		cache[ncache].cp = e->cp;
-		cache[ncache++].cd = cd;
+	if (!tried[i]) {
+		tried[i] = 1;
+		cd[i] = iconv_open("UTF-8", e->conv);
 	}
-	return cd;       /* past the cache (not with this table): opened each time, leaked */
+	if (cd[i] != (iconv_t)-1)
+		iconv(cd[i], NULL, NULL, NULL, NULL);     /* the initial shift state */
+	return cd[i];
 }
 
 /* iconv into out; an invalid or incomplete sequence is U+FFFD and one byte skipped. */

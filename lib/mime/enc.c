@@ -57,37 +57,90 @@ mime_b64_body(struct mime_sink *s, const void *vp, size_t n)
 
 /* Bytes that stand for themselves in quoted-printable (RFC 2045 6.7 rules 1-3): printable
  * ASCII but '=', plus space and tab (encoded only at a line end). */
-static int
+static inline int
 qp_plain(unsigned char c)
 {
 	return (c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t';
 }
 
-/* One line (without its line end) as quoted-printable lines of at most 76 characters. */
-static void
-qp_line(struct mbx_buf *b, const unsigned char *p, size_t n)
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+/* Whether any byte of w is zero (the classic bit trick). */
+static inline uint64_t
+has_zero(uint64_t w)
 {
-	size_t i, col = 0, w;
-	char e[3];
+	return (w - ONES) & ~w & HIGHS;
+}
 
-	for (i = 0; i < n; i++) {
-		int last = i + 1 == n, plain = qp_plain(p[i]) && !(last && (p[i] == ' ' || p[i] == '\t'));
-		w = plain ? 1 : 3;
-		if (col + w > (last ? 76u : 75u)) {
-			mbx_buf_puts(b, "=\n");
-			col = 0;
-		}
-		if (plain) {
-			mbx_buf_putc(b, (char)p[i]);
-		} else {
-			e[0] = '=';
-			e[1] = hexc[p[i] >> 4];
-			e[2] = hexc[p[i] & 15];
-			mbx_buf_append(b, e, 3);
-		}
-		col += w;
+/* How many of the first lim bytes of p stand for themselves in quoted-printable: eight
+ * at a time while they are all printable ASCII but '=' (space included). */
+static size_t
+qp_run(const unsigned char *p, size_t lim)
+{
+	size_t k = 0;
+	uint64_t w;
+
+	for (; k + 8 <= lim; k += 8) {
+		memcpy(&w, p + k, 8);
+		if ((w & HIGHS) || has_zero(w ^ (0x7F * ONES)) || has_zero(w ^ (0x3D * ONES)) ||
+		    ((w - 0x20 * ONES) & ~w & HIGHS))
+			break;
 	}
-	mbx_buf_putc(b, '\n');
+	while (k < lim && qp_plain(p[k]))
+		k++;
+	return k;
+}
+
+/* Quoted-printable output gathered in a block that goes to the sink at once. */
+struct qp {
+	struct mime_sink *s;
+	size_t len;
+	char buf[16384];
+};
+
+static void
+qp_room(struct qp *q, size_t k)
+{
+	if (q->len + k > sizeof q->buf) {
+		mime_sink_put(q->s, q->buf, q->len);
+		q->len = 0;
+	}
+}
+
+/* One line (without its line end) as quoted-printable lines of at most 76 characters
+ * (75 and the soft break "="). Runs of bytes that stand for themselves are copied at
+ * once; a blank at the end of the line is encoded (RFC 2045 6.7 rule 3). */
+static void
+qp_line(struct qp *q, const unsigned char *p, size_t n)
+{
+	size_t i = 0, col = 0, k, lim;
+
+	while (i < n) {
+		lim = n - i < 75 - col ? n - i : 75 - col;
+		k = qp_run(p + i, lim);
+		if (i + k == n && k && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			k--;
+		qp_room(q, k + 6);
+		memcpy(q->buf + q->len, p + i, k);
+		q->len += k;
+		i += k;
+		col += k;
+		if (i == n)
+			break;
+		if (col + (k == lim ? 1 : 3) > 75) {
+			q->buf[q->len++] = '=';
+			q->buf[q->len++] = '\n';
+			col = 0;
+			continue;
+		}
+		q->buf[q->len++] = '=';
+		q->buf[q->len++] = hexc[p[i] >> 4];
+		q->buf[q->len++] = hexc[p[i] & 15];
+		col += 3;
+		i++;
+	}
+	qp_room(q, 1);
+	q->buf[q->len++] = '\n';
 }
 
 /* The end of the line at p: its length, and *next where the next one starts. */
@@ -113,21 +166,19 @@ line_len(const char *p, size_t n, size_t *next)
 void
 mime_qp_body(struct mime_sink *s, const char *p, size_t n)
 {
-	struct mbx_buf b;
+	struct qp *q = mbx_xmalloc(sizeof *q);
 	size_t k, next;
 
-	mbx_buf_init(&b, 0);
+	q->s = s;
+	q->len = 0;
 	while (n) {
 		k = line_len(p, n, &next);
-		qp_line(&b, (const unsigned char *)p, k);
+		qp_line(q, (const unsigned char *)p, k);
 		p += next;
 		n -= next;
-		if (b.len > 60000 || !n) {
-			mime_sink_put(s, b.data, b.len);
-			mbx_buf_reset(&b);
-		}
 	}
-	mbx_buf_free(&b);
+	mime_sink_put(s, q->buf, q->len);
+	free(q);
 }
 
 void

@@ -44,8 +44,8 @@ dropped(const char *name, size_t k)
 	       (k > 28 && strncasecmp(name, "X-MS-Exchange-Organization-", 27) == 0);
 }
 
-/* Fields the properties give too: when the header's copy is not ASCII it is left out
- * and made again (encoded) from the property. */
+/* Fields the properties give too: when the header's copy is not ASCII it is made again
+ * (encoded) from the property, and the copy kept as X-Mbx-Transport-<name>. */
 static int
 remade(const char *name, size_t k)
 {
@@ -93,9 +93,10 @@ keep_field(struct mbx_buf *b, const char *f, size_t n)
 		mbx_buf_putc(b, '\n');
 		return;
 	}
+	/* one the properties give again: kept beside it, as X-Mbx-Transport-<name> */
+	name = remade(f, k) ? mbx_xmalloc(k + 17) : mbx_strndup(f, k);
 	if (remade(f, k))
-		return;
-	name = mbx_strndup(f, k);
+		snprintf(name, k + 17, "X-Mbx-Transport-%.*s", (int)k, f);
 	val = mbx_strndup(colon + 1, n - k - 1);
 	for (i = 0; val[i]; i++)                    /* unfold (RFC 5322 2.2.3) */
 		if (val[i] == '\n')

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "mime.h"
+#include "mime-int.h"
 
 /* Latin-1 entity names, U+00A0 to U+00FF in order (HTML 4.01 24.2). */
 static const char *const latin1[96] = {
@@ -45,24 +45,9 @@ alpha(char c)
 static void
 put_u(struct mbx_buf *b, uint32_t c)
 {
-	char u[4];
+	unsigned char u[4];
 
-	if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000))
-		c = 0xFFFD;
-	if (c < 0x80) {
-		mbx_buf_putc(b, (char)c);
-	} else if (c < 0x800) {
-		u[0] = (char)(0xC0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3F));
-		mbx_buf_append(b, u, 2);
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xE0 | c >> 12), u[1] = (char)(0x80 | (c >> 6 & 0x3F));
-		u[2] = (char)(0x80 | (c & 0x3F));
-		mbx_buf_append(b, u, 3);
-	} else {
-		u[0] = (char)(0xF0 | c >> 18), u[1] = (char)(0x80 | (c >> 12 & 0x3F));
-		u[2] = (char)(0x80 | (c >> 6 & 0x3F)), u[3] = (char)(0x80 | (c & 0x3F));
-		mbx_buf_append(b, u, 4);
-	}
+	mbx_buf_append(b, u, mime_utf8_enc(c ? c : 0xFFFD, u));
 }
 
 /* The character of the entity at p ('&' ...) and its length, or 0 when it is none. */

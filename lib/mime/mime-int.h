@@ -61,6 +61,9 @@ void mime_iso(long long t, char *out, size_t n);
 /* The civil date of t: year, month 1-12, day, and seconds of the day. */
 void mime_civil(long long t, long long *y, unsigned *m, unsigned *d, long long *sod);
 
+/* charset.c: code point c as UTF-8 into o (4 bytes of room): its length; surrogates
+ * and values past U+10FFFF become U+FFFD. */
+size_t mime_utf8_enc(uint32_t c, unsigned char *o);
 /* write.c: IPM.Note, IPM.Note.*, REPORT.* */
 int mime_mail_class(const char *cls);
 /* types.c: an attachment's Content-Type (malloc'd, lowercase). */

@@ -7,7 +7,7 @@
  * groups the document's (2.2.3.2). \uN with its \ucN fallback characters skipped. */
 #include <stdlib.h>
 #include <string.h>
-#include "mime.h"
+#include "mime-int.h"
 
 #define RTF_DEPTH 1024             /* groups nested deeper are refused */
 #define RTF_FONTS 256              /* fonts remembered from the font table */
@@ -116,21 +116,10 @@ text_str(struct rtf *r, const char *s)
 static void
 put_unicode(struct rtf *r, uint32_t c)
 {
-	char u[4];
-	size_t n;
+	unsigned char u[4];
 
-	if (c < 0x80)
-		u[0] = (char)c, n = 1;
-	else if (c < 0x800)
-		u[0] = (char)(0xC0 | c >> 6), u[1] = (char)(0x80 | (c & 0x3F)), n = 2;
-	else if (c < 0x10000)
-		u[0] = (char)(0xE0 | c >> 12), u[1] = (char)(0x80 | (c >> 6 & 0x3F)),
-		u[2] = (char)(0x80 | (c & 0x3F)), n = 3;
-	else
-		u[0] = (char)(0xF0 | c >> 18), u[1] = (char)(0x80 | (c >> 12 & 0x3F)),
-		u[2] = (char)(0x80 | (c >> 6 & 0x3F)), u[3] = (char)(0x80 | (c & 0x3F)), n = 4;
 	flush_bytes(r);
-	put(r, u, n);
+	put(r, u, mime_utf8_enc(c, u));
 }
 
 /* \uN: a UTF-16 unit (negative N for units past 32767); pairs joined. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh OUT SEEDS SECONDS SAMPLES HARNESS...: "make fuzz" runs this after building the
 # harnesses into OUT. Each harness runs SECONDS on a fresh copy of SEEDS/HARNESS (plus,
-# for fuzz-fx, the FastTransfer samples in SAMPLES when that folder exists: they are
+# for fuzz-fx and fuzz-mime, the FastTransfer samples in SAMPLES when that folder exists: they are
 # read at run time, never copied into the source tree). Prints per harness
 #   fuzz-frame: N execs, 0 crashes
 # keeps the log and any crashing input under OUT, and exits 1 if any harness crashed.
@@ -16,7 +16,7 @@ for h in "$@"; do
 	if [ -d "$seeds/$h" ]; then
 		cp "$seeds/$h"/* "$corpus"/ 2>/dev/null
 	fi
-	if [ "$h" = fuzz-fx ] && [ -d "$samples" ]; then
+	if { [ "$h" = fuzz-fx ] || [ "$h" = fuzz-mime ]; } && [ -d "$samples" ]; then
 		for f in "$samples"/*.bin; do
 			[ -f "$f" ] && cp "$f" "$corpus"/
 		done
