@@ -239,7 +239,7 @@ rich() {
 	assert_equal "$(grep -c '^Subject:' head)" 1
 	grep -q '^X-Custom: =?utf-8?b?Y2Fmw6k=?= au lait$' head
 	grep -q '^X-MS-Exchange-Forest-Kept: yes$' head
-	grep -q '^X-Mbx-Transport-Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= raw$' head
+	grep -q '^X-Mbx-Transport-Subject: =?utf-8?b?R3LDvMOfZQ==?= raw$' head
 	run grep -ciE '^(content-transfer-encoding: binary|x-ms-tnef|x-ms-exchange-organization|.*winmail)|broken line|not a header' head
 	assert_output 0
 	assert_equal "$(grep -c '^Received: from a by b;$' head)" 1
