@@ -24,7 +24,7 @@ BASE = 1704067200                      # 2024-01-01T00:00:00Z
 
 
 def pseudo(rng, n):
-    return bytes(rng.getrandbits(8) for _ in range(n))
+    return rng.randbytes(n)
 
 
 def png(rng, n=300):

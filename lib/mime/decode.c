@@ -17,6 +17,7 @@ struct dec {
 	int uu;                    /* uuencode: 0 before "begin", 1 in, 2 after "end" */
 	unsigned defects;
 	int failed;
+	struct mbx_buf lines, bytes;   /* base64: the characters without line ends; decoded */
 };
 
 static void
@@ -47,6 +48,8 @@ static const signed char b64[256] = {
 	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
 };                                 /* value + 1; 0: not in the alphabet */
 
+static void b64_slow(struct dec *d, const unsigned char *p, size_t n);
+
 /* A quantum cut short: 2 or 3 characters still give 1 or 2 bytes; 1 gives nothing. */
 static void
 b64_tail(struct dec *d)
@@ -61,8 +64,46 @@ b64_tail(struct dec *d)
 	d->acc = 0;
 }
 
+/* The common case at base's speed: whole lines of base64 and nothing else. The line
+ * ends go, the rest is decoded by mbx_b64_decode, which refuses anything else (then the
+ * careful path below reads the piece). A quantum left over waits for the next piece. */
+static int
+b64_fast(struct dec *d, const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n, *nl;
+	size_t k, whole;
+
+	mbx_buf_reset(&d->lines);
+	mbx_buf_reset(&d->bytes);
+	while (p < e) {
+		nl = memchr(p, '\n', (size_t)(e - p));
+		k = (size_t)((nl ? nl : e) - p);
+		if (k && p[k - 1] == '\r')
+			k--;
+		if (mbx_buf_append(&d->lines, p, k) < 0)
+			return 0;
+		p = nl ? nl + 1 : e;
+	}
+	whole = d->lines.len / 4 * 4;
+	if (whole == 0 || memchr(d->lines.data, '=', whole - 4) ||
+	    mbx_b64_decode(&d->bytes, d->lines.data, whole) < 0)
+		return 0;
+	flush(d);
+	if (d->bytes.len && !d->failed && d->put(d->ctx, d->bytes.data, d->bytes.len) < 0)
+		d->failed = 1;
+	b64_slow(d, (const unsigned char *)d->lines.data + whole, d->lines.len - whole);
+	return 1;
+}
+
 static void
 b64_bytes(struct dec *d, const unsigned char *p, size_t n)
+{
+	if (d->nacc != 0 || !b64_fast(d, p, n))
+		b64_slow(d, p, n);
+}
+
+static void
+b64_slow(struct dec *d, const unsigned char *p, size_t n)
 {
 	size_t i;
 
@@ -209,12 +250,22 @@ int
 mime_body_read(const struct mime_msg *m, const struct mime_part *p, fx_put_fn put,
 	       void *ctx, unsigned *defects)
 {
-	struct dec *d = mbx_xcalloc(1, sizeof *d);   /* 64 KiB: not on the stack */
+	static struct dec *spare;  /* one decoder kept for the next body (single-threaded) */
+	struct dec *d = spare ? spare : mbx_xcalloc(1, sizeof *d);   /* not on the stack */
 	struct mime_cur c;
 	int rc, cte = mime_is(p, "multipart/") ? MIME_CTE_IDENTITY : p->cte;
 
+	spare = NULL;            /* a put that reads another body gets a decoder of its own */
+	if (!d->lines.max) {
+		mbx_buf_init(&d->lines, 2 * OUTBUF);
+		mbx_buf_init(&d->bytes, 2 * OUTBUF);
+	}
 	d->put = put;
 	d->ctx = ctx;
+	d->n = 0;
+	d->acc = 0;
+	d->nacc = d->uu = d->failed = 0;
+	d->defects = 0;
 	mime_cur_init(&c, m->src, p->body, p->end);
 	rc = cte == MIME_CTE_QP || cte == MIME_CTE_UUENCODE ? by_lines(d, &c, cte) :
 	     by_bytes(d, &c, cte);
@@ -222,7 +273,13 @@ mime_body_read(const struct mime_msg *m, const struct mime_part *p, fx_put_fn pu
 	flush(d);
 	*defects |= d->defects;
 	rc = rc < 0 || d->failed ? -1 : 0;
-	free(d);
+	if (spare) {
+		mbx_buf_free(&d->lines);
+		mbx_buf_free(&d->bytes);
+		free(d);
+	} else {
+		spare = d;
+	}
 	return rc;
 }
 

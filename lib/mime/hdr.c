@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "mime.h"
+#include "mime-int.h"
 
 #define WORD_MAX 4096              /* bytes of one encoded word's text */
 
@@ -51,6 +51,24 @@ raw_text(struct mbx_buf *out, const char *p, size_t n, unsigned *defects)
 	}
 	*defects |= MIME_D_8BIT_HEADER;
 	mime_decode_cp(out, 1252, p, n, NULL, err, sizeof err);
+}
+
+char *
+mime_utf8_own(char *s, unsigned *defects)
+{
+	struct mbx_buf b;
+	size_t n;
+
+	if (!s)
+		return s;
+	n = strlen(s);
+	if (mime_utf8_valid_len(s, n) == n)
+		return s;
+	*defects |= MIME_D_8BIT_HEADER;
+	mbx_buf_init(&b, 0);
+	mime_utf8_repair(&b, s, n);
+	free(s);
+	return b.data ? mbx_buf_steal(&b) : mbx_strdup("");
 }
 
 /* ------------------------------------------------------- encoded words */
@@ -191,27 +209,34 @@ mime_words(const char *v, unsigned *defects)
 
 /* ------------------------------------------------------------ parameters */
 
+/* The end of the (nested) comment at s, e or after its ')' (RFC 5322 3.2.2). */
+static const char *
+comment_end(const char *s, const char *e)
+{
+	int depth = 0;
+
+	for (; s < e; s++) {
+		if (*s == '\\' && s + 1 < e)
+			s++;
+		else if (*s == '(')
+			depth++;
+		else if (*s == ')' && --depth == 0)
+			return s + 1;
+	}
+	return e;
+}
+
 /* Skip blanks and (nested) comments (RFC 5322 3.2.2). */
 static const char *
 skip_cfws(const char *s)
 {
-	int depth;
 
 	for (;;) {
 		while (is_wsp(*s))
 			s++;
 		if (*s != '(')
 			return s;
-		for (depth = 0; *s; s++) {
-			if (*s == '\\' && s[1])
-				s++;
-			else if (*s == '(')
-				depth++;
-			else if (*s == ')' && --depth == 0) {
-				s++;
-				break;
-			}
-		}
+		s = comment_end(s, s + strlen(s));
 	}
 }
 
@@ -452,16 +477,7 @@ phrase(const char *s, size_t n, unsigned *defects)
 			s = q < e ? q + 1 : e;
 			sp = 0;
 		} else if (*s == '(') {
-			int depth = 0;
-			for (; s < e; s++)
-				if (*s == '\\' && s + 1 < e)
-					s++;
-				else if (*s == '(')
-					depth++;
-				else if (*s == ')' && --depth == 0) {
-					s++;
-					break;
-				}
+			s = comment_end(s, e);
 		} else if (is_wsp(*s)) {
 			if (b.len && !sp)
 				mbx_buf_putc(&b, ' ');
@@ -553,6 +569,7 @@ add_mbox(struct mime_mbox **out, size_t *n, const char *s, const char *e, unsign
 		m.addr = addr_spec(s, e);
 		m.name = comment_text(s, e, defects);
 	}
+	m.addr = mime_utf8_own(m.addr, defects);    /* RFC 6532 allows UTF-8, nothing else */
 	if (m.addr && !*m.addr) {          /* "<>", the null sender: a name at most */
 		free(m.addr);
 		m.addr = NULL;
@@ -648,21 +665,6 @@ zone_name(const char *t, size_t n, long *off)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static long long
-days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
 struct dparts {
 	long day, mon, year, h, mi, sec, zone;
 	int have_time, have_zone, ndays;
@@ -733,6 +735,7 @@ mime_date_parse(const char *v, long long *out)
 {
 	struct dparts d;
 	const char *s = v ? v : "", *t;
+	char iso[160];        /* room for any long: the fields are checked below */
 
 	memset(&d, 0, sizeof d);
 	*out = 0;
@@ -744,10 +747,13 @@ mime_date_parse(const char *v, long long *out)
 			date_token(&d, s, (size_t)(t - s));
 		s = *t == ',' ? t + 1 : t;
 	}
-	if (date_fields(&d) < 0)
+	if (date_fields(&d) < 0 || d.year > 9999)
 		return -1;
-	*out = days_from_civil(d.year, (unsigned)d.mon, (unsigned)d.day) * 86400 + d.h * 3600 +
-	       d.mi * 60 + d.sec - d.zone;
+	snprintf(iso, sizeof iso, "%04ld-%02ld-%02ldT%02ld:%02ld:%02ldZ", d.year, d.mon, d.day,
+		 d.h, d.mi, d.sec);
+	if (mime_iso_unix(iso, out) < 0)
+		return -1;
+	*out -= d.zone;
 	return 0;
 }
 

@@ -1,7 +1,8 @@
-/* map.c: a parsed MIME message as MAPI properties, by the reader rules of MS-OXCMAIL
- * 2.2.3: headers (2.2.3.1-2), the body (2.2.3.3), attachments and embedded messages
- * (2.2.3.4), for the FastTransfer generator of lib/fx. Nothing the store computes is
- * set (sizes, display lists, entry ids). */
+/* map.c: a parsed MIME message as MAPI properties, by the reader rules of
+ * MS-OXCMAIL 2.2.3: headers (MS-OXCMAIL 2.2.3.1, 2.2.3.2), the body (MS-OXCMAIL 2.2.3.3),
+ * attachments and embedded messages (MS-OXCMAIL 2.2.3.4), for the FastTransfer
+ * generator of lib/fx. Nothing the store computes is set (sizes, display lists, entry
+ * ids). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,11 @@ fail(struct mctx *c, const char *why)
 
 /* --------------------------------------------------------------- headers */
 
+/* A field as it is (msg-ids, URLs), made valid UTF-8 (it goes into a string property). */
 static char *
 field(struct mctx *c, const struct mime_part *p, const char *name)
 {
-	return own(c, mime_field(p, name));
+	return own(c, mime_utf8_own(mime_field(p, name), &c->out->defects));
 }
 
 static char *
@@ -243,7 +245,7 @@ subject(struct mctx *c, const struct mime_part *p, struct fx_msg *m)
 static char *
 references(struct mctx *c, const struct mime_part *p)
 {
-	char *v = mime_field(p, "References"), *o, *s;
+	char *v = mime_utf8_own(mime_field(p, "References"), &c->out->defects), *o, *s;
 	size_t k = 0, last = 0;
 
 	if (!v)
@@ -372,7 +374,7 @@ headers(struct mctx *c, const struct mime_part *p, struct fx_msg *m, long long d
 	t = received_date(p);
 	m->delivery_time = t ? t : delivered ? delivered : m->submit_time;
 	v = mime_field(p, "Message-ID");
-	m->message_id = own(c, mime_msgid(v));
+	m->message_id = own(c, mime_utf8_own(mime_msgid(v), &c->out->defects));
 	free(v);
 	if (!m->message_id)
 		m->message_id = "";           /* none made up (fx.h) */

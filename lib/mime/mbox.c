@@ -453,8 +453,10 @@ list_dir(const char *path, size_t *n)
 		v[(*n)++] = mbx_strdup(e->d_name);
 	}
 	closedir(d);
+	if (!v)
+		return mbx_xcalloc(1, sizeof *v);   /* empty, but read */
 	qsort(v, *n, sizeof *v, cmp_names);
-	return v ? v : mbx_xcalloc(1, sizeof *v);
+	return v;
 }
 
 static void

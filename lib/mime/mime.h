@@ -313,6 +313,9 @@ int mime_field_line(const void *p, size_t n);
  * 0, or -1 when there is no value. The names and values are malloc'd. */
 int mime_params_parse(const char *v, char *main, size_t mainlen, struct mime_param **p,
 		      size_t *n, unsigned *defects);
+/* s (malloc'd, may be NULL) when it is UTF-8, else a copy with every invalid sequence
+ * made U+FFFD (MIME_D_8BIT_HEADER), s freed: what goes into records and strings. */
+char *mime_utf8_own(char *s, unsigned *defects);
 /* Content-Transfer-Encoding (RFC 2045 6.1; x-uuencode as mail readers know it). */
 int mime_cte(const char *v, unsigned *defects);
 /* Unstructured text with its RFC 2047 encoded words decoded, as UTF-8; bytes that are
@@ -437,7 +440,13 @@ struct mime_in {
 void mime_in_init(struct mime_in *in, FILE *out);
 /* One input: "-" for stdin, an mbox or .eml file, or a Maildir directory. */
 void mime_in_path(struct mime_in *in, const char *path);
-/* The converter as a reader's callback (ctx: the mime_in). */
+/* The converter as a reader's callback (ctx: the mime_in): a frame, or an error record
+ * and the message on stderr. */
 int mime_in_item(void *ctx, struct mime_item *it);
+/* The same without the error record: 0 after the frame is written; -1 with the record's
+ * code and message (nothing written). id gets the message's id (Message-ID or hash) as
+ * far as it was known, "" else. Counts in in as mime_in_item does, but for errors. */
+int mime_in_convert(struct mime_in *in, struct mime_item *it, const char **code, char *why,
+		    size_t whylen, char *id, size_t idlen);
 
 #endif

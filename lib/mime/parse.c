@@ -44,7 +44,7 @@ eol_len(const unsigned char *p, size_t n)
 }
 
 /* A field name (RFC 5322 2.2: printable ASCII but ':'), blanks allowed before the colon
- * as obs-header does (4.5.8); the length up to and with the colon, 0 when not a field. */
+ * as obs-header does (RFC 5322 4.5.8); the length up to and with the colon, 0 when not a field. */
 static size_t
 field_name_len(const unsigned char *p, size_t n)
 {
@@ -196,7 +196,7 @@ mime_is(const struct mime_part *p, const char *type)
 }
 
 /* Content-Type (RFC 2045 5.1; a value that is not type/subtype is the default, 5.2),
- * Content-Transfer-Encoding (6.1), Content-Disposition (RFC 2183). */
+ * Content-Transfer-Encoding (RFC 2045 6.1), Content-Disposition (RFC 2183). */
 static void
 content_fields(struct mime_part *pt, const char *deftype)
 {

@@ -22,6 +22,8 @@ struct conv {
 	char **cats;               /* categories from labels and Keywords */
 	size_t ncats;
 	struct fx_blob *blob;
+	const char *code;          /* why it failed: the error record's code and message */
+	char why[512];
 };
 
 void
@@ -34,13 +36,24 @@ mime_in_init(struct mime_in *in, FILE *out)
 
 /* ------------------------------------------------------------------ errors */
 
+/* A file or folder name in a record: JSON strings are UTF-8 (RFC 8259 8.1), names on
+ * Linux any bytes; the ones that are not UTF-8 are told with U+FFFD. */
+static void
+k_name(struct mbx_jw *w, const char *key, const char *name)
+{
+	unsigned d = 0;
+	char *s = mime_utf8_own(mbx_strdup(name), &d);
+
+	mbx_jw_kstr(w, key, s);
+	free(s);
+}
+
 /* {"type":"error","mailbox":"mime","subject":ID,"code":..,"message":..,"program":..,
  * "file":..,"offset":..,"index":..} and the message on stderr; exit 1. */
 static void
-item_error(struct mime_in *in, const struct conv *cv, const char *code, const char *why)
+item_error(struct mime_in *in, const struct mime_item *it, const char *id, const char *code,
+	   const char *why)
 {
-	const struct mime_item *it = cv->it;
-	const char *id = cv->mapi.message_id ? cv->mapi.message_id : cv->id[0] ? cv->id : NULL;
 	struct mbx_buf b;
 	struct mbx_jw w;
 	char msg[1024];
@@ -53,12 +66,12 @@ item_error(struct mime_in *in, const struct conv *cv, const char *code, const ch
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "error");
 	mbx_jw_kstr(&w, "mailbox", "mime");
-	if (id)
+	if (id && *id)
 		mbx_jw_kstr(&w, "subject", id);
 	mbx_jw_kstr(&w, "code", code);
 	mbx_jw_kstr(&w, "message", msg);
 	mbx_jw_kstr(&w, "program", mbx_progname);
-	mbx_jw_kstr(&w, "file", it->file);
+	k_name(&w, "file", it->file);
 	mbx_jw_kint(&w, "offset", (long long)it->offset);
 	mbx_jw_kint(&w, "index", (long long)it->index);
 	mbx_jw_end(&w);
@@ -371,7 +384,7 @@ header(struct mbx_buf *b, const struct conv *cv)
 	mbx_jw_kstr(&w, "id", cv->mapi.message_id ? cv->mapi.message_id : cv->id);
 	mbx_jw_kstr(&w, "class", cv->mapi.m.message_class);
 	if (cv->folder)
-		mbx_jw_kstr(&w, "folderPath", cv->folder);
+		k_name(&w, "folderPath", cv->folder);
 	if (cv->mapi.message_id)
 		mbx_jw_kstr(&w, "messageId", cv->mapi.message_id);
 	summary(&w, cv);
@@ -386,7 +399,7 @@ header(struct mbx_buf *b, const struct conv *cv)
 		mbx_jw_end(&w);
 	}
 	defects(&w, cv->mapi.defects);
-	mbx_jw_kstr(&w, "file", it->file);
+	k_name(&w, "file", it->file);
 	mbx_jw_kint(&w, "offset", (long long)it->offset);
 	mbx_jw_end(&w);
 	b->data[--b->len] = '\0';           /* the '}' comes after the frame's members */
@@ -560,13 +573,14 @@ empty(const struct mime_src *s)
 }
 
 static int
-bad(struct mime_in *in, const struct conv *cv, const char *code, const char *why)
+bad(struct conv *cv, const char *code, const char *why)
 {
-	item_error(in, cv, code, why);
+	cv->code = code;
+	mbx_strlcpy(cv->why, why, sizeof cv->why);
 	return -1;
 }
 
-/* Parse, map, lay out: 0, or -1 after the error record. */
+/* Parse, map, lay out: 0, or -1 with cv->code and cv->why. */
 static int
 convert(struct mime_in *in, struct conv *cv)
 {
@@ -575,14 +589,13 @@ convert(struct mime_in *in, struct conv *cv)
 	unsigned d;
 
 	if (it->error)
-		return bad(in, cv, "Unreadable", it->error);
+		return bad(cv, "Unreadable", it->error);
 	if (empty(&it->src))
-		return bad(in, cv, "EmptyMessage", "the message is empty");
+		return bad(cv, "EmptyMessage", "the message is empty");
 	if (mime_parse(&cv->msg, &it->src, err, sizeof err) < 0)
-		return bad(in, cv, "BadMessage", err);
-	message_hash(&cv->msg, cv->id, sizeof cv->id);
+		return bad(cv, "BadMessage", err);
 	if (it->truncated && cv->msg.open_at_end)
-		return bad(in, cv, "TruncatedMessage", "the input ends inside it (a MIME "
+		return bad(cv, "TruncatedMessage", "the input ends inside it (a MIME "
 				  "part is still open and the last line has no end)");
 	if (in->labels != MIME_LABELS_NONE)
 		gmail_labels(in, cv, cv->msg.root);
@@ -593,34 +606,71 @@ convert(struct mime_in *in, struct conv *cv)
 	it->env.ncategories = cv->ncats;
 	d = cv->mapi.defects;                 /* what the labels had; mapping starts afresh */
 	if (mime_to_mapi(&cv->mapi, &cv->msg, &it->env, err, sizeof err) < 0)
-		return bad(in, cv, "BadMessage", err);
+		return bad(cv, "BadMessage", err);
 	cv->mapi.defects |= d;
+	if (!cv->mapi.message_id)              /* the id of a message without Message-ID */
+		message_hash(&cv->msg, cv->id, sizeof cv->id);
 	if (!(cv->blob = fx_layout(&cv->mapi.m, 0)))
-		return bad(in, cv, "TooLarge", "its properties are larger than 64 MiB or "
+		return bad(cv, "TooLarge", "its properties are larger than 64 MiB or "
 				  "it nests more than 32 messages");
 	if (fx_blob_size(cv->blob) > MIME_ITEM_MAX)
-		return bad(in, cv, "TooLarge", "the item would be larger than 150 MB, "
+		return bad(cv, "TooLarge", "the item would be larger than 150 MB, "
 				  "the service's limit");
 	return 0;
+}
+
+/* The Message-ID of a message that failed after it was parsed, for its error record. */
+static void
+failed_id(const struct conv *cv, char *id, size_t n)
+{
+	unsigned d = 0;
+	char *v = mime_field(cv->msg.root, "Message-ID"), *m = mime_utf8_own(mime_msgid(v), &d);
+
+	mbx_strlcpy(id, m ? m : "", n);
+	free(m);
+	free(v);
+}
+
+int
+mime_in_convert(struct mime_in *in, struct mime_item *it, const char **code, char *why,
+		size_t whylen, char *id, size_t idlen)
+{
+	struct conv cv;
+	int rc;
+
+	memset(&cv, 0, sizeof cv);
+	cv.it = it;
+	*code = NULL;
+	if (whylen)
+		why[0] = '\0';
+	in->messages++;
+	in->bytes_in += it->src.len;
+	rc = convert(in, &cv);
+	if (rc == 0 && write_frame(in, &cv) < 0)
+		rc = bad(&cv, "Unreadable", "its attachment data could not be read");
+	if (rc == 0) {
+		in->items++;
+		in->defective += cv.mapi.defects != 0;
+	} else {
+		*code = cv.code;
+		mbx_strlcpy(why, cv.why, whylen);
+	}
+	mbx_strlcpy(id, cv.mapi.message_id ? cv.mapi.message_id : cv.id, idlen);
+	if (rc < 0 && !*id && cv.msg.root)         /* failed before the mapping */
+		failed_id(&cv, id, idlen);
+	conv_free(&cv);
+	return rc;
 }
 
 int
 mime_in_item(void *ctx, struct mime_item *it)
 {
 	struct mime_in *in = ctx;
-	struct conv cv;
+	const char *code;
+	char why[512], id[1024];
 
-	memset(&cv, 0, sizeof cv);
-	cv.it = it;
-	in->messages++;
-	in->bytes_in += it->src.len;
-	if (convert(in, &cv) == 0) {
-		if (write_frame(in, &cv) < 0)
-			item_error(in, &cv, "Unreadable", "its attachment data could not be read");
-		else
-			in->items++, in->defective += cv.mapi.defects != 0;
-	}
-	conv_free(&cv);
+	if (mime_in_convert(in, it, &code, why, sizeof why, id, sizeof id) < 0)
+		item_error(in, it, id, code, why);
 	return 0;
 }
 
