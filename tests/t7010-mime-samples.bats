@@ -118,7 +118,7 @@ all_samples() {
 	mbx-mime s.frames >s.mbox
 	run $CHECK mbox s.mbox
 	assert_success
-	# the sanitized HTML lost its cid: references (SOURCES.md): by MS-OXCMAIL 2.1.3.3.6
+	# the sanitized HTML lost its cid: references (the samples' notes say so): by MS-OXCMAIL 2.1.3.3.6
 	# unreferenced images go outside multipart/related
 	assert_equal "$(jq -r .tree <<<"$output")" \
 		"multipart/mixed(multipart/alternative(text/plain,text/html),$(printf 'image/%s,' png jpeg png jpeg jpeg jpeg png jpeg jpeg jpeg jpeg jpeg jpeg | sed 's/,$//'))"

@@ -1,7 +1,7 @@
 /* enc.c: the MIME encodings of the writer: base64 and quoted-printable bodies (RFC 2045
  * 6.7, 6.8), header fields folded (RFC 5322 2.2.3) with RFC 2047 encoded words for text
  * that is not ASCII, parameters by RFC 2045 5.1 and RFC 2231, addresses (RFC 5322 3.4)
- * and dates (3.3). Everything is written with LF line ends; the sink makes them CRLF
+ * and dates (RFC 5322 3.3). Everything is written with LF line ends; the sink makes them CRLF
  * where the container wants it. */
 #include <stdlib.h>
 #include <string.h>
@@ -456,7 +456,7 @@ atext(unsigned char c)
 	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-/* A dot-atom (3.2.3) of n bytes. */
+/* A dot-atom (RFC 5322 3.2.3) of n bytes. */
 static int
 dot_atom(const char *s, size_t n)
 {
@@ -525,7 +525,7 @@ mime_addr_spec(const char *addr, const char *type)
 	return mbx_buf_steal(&b);
 }
 
-/* A display name as a phrase (3.2.5): atoms as they are, else a quoted string, or
+/* A display name as a phrase (RFC 5322 3.2.5): atoms as they are, else a quoted string, or
  * encoded words when it is not ASCII. */
 static void
 phrase(struct mbx_buf *b, const char *name)

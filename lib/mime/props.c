@@ -90,7 +90,7 @@ mime_iso(long long t, char *out, size_t n)
 		 sod / 60 % 60, sod % 60);
 }
 
-/* name, SMTP address, email address, address type of a group (2.6.4, 2.6.5). */
+/* name, SMTP address, email address, address type of a group (MS-OXCMAIL 2.6.4, 2.6.5). */
 static void
 who_from(const struct fx_obj *o, const uint16_t ids[4], struct mime_who *w)
 {
