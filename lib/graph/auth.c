@@ -612,6 +612,17 @@ fetch_device(struct mbx_auth *a, int *exitcode, char *err, size_t n)
 
 	if (*a->refresh && fetch_refresh(a, exitcode, err, n) == 0)
 		return 0;
+	/* a sign-in nobody can see would wait for its whole lifetime (cron, CI): only on a
+	 * terminal, or when MBX_AUTH=devicecode asks for it (mbx(7) AUTHENTICATION) */
+	if (!(env("MBX_AUTH") && strcmp(env("MBX_AUTH"), "devicecode") == 0) &&
+	    !isatty(STDERR_FILENO)) {
+		*exitcode = MBX_EXIT_AUTH;
+		snprintf(err, n, "no credentials for client '%s' and no terminal for a device code "
+			 "sign-in: set AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, "
+			 "MBX_ACCESS_TOKEN or MBX_TOKEN_COMMAND, or MBX_AUTH=devicecode to sign in "
+			 "anyway (see mbx(7))", a->client);
+		return -1;
+	}
 	mbx_buf_init(&form, 0);
 	form_add(&form, "client_id", a->client);
 	form_add(&form, "scope", a->scope);

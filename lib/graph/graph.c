@@ -8,11 +8,44 @@
 #define PAGE_MAX ((size_t)64 << 20)    /* one page of a listing, parsed when complete */
 #define ELEM_MAX ((size_t)4 << 20)     /* one folder or item object */
 
+/* A service URL that cannot work is a usage error before any request (mbx(7)
+ * ENVIRONMENT): a scheme, a host, a port that is a number when there is a ':', and for
+ * MBX_GRAPH_URL the API version as the first path segment (graph-api.md 3.0). */
+static void
+check_url(const char *var, const char *url, int versioned)
+{
+	const char *h, *e, *c, *why = NULL;
+	long port;
+	char *end;
+
+	if (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0)
+		why = "no https:// scheme";
+	else {
+		h = strstr(url, "://") + 3;
+		e = h + strcspn(h, "/?#");
+		c = h[0] == '[' ? memchr(h, ']', (size_t)(e - h)) : h;
+		c = c ? memchr(c, ':', (size_t)(e - c)) : NULL;
+		if (e == h || c == h)
+			why = "no host";
+		else if (c && (c + 1 == e || (port = strtol(c + 1, &end, 10), end != e) ||
+			       port < 1 || port > 65535))
+			why = "bad port";
+		else if (versioned && (*e != '/' || e[1] == '\0' || e[1] == '/'))
+			why = "no API version (such as /v1.0 or /beta) in the path";
+	}
+	if (why)
+		mbx_die(MBX_EXIT_USAGE, "bad %s '%.300s': %s", var, url, why);
+}
+
 void
 mbx_graph_init(struct mbx_graph *g)
 {
 	char err[512];
+	const char *auth = getenv("AZURE_AUTHORITY_HOST");
 
+	check_url("MBX_GRAPH_URL", mbx_opt.graph_url, 1);
+	if (auth && *auth)
+		check_url("AZURE_AUTHORITY_HOST", auth, 0);
 	memset(g, 0, sizeof *g);
 	g->started = mbx_mono();
 	mbx_strlcpy(g->base, mbx_opt.graph_url, sizeof g->base);

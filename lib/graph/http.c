@@ -13,6 +13,7 @@
 
 #define BACKOFF_BASE 1.0       /* seconds; doubled per attempt, full jitter */
 #define BACKOFF_CAP 60.0
+#define LONG_WAIT 10.0         /* seconds: a wait longer than this is announced */
 #define LOW_SPEED_TIME 60L     /* abort a transfer that moves < 1 byte/s for this long */
 
 struct lane {
@@ -49,6 +50,7 @@ struct mbx_http {
 	struct mbx_http_stats st;
 	int warned_insecure;
 	int in_auth;               /* a token is being fetched: see pump() */
+	int reached;               /* an answer came back: connection errors are weather now */
 };
 
 struct mbx_http *
@@ -544,6 +546,25 @@ backoff(int attempt)
 	return cap * jitter();     /* full jitter */
 }
 
+/* The reason a try failed, short: "connection refused", "503 Service Unavailable". */
+static const char *
+why(const struct mbx_req *r)
+{
+	const char *e = ((const struct priv *)r->priv)->errbuf;
+
+	if (r->curl_code)
+		return *e ? e : curl_easy_strerror((CURLcode)r->curl_code);
+	return r->errmsg;
+}
+
+/* A connection error before any answer: the URL is wrong, waiting cannot help. */
+static int
+unreachable(const struct mbx_http *h, CURLcode c)
+{
+	return !h->reached && (c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST ||
+			       c == CURLE_COULDNT_RESOLVE_PROXY);
+}
+
 /* Queue r again after delay seconds, unless that would exceed the retry budget. */
 static int
 retry(struct mbx_http *h, struct mbx_req *r, double delay, int lane_wide)
@@ -561,6 +582,8 @@ retry(struct mbx_http *h, struct mbx_req *r, double delay, int lane_wide)
 	h->st.retries++;
 	h->st.waited += delay;
 	mbx_debug("retrying in %.1f s (attempt %d)", delay, r->attempts + 1);
+	if (delay > LONG_WAIT && mbx_verbosity >= 0)    /* never wait in silence (mbx(7) RETRIES) */
+		mbx_err("waiting %.0f s before try %d: %s", delay, r->attempts + 1, why(r));
 	enqueue(h, r, 1);
 	return 1;
 }
@@ -624,7 +647,8 @@ classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 
 	describe(r, c);
 	if (c != CURLE_OK)
-		return tls_fatal(c) || p->too_large || !transport_retryable(r, c) ? MBX_EXIT_SERVICE
+		return tls_fatal(c) || p->too_large || unreachable(h, c) ||
+		       !transport_retryable(r, c) ? MBX_EXIT_SERVICE
 			: retry(h, r, backoff(r->attempts), 0) ? -1 : MBX_EXIT_SERVICE;
 	if (r->status == 301 || r->status == 302 || r->status == 307 || r->status == 308)
 		return follow(h, r);
@@ -664,6 +688,7 @@ complete(struct mbx_http *h, CURL *e, CURLcode c)
 	curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &dl);
 	h->st.bytes_in += (unsigned long long)dl;
 	r->curl_code = (int)c;
+	h->reached |= r->status > 0;
 	if (h->npool < (int)(sizeof h->pool / sizeof h->pool[0]))
 		h->pool[h->npool++] = e;
 	else
