@@ -163,8 +163,10 @@ void mbx_journal_close(struct mbx_journal *j);
 
 /* Walk the folder tree of mailbox depth-first from the folder named by spec (a path or id;
  * NULL or "/" = the root, which is not itself reported), calling each() for every folder
- * with its path filled. Children are listed with childFolders (graph-api.md 3.4), which
- * works whichever way the service scopes /folders (graph-api.md 8.10).
+ * with its path filled. The tree is the flat /folders list (graph-api.md 3.2), with
+ * childFolders (3.4) only for folders whose childFolderCount exceeds the children the list
+ * showed, so either scope of /folders (8.10) gives the whole tree; no well-known name is
+ * needed (8.23).
  * 0 ok; else an exit code with msg filled, or with msg "" when the failures were already
  * reported as error records (folders below the top that could not be listed). */
 typedef int (*mbx_folder_cb)(void *ctx, const char *mailbox, const struct mbx_folder *f);
