@@ -212,8 +212,9 @@ struct mbx_jentry {
 	char *id, *ck, *folder_id;             /* its copy in the target */
 };
 struct mbx_journal;
-/* Open (or create) the journal of target; -1 with err (and *out NULL) when it is corrupt,
- * belongs to another target or cannot be written. A torn last line is dropped with a warning. */
+/* Open (or create) the journal of target; -1 with err (and *out NULL) when it is
+ * corrupt, belongs to another target or cannot be written. A torn last line is dropped
+ * with a warning. */
 int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 		     char *err, size_t n);
 const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,
