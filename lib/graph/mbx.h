@@ -194,6 +194,8 @@ int mbx_import_run(struct mbx_import *im, char *msg, size_t n);
 int mbx_import_finish(struct mbx_import *im, char *msg, size_t n);
 void mbx_import_stats(const struct mbx_import *im, struct mbx_import_stats *out);
 void mbx_import_free(struct mbx_import *im);
+/* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1)). */
+void mbx_imported_emit(const struct mbx_import_rec *r);
 
 /* ------------------------------------------------------------- dstate.c */
 
