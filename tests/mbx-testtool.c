@@ -9,6 +9,8 @@ int tt_fx_parse(int argc, char **argv);
 int tt_auth_jwt_assert(int argc, char **argv);
 int tt_http(int argc, char **argv);
 int tt_mime(int argc, char **argv);
+int tt_import_many(int argc, char **argv);
+int tt_quota(int argc, char **argv);
 
 static int
 print_elem(void *ctx, yajl_val v)
@@ -301,6 +303,7 @@ static const struct {
 	{ "fx-gen", tt_fx_gen }, { "fx-parse", tt_fx_parse },
 	{ "jwt-assert", tt_auth_jwt_assert }, { "http", tt_http },
 	{ "mime", tt_mime },
+	{ "import-many", tt_import_many }, { "quota", tt_quota },
 };
 
 int

@@ -240,6 +240,7 @@ mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 	off_t good = 0;
 	int rc = 0;
 
+	*out = NULL;                             /* whatever the result (DESIGN-NOTES) */
 	j->path = mbx_strdup(path);
 	if (!(j->f = fopen(path, "a+"))) {
 		snprintf(err, n, "%s", strerror(errno));

@@ -132,6 +132,71 @@ struct mbx_req *mbx_import_req(const struct mbx_isession *s, const char *folder_
 /* The new itemId and changeKey of a successful upload (malloc'd): 0, or -1. */
 int mbx_import_result(const struct mbx_req *r, char **id, char **ck);
 
+/* -------------------------------------------------------------- quota.c */
+
+/* The upload quota (graph-api.md 7) as a sliding window: an upload counts from the moment
+ * it is taken until a window after it is done. */
+struct mbx_quota;
+struct mbx_quota_slot;
+struct mbx_quota *mbx_quota_new(long long bytes, double window);
+void mbx_quota_free(struct mbx_quota *q);       /* with the slots still in flight */
+/* Seconds until bytes more fit (0: now), or -1 when only a finishing upload makes room. */
+double mbx_quota_wait(struct mbx_quota *q, size_t bytes);
+/* Count an upload of bytes from now on; mbx_quota_done when its answer is in. */
+struct mbx_quota_slot *mbx_quota_take(struct mbx_quota *q, size_t bytes);
+void mbx_quota_done(struct mbx_quota_slot *s);
+
+/* ------------------------------------------------------------- import.c */
+
+/* mbx-import(1) as an object: the items of frames go into one target mailbox through an
+ * import session per mailbox (the target and its auxiliary archives, 3.14, 3.17), paced
+ * to the upload quota, into folders made on demand, with a journal. All its state is in
+ * the object, so several can run at once on one engine. */
+struct mbx_import_opts {
+	const char *folder;        /* --folder PATH|ID: every item goes there; or NULL */
+	const char *under;         /* --under PATH: where source paths go (NULL: "/") */
+	const char *journal;       /* --journal FILE, or NULL */
+	long long limit_bytes;     /* --upload-limit: bytes per window seconds */
+	double limit_window;
+	int jobs;                  /* uploads in flight at most */
+	int dry_run;               /* place items, upload nothing */
+};
+/* One outcome, in order: status "created", "updated", "skipped", "would-create" or
+ * "would-update" for an item (id and change_key of its copy NULL when dry), or NULL for a
+ * failure: code and message, and the mailbox and subject it concerns. */
+struct mbx_import_rec {
+	const char *status;
+	const char *mailbox, *id, *change_key, *folder_id, *folder_path;
+	yajl_val source;           /* the source item record; NULL for a folder's failure */
+	const char *subject, *code, *message;
+};
+typedef void (*mbx_import_cb)(void *ctx, const struct mbx_import_rec *r);
+struct mbx_import_stats {
+	unsigned long items, ok, updated, skipped, failed, sessions;
+	unsigned long long bytes;
+	int worst;                 /* the exit status of the failures so far */
+};
+struct mbx_import;
+/* An import into target (a mailbox id): opens the journal and resolves --folder. 0 and
+ * *out; else an exit code and msg, and *out NULL (set on entry, whatever the result). */
+int mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_opts *o,
+		   mbx_import_cb on_record, void *ctx, struct mbx_import **out, char *msg,
+		   size_t n);
+/* An item: hdr (its record) and *payload are taken over, *payload left empty whatever
+ * the result; a folder record: its folder made. Both return 0, or the exit code of a
+ * failure that ends the import (msg says what); one item's failure is a record. */
+int mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, char *msg,
+		   size_t n);
+int mbx_import_folder(struct mbx_import *im, yajl_val rec, char *msg, size_t n);
+/* Let uploads run until fewer than jobs are in flight (run: between records) or none
+ * (finish: the input is over). 0, or an exit code as mbx_import_add. */
+int mbx_import_run(struct mbx_import *im, char *msg, size_t n);
+int mbx_import_finish(struct mbx_import *im, char *msg, size_t n);
+void mbx_import_stats(const struct mbx_import *im, struct mbx_import_stats *out);
+void mbx_import_free(struct mbx_import *im);
+/* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1)). */
+void mbx_imported_emit(const struct mbx_import_rec *r);
+
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
@@ -149,8 +214,9 @@ struct mbx_jentry {
 	char *id, *ck, *folder_id;             /* its copy in the target */
 };
 struct mbx_journal;
-/* Open (or create) the journal of target; -1 with err when it is corrupt, belongs to
- * another target or cannot be written. A torn last line is dropped with a warning. */
+/* Open (or create) the journal of target; -1 with err (and *out NULL) when it is
+ * corrupt, belongs to another target or cannot be written. A torn last line is dropped
+ * with a warning. */
 int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 		     char *err, size_t n);
 const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,

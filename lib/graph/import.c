@@ -1,0 +1,688 @@
+/* import.c: the import engine of mbx-import(1) (graph-api.md 3.14-3.17): items placed in
+ * folders made on demand like mbx-mkfolder, uploaded through an import session per
+ * mailbox with --jobs in flight, paced to the upload quota (quota.c), re-queued after a
+ * renewal, a gone update or an archive redirect, and journalled (journal.c). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "mbx.h"
+
+#define MAX_TRIES 3            /* per item: session renewals and update->create */
+#define MAX_SESSIONS 16        /* the target and its auxiliary archive mailboxes */
+
+struct job {
+	struct mbx_import *im;
+	yajl_val hdr;              /* the frame's header: the source item record */
+	struct mbx_buf payload;
+	const char *src_mailbox, *src_id, *src_ck;
+	char *folder_id, *folder_path;
+	char *upd_id, *upd_ck;     /* Mode update over an earlier copy */
+	int tries;
+	unsigned long gen;         /* the session generation it was sent with */
+	struct sess *sess;         /* the import session it goes through */
+	struct mbx_quota_slot *win;
+	struct job *next;          /* the retry queue */
+};
+
+/* One import session per mailbox: the target, and the auxiliary archive mailboxes its
+ * expanded folders live in (3.17). */
+struct sess {
+	struct mbx_isession s;
+	int renew;
+};
+
+struct fcache {                /* target folders by path: id, or why it cannot be had */
+	char *path, *id, *err;
+	struct fcache *next;
+};
+
+struct mbx_import {
+	struct mbx_graph *g;
+	char target[192];
+	char *folder, *under;      /* --folder (or NULL), --under */
+	int jobs, dry_run;
+	struct sess sess[MAX_SESSIONS];
+	int nsess;
+	struct mbx_journal *journal;
+	struct fcache *folders;
+	struct job *retryq;
+	int inflight;
+	struct mbx_quota *quota;
+	struct mbx_import_stats st;
+	mbx_import_cb cb;
+	void *ctx;
+	int fatal;                 /* the exit code of the failure that ended it, or 0 */
+	char err[1024];
+};
+
+/* ---------------------------------------------------------------- outcomes */
+
+static void stop(struct mbx_import *im, int rc, const char *fmt, ...) MBX_ATTR_PRINTF(3, 4);
+
+/* A failure that ends the import: the first one is the one reported. */
+static void
+stop(struct mbx_import *im, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (im->fatal)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(im->err, sizeof im->err, fmt, ap);
+	va_end(ap);
+	im->fatal = rc;
+}
+
+static int
+outcome(const struct mbx_import *im, char *msg, size_t n)
+{
+	mbx_strlcpy(msg, im->fatal ? im->err : "", n);
+	return im->fatal;
+}
+
+static void
+job_free(struct job *j)
+{
+	yajl_tree_free(j->hdr);
+	mbx_buf_free(&j->payload);
+	free(j->folder_id);
+	free(j->folder_path);
+	free(j->upd_id);
+	free(j->upd_ck);
+	free(j);
+}
+
+static void
+fail_job(struct job *j, const char *code, const char *why)
+{
+	struct mbx_import *im = j->im;
+	struct mbx_import_rec r = { 0 };
+	char msg[1024];
+
+	snprintf(msg, sizeof msg, "cannot import '%s': %s", j->src_id ? j->src_id : "?", why);
+	r.mailbox = j->src_mailbox;
+	r.subject = j->src_id;
+	r.source = j->hdr;
+	r.code = code;
+	r.message = msg;
+	im->cb(im->ctx, &r);
+	im->st.failed++;
+	im->st.worst = mbx_exit_worst(im->st.worst, MBX_EXIT_PARTIAL);
+	job_free(j);
+}
+
+static void
+emit(const struct job *j, const char *status, const char *id, const char *ck)
+{
+	struct mbx_import_rec r = { 0 };
+
+	r.status = status;
+	r.mailbox = j->im->target;
+	r.id = id;
+	r.change_key = ck;
+	r.folder_id = j->folder_id;
+	r.folder_path = j->folder_path;
+	r.source = j->hdr;
+	j->im->cb(j->im->ctx, &r);
+}
+
+/* ---------------------------------------------------------------- folders */
+
+/* The class of folder an item belongs in, from its message class. */
+static const char *
+folder_class(const char *msgclass)
+{
+	static const struct { const char *msg, *folder; } map[] = {
+		{ "IPM.Appointment", "IPF.Appointment" }, { "IPM.Schedule", "IPF.Appointment" },
+		{ "IPM.Contact", "IPF.Contact" }, { "IPM.DistList", "IPF.Contact" },
+		{ "IPM.Task", "IPF.Task" }, { "IPM.StickyNote", "IPF.StickyNote" },
+		{ "IPM.Activity", "IPF.Journal" },
+	};
+	size_t i;
+
+	for (i = 0; msgclass && i < sizeof map / sizeof map[0]; i++)
+		if (strncasecmp(msgclass, map[i].msg, strlen(map[i].msg)) == 0)
+			return map[i].folder;
+	return "IPF.Note";
+}
+
+/* The target path of a source path: under --under. NULL for a missing path. */
+static char *
+under_path(const struct mbx_import *im, const char *src)
+{
+	struct mbx_buf b;
+
+	if (!src || *src != '/')
+		return NULL;
+	mbx_buf_init(&b, 0);
+	mbx_buf_puts(&b, im->under);
+	while (b.len > 1 && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	if (strcmp(src, "/") != 0)
+		mbx_buf_puts(&b, b.len == 1 ? src + 1 : src);
+	return mbx_buf_steal(&b);
+}
+
+static struct fcache *
+cache_add(struct mbx_import *im, const char *path)
+{
+	struct fcache *c = mbx_xcalloc(1, sizeof *c);
+
+	c->path = mbx_strdup(path);
+	c->next = im->folders;
+	im->folders = c;
+	return c;
+}
+
+/* mkpath once per path; an existing folder of another kind is refused for items that
+ * came from folders of the kind wanted (Calendar items do not go into a mail folder).
+ * NULL after a failure that ends the import. */
+static struct fcache *
+folder_make(struct mbx_import *im, const char *path, const char *cls, int check_class)
+{
+	struct fcache *c;
+	struct mbx_folder f;
+	char msg[1024];
+	int created, rc;
+
+	rc = mbx_graph_mkpath(im->g, im->target, path, cls, im->dry_run, &f, &created, msg,
+			      sizeof msg);
+	if (rc && rc != MBX_EXIT_PARTIAL) {
+		stop(im, rc, "cannot create folder '%s': %s", path, msg);
+		return NULL;
+	}
+	c = cache_add(im, path);
+	if (rc)
+		c->err = mbx_strdup(msg);
+	else if (check_class && !created && f.cls && strncasecmp(f.cls, cls, strlen(cls)) != 0) {
+		snprintf(msg, sizeof msg, "'%s' is a folder of type '%s', not '%s'", path, f.cls, cls);
+		c->err = mbx_strdup(msg);
+	} else
+		c->id = mbx_strdup(f.id ? f.id : "");
+	if (!rc) {
+		mbx_debug("folder '%s' %s", path, created ? "created" : "exists");
+		mbx_folder_clear(&f);
+	}
+	return c;
+}
+
+static const struct fcache *
+folder_for(struct mbx_import *im, const char *path, const char *cls, int check_class)
+{
+	struct fcache *c;
+
+	for (c = im->folders; c; c = c->next)
+		if (strcasecmp(c->path, path) == 0)
+			return c;
+	return folder_make(im, path, cls, check_class);
+}
+
+/* --folder ID: used as given, after one GET to learn its path. */
+static int
+fixed_folder(struct mbx_import *im, char *msg, size_t n)
+{
+	const struct fcache *c;
+	struct mbx_folder f;
+	char why[1024];
+	int rc;
+
+	if (*im->folder == '/') {
+		if ((c = folder_make(im, im->folder, "IPF.Note", 0)) != NULL && c->err)
+			stop(im, MBX_EXIT_PARTIAL, "cannot create folder '%s': %s", im->folder,
+			     c->err);
+		return outcome(im, msg, n);
+	}
+	if ((rc = mbx_graph_folder(im->g, im->target, im->folder, &f, why, sizeof why)) != 0) {
+		stop(im, rc, "cannot find folder '%s': %s", im->folder, why);
+		return outcome(im, msg, n);
+	}
+	cache_add(im, im->folder)->id = mbx_strdup(f.id);
+	mbx_folder_clear(&f);
+	return outcome(im, msg, n);
+}
+
+/* Fill j's target folder: 0, or -1 after failing (or, when the import ends, freeing) j. */
+static int
+place(struct job *j)
+{
+	struct mbx_import *im = j->im;
+	const struct fcache *c;
+	char *path;
+
+	if (im->folder) {
+		c = im->folders;
+	} else if (!(path = under_path(im, mbx_json_str(j->hdr, "folderPath")))) {
+		fail_job(j, "NoFolderPath", "the record has no folderPath; use --folder");
+		return -1;
+	} else {
+		c = folder_for(im, path, folder_class(mbx_json_str(j->hdr, "class")), 1);
+		free(path);
+	}
+	if (!c) {
+		job_free(j);
+		return -1;
+	}
+	if (c->err) {
+		fail_job(j, "FolderUnavailable", c->err);
+		return -1;
+	}
+	j->folder_id = mbx_strdup(c->id);
+	j->folder_path = mbx_strdup(*c->path == '/' ? c->path : NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static struct sess *
+session_for(struct mbx_import *im, const char *mailbox)
+{
+	int i;
+
+	for (i = 0; i < im->nsess; i++)
+		if (strcmp(im->sess[i].s.mailbox, mailbox) == 0)
+			return &im->sess[i];
+	if (im->nsess == MAX_SESSIONS)
+		return NULL;
+	mbx_strlcpy(im->sess[im->nsess].s.mailbox, mailbox, sizeof im->sess[0].s.mailbox);
+	return &im->sess[im->nsess++];
+}
+
+/* 3.17: {"Message":"Invalid import session. The target session is expected in mailbox
+ * MBX:..."}: the folder lives in that auxiliary mailbox; NULL when it is not that. */
+static struct sess *
+archive_redirect(struct mbx_import *im, const struct mbx_req *r)
+{
+	yajl_val v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, NULL, 0);
+	const char *m = mbx_json_str(v, "Message"), *p = m ? strstr(m, "mailbox MBX:") : NULL;
+	char id[192];
+	size_t k;
+
+	id[0] = '\0';
+	if (p) {
+		k = strcspn(p + 8, " \"");
+		while (k > 0 && p[8 + k - 1] == '.')
+			k--;
+		if (k < sizeof id) {
+			memcpy(id, p + 8, k);
+			id[k] = '\0';
+		}
+	}
+	yajl_tree_free(v);
+	return *id ? session_for(im, id) : NULL;
+}
+
+/* 0, or -1 when the session cannot be had and the import ends. */
+static int
+ensure_session(struct mbx_import *im, struct sess *s)
+{
+	char msg[1024];
+	int rc;
+
+	if (!s->renew && !mbx_isession_due(&s->s))
+		return 0;
+	if ((rc = mbx_isession_open(im->g, &s->s, s->s.mailbox, msg, sizeof msg)) != 0) {
+		stop(im, rc, "cannot create import session for '%s': %s", s->s.mailbox, msg);
+		return -1;
+	}
+	s->renew = 0;
+	mbx_debug("import session for '%s' opened (renewal %lu)", s->s.mailbox, s->s.gen);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- uploads */
+
+static void
+done_ok(struct job *j, struct mbx_req *r)
+{
+	struct mbx_import *im = j->im;
+	struct mbx_jentry e;
+	char *id, *ck;
+
+	if (mbx_import_result(r, &id, &ck) < 0) {
+		fail_job(j, "MalformedResponse", "the response has no itemId");
+		return;
+	}
+	e.src_mailbox = (char *)j->src_mailbox;
+	e.src_id = (char *)j->src_id;
+	e.src_ck = (char *)j->src_ck;
+	e.id = id;
+	e.ck = ck;
+	e.folder_id = j->folder_id;
+	if (im->journal && mbx_journal_add(im->journal, &e) < 0)
+		stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+	else {
+		emit(j, j->upd_id ? "updated" : "created", id, ck);
+		im->st.ok++;
+		im->st.updated += j->upd_id != NULL;
+		im->st.bytes += j->payload.len;
+	}
+	free(id);
+	free(ck);
+	job_free(j);
+}
+
+/* 401/403 from the import URL: the session expired or was revoked (3.14); a 404 on
+ * update: the earlier copy is gone, so it is created anew; a 409 naming an auxiliary
+ * archive: its own session (3.17). All go round again. */
+static int
+requeue(struct job *j, struct mbx_req *r)
+{
+	struct sess *aux;
+
+	if (++j->tries >= MAX_TRIES)
+		return 0;
+	if (r->status == 401 || r->status == 403) {
+		/* a URL that was renewed meanwhile, or is near its end (a long Retry-After
+		 * outlived it), was expected to be refused: that is not a try */
+		if (j->gen != j->sess->s.gen || mbx_isession_due(&j->sess->s))
+			j->tries--;
+		if (j->gen == j->sess->s.gen)
+			j->sess->renew = 1;
+	} else if (r->status == 409 && (aux = archive_redirect(j->im, r)) != NULL &&
+		   aux != j->sess) {
+		j->sess = aux;
+	} else if (r->status == 404 && j->upd_id) {
+		free(j->upd_id);
+		free(j->upd_ck);
+		j->upd_id = j->upd_ck = NULL;
+		free(j->folder_id);
+		j->folder_id = NULL;
+	} else {
+		return 0;
+	}
+	j->next = j->im->retryq;
+	j->im->retryq = j;
+	return 1;
+}
+
+static void
+on_done(struct mbx_req *r)
+{
+	struct job *j = r->ctx;
+	struct mbx_import *im = j->im;
+	char msg[1024], code[128];
+	int rc = mbx_http_exit_code(r);
+
+	im->inflight--;
+	mbx_quota_done(j->win);
+	j->win = NULL;
+	if (im->fatal) {
+		job_free(j);                     /* the import has ended: nothing more to say */
+	} else if (rc == 0 && r->status >= 200 && r->status < 300) {
+		done_ok(j, r);
+	} else if (!requeue(j, r)) {
+		mbx_graph_errmsg(r, msg, sizeof msg);
+		mbx_graph_errcode(r, code, sizeof code);
+		if (rc && rc != MBX_EXIT_PARTIAL && rc != MBX_EXIT_AUTH)
+			im->st.worst = mbx_exit_worst(im->st.worst, rc);
+		fail_job(j, code, msg);
+	}
+	mbx_req_free(r);
+}
+
+/* Wait until bytes fit the upload quota. */
+static void
+pace(struct mbx_import *im, size_t bytes)
+{
+	double w;
+
+	while (!im->fatal && (w = mbx_quota_wait(im->quota, bytes)) != 0) {
+		mbx_http_step(im->g->http, w < 0 || w > 1 ? 1000 : (int)ceil(w * 1000));
+		mbx_progress_tick();
+	}
+}
+
+static void
+submit(struct job *j)
+{
+	struct mbx_import *im = j->im;
+	struct mbx_req *r;
+
+	if (!j->folder_id && place(j) < 0)
+		return;
+	pace(im, mbx_b64_encoded_len(j->payload.len) + 256);
+	if (!j->sess)
+		j->sess = &im->sess[0];
+	if (im->fatal || ensure_session(im, j->sess) < 0) {
+		job_free(j);
+		return;
+	}
+	r = mbx_import_req(&j->sess->s, j->folder_id, j->payload.data, j->payload.len, j->upd_id,
+			   j->upd_ck);
+	if (!r) {
+		fail_job(j, "TooLarge", "the item is too large to send");
+		return;
+	}
+	j->gen = j->sess->s.gen;
+	j->win = mbx_quota_take(im->quota, r->body.len);
+	r->on_done = on_done;
+	r->ctx = j;
+	im->inflight++;
+	mbx_http_submit(im->g->http, r);
+}
+
+/* Keep --jobs uploads in flight and no more frames in memory than that. */
+static void
+drain(struct mbx_import *im, int room)
+{
+	struct job *j;
+
+	while (!im->fatal) {
+		while (im->retryq && im->inflight < im->jobs && !im->fatal) {
+			j = im->retryq;
+			im->retryq = j->next;
+			submit(j);
+		}
+		if (im->fatal || (im->inflight < room && !im->retryq))
+			return;
+		mbx_http_step(im->g->http, 1000);
+		mbx_progress_tick();
+	}
+}
+
+/* ---------------------------------------------------------------- the API */
+
+int
+mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_opts *o,
+	       mbx_import_cb on_record, void *ctx, struct mbx_import **out, char *msg, size_t n)
+{
+	struct mbx_import *im = mbx_xcalloc(1, sizeof *im);
+	char why[1024];
+
+	*out = NULL;
+	mbx_strlcpy(msg, "", n);
+	im->g = g;
+	mbx_strlcpy(im->target, target, sizeof im->target);
+	im->folder = o->folder ? mbx_strdup(o->folder) : NULL;
+	im->under = mbx_strdup(o->under ? o->under : "/");
+	im->jobs = o->jobs > 0 ? o->jobs : 1;
+	im->dry_run = o->dry_run;
+	im->quota = mbx_quota_new(o->limit_bytes, o->limit_window);
+	im->cb = on_record;
+	im->ctx = ctx;
+	session_for(im, im->target);             /* sess[0]: the target's */
+	if (o->journal && mbx_journal_open(o->journal, im->target, &im->journal, why,
+					   sizeof why) < 0)
+		stop(im, MBX_EXIT_BADINPUT, "cannot use journal '%s': %s", o->journal, why);
+	else if (im->folder)
+		fixed_folder(im, why, sizeof why);
+	if (im->fatal) {
+		int rc = outcome(im, msg, n);
+
+		mbx_import_free(im);
+		return rc;
+	}
+	*out = im;
+	return 0;
+}
+
+/* Journal: done and unchanged is skipped; done at another changeKey is an update. */
+static int
+journal_says(struct job *j)
+{
+	struct mbx_import *im = j->im;
+	const struct mbx_jentry *e = im->journal ? mbx_journal_find(im->journal, j->src_mailbox,
+								    j->src_id) : NULL;
+
+	if (!e)
+		return 0;
+	j->folder_id = mbx_strdup(e->folder_id);
+	if (!j->src_ck || !e->src_ck || strcmp(j->src_ck, e->src_ck) == 0) {
+		emit(j, "skipped", e->id, e->ck);
+		im->st.skipped++;
+		job_free(j);
+		return 1;
+	}
+	j->upd_id = mbx_strdup(e->id);
+	j->upd_ck = mbx_strdup(e->ck);
+	return 0;
+}
+
+int
+mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, char *msg,
+	       size_t n)
+{
+	struct job *j = mbx_xcalloc(1, sizeof *j);
+
+	j->im = im;
+	j->hdr = hdr;
+	j->payload = *payload;
+	mbx_buf_init(payload, 0);
+	if (im->fatal) {
+		job_free(j);
+		return outcome(im, msg, n);
+	}
+	j->src_mailbox = mbx_json_str(hdr, "mailbox");
+	j->src_id = mbx_json_str(hdr, "id");
+	j->src_ck = mbx_json_str(hdr, "changeKey");
+	im->st.items++;
+	if (!j->src_id || !j->src_mailbox)
+		fail_job(j, "BadRecord", "the frame has no mailbox or id");
+	else if (journal_says(j))
+		;
+	else if (!im->dry_run)
+		submit(j);
+	else if (j->folder_id || place(j) == 0) {
+		emit(j, j->upd_id ? "would-update" : "would-create", NULL, NULL);
+		job_free(j);
+	}
+	return outcome(im, msg, n);
+}
+
+/* A folder record (mbx-ls passes them on): the folder is made even if it stays empty,
+ * so the target's tree is the source's. With --folder there is nothing to make. */
+int
+mbx_import_folder(struct mbx_import *im, yajl_val rec, char *msg, size_t n)
+{
+	const char *cls = mbx_json_str(rec, "class");
+	const struct fcache *c;
+	struct mbx_import_rec r = { 0 };
+	char *path, why[1024];
+
+	if (im->fatal || im->folder || !(path = under_path(im, mbx_json_str(rec, "path"))))
+		return outcome(im, msg, n);
+	c = folder_for(im, path, cls && strncmp(cls, "IPF", 3) == 0 ? cls : "IPF.Note", 1);
+	if (c && c->err) {
+		snprintf(why, sizeof why, "cannot create folder '%s': %s", path, c->err);
+		r.mailbox = im->target;
+		r.subject = path;
+		r.code = "FolderUnavailable";
+		r.message = why;
+		im->cb(im->ctx, &r);
+		im->st.worst = mbx_exit_worst(im->st.worst, MBX_EXIT_PARTIAL);
+	}
+	free(path);
+	return outcome(im, msg, n);
+}
+
+int
+mbx_import_run(struct mbx_import *im, char *msg, size_t n)
+{
+	drain(im, im->jobs);
+	return outcome(im, msg, n);
+}
+
+int
+mbx_import_finish(struct mbx_import *im, char *msg, size_t n)
+{
+	drain(im, 1);
+	return outcome(im, msg, n);
+}
+
+void
+mbx_import_stats(const struct mbx_import *im, struct mbx_import_stats *out)
+{
+	int i;
+
+	*out = im->st;
+	out->sessions = 0;
+	for (i = 0; i < im->nsess; i++)
+		out->sessions += im->sess[i].s.gen;
+}
+
+/* Uploads still in flight are waited for: their requests point at the object. */
+void
+mbx_import_free(struct mbx_import *im)
+{
+	struct fcache *c;
+	struct job *j;
+	int i;
+
+	if (!im)
+		return;
+	if (!im->fatal && im->inflight)
+		stop(im, MBX_EXIT_SERVICE, "the import was ended with uploads in flight");
+	while (im->inflight)
+		mbx_http_step(im->g->http, 1000);
+	while ((j = im->retryq) != NULL) {
+		im->retryq = j->next;
+		job_free(j);
+	}
+	while ((c = im->folders) != NULL) {
+		im->folders = c->next;
+		free(c->path);
+		free(c->id);
+		free(c->err);
+		free(c);
+	}
+	for (i = 0; i < im->nsess; i++)
+		mbx_isession_clear(&im->sess[i].s);
+	mbx_journal_close(im->journal);
+	mbx_quota_free(im->quota);
+	free(im->folder);
+	free(im->under);
+	free(im);
+}
+
+/* {"type":"imported", the target copy, "status", "source":{...}} (mbx-import(1)). */
+void
+mbx_imported_emit(const struct mbx_import_rec *r)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "imported");
+	mbx_jw_kstr(&w, "status", r->status);
+	mbx_jw_kstr(&w, "mailbox", r->mailbox);
+	mbx_jw_kstr(&w, "id", r->id);
+	mbx_jw_kstr(&w, "changeKey", r->change_key);
+	mbx_jw_kstr(&w, "folderId", r->folder_id);
+	mbx_jw_kstr(&w, "folderPath", r->folder_path);
+	mbx_jw_key(&w, "source");
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "mailbox", mbx_json_str(r->source, "mailbox"));
+	mbx_jw_kstr(&w, "id", mbx_json_str(r->source, "id"));
+	mbx_jw_kstr(&w, "changeKey", mbx_json_str(r->source, "changeKey"));
+	mbx_jw_kstr(&w, "folderId", mbx_json_str(r->source, "folderId"));
+	mbx_jw_kstr(&w, "folderPath", mbx_json_str(r->source, "folderPath"));
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	mbx_record_emit(&b);
+	mbx_buf_free(&b);
+}
