@@ -152,6 +152,7 @@ stats_fields(struct mbx_jw *w, void *ctx)
 	mbx_jw_kint(w, "ok", (long long)x->ok);
 	mbx_jw_kint(w, "failed", (long long)x->failed);
 	mbx_jw_kint(w, "bytes", (long long)x->bytes);
+	mbx_jw_kint(w, "spilled", (long long)x->spilled);
 	snprintf(rate, sizeof rate, "%.1f", el > 0 ? x->ok / el : 0);
 	mbx_jw_key(w, "itemsPerSecond");
 	mbx_jw_raw(w, rate);
@@ -182,11 +183,9 @@ main(int argc, char **argv)
 			mailbox = optarg;
 		else if (c == OPT_MAILBOXES) {
 			n = strtol(optarg, &end, 10);
-			if (*end || end == optarg || n < 1 || n > 100000) {
-				mbx_err("invalid --mailboxes '%s': a number from 1 to 100000",
+			if (*end || end == optarg || n < 1 || n > 100000)
+				mbx_die(MBX_EXIT_USAGE, "invalid --mailboxes '%s': expected 1..100000",
 					optarg);
-				mbx_usage(usage, MBX_EXIT_USAGE);
-			}
 			xo.mailboxes = (int)n;
 		}
 	}
