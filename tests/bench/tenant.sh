@@ -99,7 +99,11 @@ ra=$(rate "$ok" "$el")
 echo "pipeline: $ok items in $el s = $ra items/s, $(share "$ra" 3200) % of the bound; mbx-export peak RSS $(mib "$rss") MiB"
 
 echo "== (b) the same item records from a file sorted by mailbox"
-mbx-ls -M $(users 1 8) | mbx-folders | mbx-ls | grep '^{"type":"item"' | jq -c -s 'sort_by(.mailbox)[]' >"$work/sorted8"
+t0=$(now)
+"${pin[@]}" mbx-ls -M $(users 1 8) | "${pin[@]}" mbx-folders | "${pin[@]}" mbx-ls >"$work/list8"
+t1=$(now)
+echo "(discovery alone, mbx-ls -M | mbx-folders | mbx-ls: $(secs "$t0" "$t1") s)"
+grep '^{"type":"item"' "$work/list8" | jq -c -s 'sort_by(.mailbox)[]' >"$work/sorted8"
 t0=$(now)
 /usr/bin/time -f %M -o "$work/b.rss" "${pin[@]}" mbx-export --stats "$work/b.json" <"$work/sorted8" >/dev/null
 t1=$(now)
