@@ -110,6 +110,48 @@ int mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id,
 int mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
 		       size_t n);
 
+/* ------------------------------------------------------------- export.c */
+
+/* The export engine: item records in, each item's FastTransfer stream out (exportItems,
+ * graph-api.md 3.13), many mailboxes at once, each on its own lane. on_item gets the
+ * record (changeKey set to the exported version) and the stream; on_fail an item that
+ * failed for good. Both run from inside mbx_export_add/_poll/_finish; the record and the
+ * bytes are the engine's. Zero in opts means the default. */
+#define MBX_EXPORT_MAILBOXES 16          /* --mailboxes: mailboxes with calls in flight */
+#define MBX_EXPORT_READ_AHEAD 8192       /* records in memory before spilling to a file */
+struct mbx_export_opts {
+	int jobs;                  /* calls in flight per mailbox (0: mbx_opt.jobs) */
+	int mailboxes;             /* mailboxes in flight at once */
+	size_t read_ahead;         /* records kept in memory, all mailboxes */
+};
+struct mbx_export_stats {
+	unsigned long ok, failed, calls, spilled;
+	unsigned long long bytes;
+};
+typedef void (*mbx_export_item_cb)(void *ctx, yajl_val rec, const void *data, size_t len);
+typedef void (*mbx_export_fail_cb)(void *ctx, const char *mailbox, const char *id,
+				   const char *code, const char *msg);
+struct mbx_export;
+struct mbx_export *mbx_export_new(struct mbx_graph *g, const struct mbx_export_opts *o,
+				  mbx_export_item_cb on_item, mbx_export_fail_cb on_fail,
+				  void *ctx);
+/* Queue an item record (type item, mailbox, id), taken over: 0, or the exit code of a
+ * failure that stopped the run (no token, 401): stop reading then. */
+int mbx_export_add(struct mbx_export *x, yajl_val rec);
+/* Whether reading more input would help now; when not, poll until it would (or until
+ * nothing is in flight, and read anyway). */
+int mbx_export_hungry(const struct mbx_export *x);
+/* One round of the HTTP engine, waiting up to wait_ms: calls still queued or in flight. */
+int mbx_export_poll(struct mbx_export *x, int wait_ms);
+/* The input is over: send what is left and run to the end. The exit code: of the
+ * failure that stopped the run, else the worst of failed calls (per-item failures only
+ * reach on_fail). */
+int mbx_export_finish(struct mbx_export *x);
+/* The exit code of the failure that stopped the run, or 0. */
+int mbx_export_stopped(const struct mbx_export *x);
+const struct mbx_export_stats *mbx_export_stats(const struct mbx_export *x);
+void mbx_export_free(struct mbx_export *x);
+
 /* ----------------------------------------------------------- importer.c */
 
 /* An import session (graph-api.md 3.14): the pre-authenticated URL is a secret. */

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tests/bench/tenant.sh: many mailboxes at once (issue 13 "Speed and memory"), every
+# figure measured in this one run. The emulator holds 16 users x 2000 items of 4 KB, with
+# 200 ms latency on exportItems: the bound is 4 calls x 20 items / 0.2 s = 400 items/s
+# per mailbox. Prints:
+#  (a) 8 mailboxes, one pipeline mbx-ls -M | mbx-folders | mbx-ls | mbx-export:
+#      items/s and the share of 8 x 400;
+#  (b) the same item records saved to a file sorted by mailbox, into one mbx-export;
+#  (c) 8 mbx-export processes, one per mailbox, for reference;
+#  (d) 16 mailboxes: one pipeline against 16 processes, and the ratio;
+#      peak RSS of mbx-export (/usr/bin/time %M) in every case;
+#  (e) discovery, mbx-ls -M | mbx-folders | mbx-ls over 200 users with 50 ms latency on
+#      every request: requests, time, and the ratio to the same one mailbox at a time.
+# Times are wall clock of the whole run (discovery included for the pipelines), single
+# runs. Usage: tests/bench/tenant.sh [BUILDDIR]   (needs /usr/bin/time, jq, curl, openssl)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$src}
+export PATH="$build/bin:$build/tests:$PATH"
+work=$(mktemp -d)
+# Every way out (end, error under set -e, ^C) stops the emulators this script started
+# and waits for them: a benchmark must not leave one running.
+cleanup() {
+	local rc=$? f p
+	for f in "$work"/*.pid; do
+		[ -s "$f" ] || continue
+		p=$(cat "$f")
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$work"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+export BATS_FILE_TMPDIR=$work
+source "$src/tests/helpers.bash" 2>/dev/null || true
+
+start() {   # start NAME SPEC [args]: an emulator; exports its URLs
+	local name=$1 spec=$2
+	shift 2
+	GRAPHD_DIR=$work/$name graphd_start --generate "$spec" "$@"
+	echo "$GRAPHD_PID" >"$work/$name.pid"
+}
+stop() {    # stop NAME
+	kill "$(cat "$work/$1.pid")" 2>/dev/null || true
+	wait "$(cat "$work/$1.pid")" 2>/dev/null || true
+	rm -f "$work/$1.pid"
+}
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+share() { awk -v r="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * r / b }'; }
+users() { local i; for i in $(seq "$1" "$2"); do echo "user$i@contoso.com"; done; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+start ex users=16,folders=1,items=2000,size=4k,seed=13 --fault "match=exportItems,latency=200,count=0"
+# The emulator stands in for a service on other machines (as in tests/bench/export.sh):
+# on the last CPU, the programs on the first.
+pin=()
+cpus=$(nproc)
+if [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then
+	taskset -a -p -c $((cpus - 1)) "$GRAPHD_PID" >/dev/null
+	pin=(taskset -c 0)
+	echo "(emulator on CPU $((cpus - 1)), mbx programs on CPU 0)"
+fi
+
+# pipeline N TAG: mbx-ls -M user1..userN | mbx-folders | mbx-ls | mbx-export; sets el, ok, rss
+pipeline() {
+	local t0 t1
+	t0=$(now)
+	"${pin[@]}" mbx-ls -M $(users 1 "$1") | "${pin[@]}" mbx-folders | "${pin[@]}" mbx-ls |
+		/usr/bin/time -f %M -o "$work/$2.rss" "${pin[@]}" mbx-export --stats "$work/$2.json" >/dev/null
+	t1=$(now)
+	el=$(secs "$t0" "$t1") ok=$(jq .ok "$work/$2.json") rss=$(cat "$work/$2.rss")
+}
+# separate FILE TAG: one mbx-export per mailbox of FILE, all at once; sets el, ok, rss (max)
+separate() {
+	local t0 t1 f pids=()
+	rm -f "$work/$2".part.*
+	jq -r '.mailbox' "$1" | sort -u | cat -n | while read -r n m; do
+		jq -c --arg m "$m" 'select(.mailbox == $m)' "$1" >"$work/$2.part.$n"
+	done
+	t0=$(now)
+	for f in "$work/$2".part.*; do
+		/usr/bin/time -f %M -o "$f.rss" "${pin[@]}" mbx-export --stats "$f.json" <"$f" >/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	t1=$(now)
+	el=$(secs "$t0" "$t1")
+	ok=$(cat "$work/$2".part.*.json | jq -s 'map(.ok) | add')
+	rss=$(cat "$work/$2".part.*.rss | sort -n | tail -n 1)
+}
+
+echo "== (a) 8 mailboxes x 2000 items of 4 KB, one pipeline; bound 8 x 400 = 3200 items/s"
+pipeline 8 a
+ra=$(rate "$ok" "$el")
+echo "pipeline: $ok items in $el s = $ra items/s, $(share "$ra" 3200) % of the bound; mbx-export peak RSS $(mib "$rss") MiB"
+
+echo "== (b) the same item records from a file sorted by mailbox"
+t0=$(now)
+"${pin[@]}" mbx-ls -M $(users 1 8) | "${pin[@]}" mbx-folders | "${pin[@]}" mbx-ls >"$work/list8"
+t1=$(now)
+echo "(discovery alone, mbx-ls -M | mbx-folders | mbx-ls: $(secs "$t0" "$t1") s)"
+grep '^{"type":"item"' "$work/list8" | jq -c -s 'sort_by(.mailbox)[]' >"$work/sorted8"
+t0=$(now)
+/usr/bin/time -f %M -o "$work/b.rss" "${pin[@]}" mbx-export --stats "$work/b.json" <"$work/sorted8" >/dev/null
+t1=$(now)
+el=$(secs "$t0" "$t1") ok=$(jq .ok "$work/b.json")
+rb=$(rate "$ok" "$el")
+echo "sorted file: $ok items in $el s = $rb items/s, $(share "$rb" 3200) % of the bound; peak RSS $(mib "$(cat "$work/b.rss")") MiB; spilled $(jq .spilled "$work/b.json") records"
+
+echo "== (c) 8 separate mbx-export processes, one per mailbox"
+separate "$work/sorted8" c
+rc=$(rate "$ok" "$el")
+echo "8 processes: $ok items in $el s = $rc items/s, $(share "$rc" 3200) % of the bound; largest peak RSS $(mib "$rss") MiB"
+
+echo "== (d) 16 mailboxes: one pipeline against 16 processes; bound 6400 items/s"
+pipeline 16 d
+rd=$(rate "$ok" "$el") rssd=$rss
+echo "pipeline: $ok items in $el s = $rd items/s, $(share "$rd" 6400) % of the bound; peak RSS $(mib "$rssd") MiB"
+mbx-ls -M $(users 1 16) | mbx-folders | mbx-ls | grep '^{"type":"item"' >"$work/items16"
+separate "$work/items16" d16
+r16=$(rate "$ok" "$el")
+echo "16 processes: $ok items in $el s = $r16 items/s, $(share "$r16" 6400) % of the bound; largest peak RSS $(mib "$rss") MiB"
+echo "ratio pipeline / 16 processes: $(awk -v a="$rd" -v b="$r16" 'BEGIN { printf "%.2f", a / b }')x"
+stop ex
+
+echo "== (e) discovery: 200 users, 50 ms latency on every request"
+start disc users=200,folders=1,items=20,size=1k,seed=14 --fault "latency=50,count=0"
+[ "${#pin[@]}" -eq 0 ] || taskset -a -p -c $((cpus - 1)) "$GRAPHD_PID" >/dev/null
+requests() { grep -vc '"path":"/_admin' "$GRAPHD_DIR/graphd.log" || true; }
+n0=$(requests)
+t0=$(now)
+"${pin[@]}" mbx-ls -M $(users 1 200) | "${pin[@]}" mbx-folders | "${pin[@]}" mbx-ls >"$work/disc1"
+t1=$(now)
+e1=$(secs "$t0" "$t1") q1=$(( $(requests) - n0 ))
+echo "one pipeline: $(grep -c '"type":"item"' "$work/disc1") item records, $q1 requests, $e1 s"
+n0=$(requests)
+t0=$(now)
+for u in $(users 1 200); do
+	"${pin[@]}" mbx-ls -M "$u" | "${pin[@]}" mbx-folders | "${pin[@]}" mbx-ls
+done >"$work/disc2"
+t1=$(now)
+e2=$(secs "$t0" "$t1") q2=$(( $(requests) - n0 ))
+echo "one mailbox at a time: $(grep -c '"type":"item"' "$work/disc2") item records, $q2 requests, $e2 s"
+echo "ratio one at a time / pipeline: $(awk -v a="$e2" -v b="$e1" 'BEGIN { printf "%.2f", a / b }')x"
+stop disc
