@@ -8,10 +8,11 @@
 
 static const char usage[] =
 	"mbx-ls [-hnqv] [--archive] [options] -M USER...\n"
+	"       mbx-ls [-hnqv] [--archive] [options] -M --all\n"
 	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] MAILBOX [PATH...]\n"
 	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] < folder or mailbox records";
 
-enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL };
+enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL, OPT_ALL };
 static struct mbx_graph graph;
 static long page_size = 250;   /* $top: fewer round trips than the service's default 10 */
 static char since[32], until[32];   /* normalised UTC, "" when not given */
@@ -22,6 +23,7 @@ struct dfolder {
 	int seen;
 };
 static const char *delta_path;
+static int all_users;          /* -M --all */
 static char delta_mailbox[192];
 static struct dfolder *dfolders;
 static size_t ndfolders;
@@ -366,6 +368,8 @@ delta_save(int rc)
 	mbx_buf_free(&b);
 }
 
+static void emit_ids(const char *user, const char *primary, const char *archive);
+
 /* One settings call gives both mailboxes of a user (graph-api.md 3.1). */
 static int
 mailboxes_of(const char *user)
@@ -386,6 +390,24 @@ mailboxes_of(const char *user)
 			   user, msg);
 		return rc;
 	}
+	emit_ids(user, primary, archive);
+	return 0;
+}
+
+/* -M --all: the users of the tenant a page at a time, their settings many at once. */
+#define USERS_BATCH 999         /* a page of Graph "List users" at $top=999 */
+#define SETTINGS_WINDOW 64      /* settings calls in flight: a tenant is not found serially */
+struct tenant {
+	char *users[USERS_BATCH];
+	size_t n;
+	int rc;
+};
+
+static void
+emit_ids(const char *user, const char *primary, const char *archive)
+{
+	struct mbx_mailbox m;
+
 	memset(&m, 0, sizeof m);
 	mbx_strlcpy(m.user, user, sizeof m.user);
 	mbx_strlcpy(m.id, primary, sizeof m.id);
@@ -396,7 +418,71 @@ mailboxes_of(const char *user)
 		mbx_strlcpy(m.kind, "archive", sizeof m.kind);
 		mbx_mailbox_emit(&m);
 	}
+}
+
+static int
+tenant_mailboxes(void *ctx, const struct mbx_usettings *s)
+{
+	(void)ctx;
+	if (s->rc) {
+		/* a user without an Exchange Online mailbox is 404: an error record, go on */
+		mbx_report(s->rc, NULL, s->user, "MailboxNotFound",
+			   "cannot find mailboxes of '%s': %s", s->user, s->msg);
+		return s->rc != MBX_EXIT_PARTIAL;
+	}
+	emit_ids(s->user, s->primary, s->archive);
 	return 0;
+}
+
+static int
+tenant_flush(struct tenant *t)
+{
+	size_t i;
+	int rc;
+
+	if (t->rc == 0 || t->rc == MBX_EXIT_PARTIAL) {
+		rc = mbx_graph_settings_many(&graph, (const char *const *)t->users, t->n,
+					     SETTINGS_WINDOW, tenant_mailboxes, NULL);
+		t->rc = mbx_exit_worst(t->rc, rc);
+	}
+	for (i = 0; i < t->n; i++)
+		free(t->users[i]);
+	t->n = 0;
+	return t->rc != 0 && t->rc != MBX_EXIT_PARTIAL;
+}
+
+/* Called once the page is in (graph.c reads a page whole): the engine is idle here. */
+static int
+tenant_user(void *ctx, yajl_val u)
+{
+	struct tenant *t = ctx;
+	const char *upn = mbx_json_str(u, "userPrincipalName");
+
+	if (!upn)
+		upn = mbx_json_str(u, "id");
+	if (!upn) {
+		mbx_record_error(NULL, NULL, "BadRecord", "a user without id or userPrincipalName");
+		t->rc = mbx_exit_worst(t->rc, MBX_EXIT_PARTIAL);
+		return 0;
+	}
+	t->users[t->n++] = mbx_strdup(upn);
+	return t->n == USERS_BATCH ? tenant_flush(t) : 0;
+}
+
+static int
+all_mailboxes(void)
+{
+	struct tenant t = { .n = 0, .rc = 0 };
+	char msg[1024];
+	int rc;
+
+	rc = mbx_graph_users(&graph, tenant_user, &t, msg, sizeof msg);
+	if (rc && *msg)
+		mbx_report(rc, NULL, "/users", "UserListFailed", "cannot list the users of the "
+			   "tenant: %s%s", msg, strncmp(msg, "403", 3) == 0 ? " (needs the application "
+			   "permission User.Read.All or Directory.Read.All)" : "");
+	tenant_flush(&t);
+	return mbx_exit_worst(t.rc, rc);
 }
 
 static int
@@ -428,6 +514,8 @@ run(int list_mailboxes, int argc, char **argv)
 	char msg[1024];
 	int i, rc = 0;
 
+	if (list_mailboxes && all_users)
+		return all_mailboxes();
 	if (list_mailboxes) {
 		for (i = 0; i < argc && (rc == 0 || rc == MBX_EXIT_PARTIAL); i++)
 			rc = mbx_exit_worst(rc, mailboxes_of(argv[i]));
@@ -453,7 +541,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		MBX_COMMON_LONGOPTS,
-		{ "mailboxes", 0, 0, 'M' },
+		{ "mailboxes", 0, 0, 'M' }, { "all", 0, 0, OPT_ALL },
 		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "delta", 1, 0, OPT_DELTA },
 		{ "since", 1, 0, OPT_SINCE }, { "until", 1, 0, OPT_UNTIL },
 		{ 0, 0, 0, 0 }
@@ -467,6 +555,8 @@ main(int argc, char **argv)
 			continue;
 		if (c == 'M')
 			list_mailboxes = 1;
+		else if (c == OPT_ALL)
+			all_users = 1;
 		else if (c == OPT_PAGE_SIZE && mbx_parse_long(optarg, 1, 1000, &page_size) < 0)
 			mbx_die(MBX_EXIT_USAGE, "invalid --page-size '%s': expected 1..1000", optarg);
 		else if (c == OPT_DELTA)
@@ -479,7 +569,10 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (list_mailboxes && argc == 0)
+	if (all_users && (!list_mailboxes || argc > 0))
+		mbx_die(MBX_EXIT_USAGE, "--all lists the mailboxes of every user: use it with -M "
+			"and no user");
+	if (list_mailboxes && argc == 0 && !all_users)
 		mbx_die(MBX_EXIT_USAGE, "-M needs at least one user");
 	if (list_mailboxes && (delta_path || *since || *until))
 		mbx_die(MBX_EXIT_USAGE, "-M lists mailboxes: --delta, --since and --until list items");

@@ -239,6 +239,26 @@ void mbx_import_free(struct mbx_import *im);
 /* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1)). */
 void mbx_imported_emit(const struct mbx_import_rec *r);
 
+/* -------------------------------------------------------------- users.c */
+
+/* Every user of the tenant (Graph "List users": id, userPrincipalName, mail), each to
+ * each(), page after page. Needs User.Read.All (or Directory.Read.All): a 403 is
+ * MBX_EXIT_AUTH. 0 ok; else an exit code with msg filled. */
+int mbx_graph_users(struct mbx_graph *g, mbx_jstream_cb each, void *ctx, char *msg, size_t n);
+/* The exchange settings (3.1) of one user of a batch: ids, or rc and msg. */
+struct mbx_usettings {
+	const char *user;
+	int rc;                    /* 0, or an exit code with msg */
+	char primary[192], archive[192];  /* archive "" when the user has none */
+	char msg[1024];
+};
+typedef int (*mbx_usettings_cb)(void *ctx, const struct mbx_usettings *s);  /* non-zero stops */
+/* The settings of users[0..nusers), up to window calls in flight, handed to each() in
+ * the order of users (the read-ahead is the window: memory stays bounded). Returns the
+ * worst rc of those handed out. */
+int mbx_graph_settings_many(struct mbx_graph *g, const char *const *users, size_t nusers,
+			    size_t window, mbx_usettings_cb each, void *ctx);
+
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
