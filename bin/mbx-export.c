@@ -9,13 +9,20 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-export [-hnqv] [--ndjson] [--jobs N] [--stats FILE] [options] < item-records\n"
+	"mbx-export [options] < item-records\n"
 	"       mbx-export [options] --mailbox MAILBOX ID...";
 
 #define BATCH 20               /* the service's limit per call */
 #define MAX_TRIES 10           /* per item: missing entries and per-item errors */
 
 enum { OPT_NDJSON = MBX_OPT_FIRST_LOCAL, OPT_MAILBOX };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "ndjson", 0, 0, NULL, "write the NDJSON form (payload inline as base64)", OPT_NDJSON },
+	{ "mailbox", 0, 1, "MAILBOX", "export the items whose ids are the arguments, from MAILBOX", OPT_MAILBOX },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
 
 struct batch {
 	char mailbox[192];
@@ -423,18 +430,12 @@ stats_fields(struct mbx_jw *w, void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "ndjson", 0, 0, OPT_NDJSON }, { "mailbox", 1, 0, OPT_MAILBOX }, { 0, 0, 0, 0 }
-	};
 	const char *mailbox = NULL;
 	int c;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == OPT_NDJSON)
 			ndjson = 1;
 		else if (c == OPT_MAILBOX)
@@ -443,7 +444,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if ((mailbox && argc == 0) || (!mailbox && argc > 0))
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	/* an item's header, payload and LF leave in one write (flushed per item); glibc
 	 * ignores the size when it allocates the buffer itself */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
