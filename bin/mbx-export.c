@@ -19,7 +19,8 @@ enum { OPT_NDJSON = MBX_OPT_FIRST_LOCAL, OPT_MAILBOX };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
 static const struct mbx_optdef optdefs[] = {
 	{ "ndjson", 0, 0, NULL, "write the NDJSON form (payload inline as base64)", OPT_NDJSON },
-	{ "mailbox", 0, 1, "MAILBOX", "export the items whose ids are the arguments, from MAILBOX", OPT_MAILBOX },
+	{ "mailbox", 0, 1, "MAILBOX",
+	  "export the items whose ids are the arguments, from MAILBOX", OPT_MAILBOX },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };

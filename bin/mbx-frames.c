@@ -28,7 +28,8 @@ enum { OPT_VERIFY = MBX_OPT_FIRST_LOCAL, OPT_DECODE, OPT_TO_NDJSON, OPT_TO_FRAME
 static const struct mbx_optdef optdefs[] = {
 	{ "list", 't', 0, NULL, "list the headers, one JSON line per frame", 't' },
 	{ "verify", 0, 0, NULL, "check every frame; a summary on stderr", OPT_VERIFY },
-	{ "decode", 0, 0, NULL, "one JSON line per item: its headers and decoded properties", OPT_DECODE },
+	{ "decode", 0, 0, NULL,
+	  "one JSON line per item: its headers and decoded properties", OPT_DECODE },
 	{ "to-ndjson", 0, 0, NULL, "write the NDJSON form", OPT_TO_NDJSON },
 	{ "to-frames", 0, 0, NULL, "write the frame form", OPT_TO_FRAMES },
 	{ "annotate", 0, 0, NULL, "add the decoded properties to each header", OPT_ANNOTATE },

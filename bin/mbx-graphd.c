@@ -17,21 +17,25 @@ enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENER
 /* The command line: the emulator's own options, and of the common ones -h, -v and
  * --version only (it is not a Graph client). */
 static const struct mbx_optdef optdefs[] = {
-	{ "listen", 0, 1, "ADDR:PORT", "the address and port (default 127.0.0.1:8443; port 0: any)", OPT_LISTEN },
+	{ "listen", 0, 1, "ADDR:PORT",
+	  "the address and port (default 127.0.0.1:8443; port 0: any)", OPT_LISTEN },
 	{ "port-file", 0, 1, "FILE", "write the bound port to FILE", OPT_PORT_FILE },
 	{ "tls-cert", 0, 1, "PEM", "serve HTTPS with this certificate (with --tls-key)", OPT_CERT },
 	{ "tls-key", 0, 1, "PEM", "the key of --tls-cert", OPT_KEY },
 	{ "seed", 0, 1, "FILE", "load a tenant from NDJSON records", OPT_SEED },
-	{ "generate", 0, 1, "SPEC", "generate a deterministic tenant: users=N,folders=N,...", OPT_GENERATE },
+	{ "generate", 0, 1, "SPEC",
+	  "generate a deterministic tenant: users=N,folders=N,...", OPT_GENERATE },
 	{ "state", 0, 1, "DIR", "keep the store in DIR across restarts", OPT_STATE },
 	{ "log", 0, 1, "FILE", "append one JSON line per request to FILE", OPT_LOG },
-	{ "token-lifetime", 0, 1, "S", "lifetime of the access tokens issued (default 3599)", OPT_TOKEN_LIFETIME },
+	{ "token-lifetime", 0, 1, "S",
+	  "lifetime of the access tokens issued (default 3599)", OPT_TOKEN_LIFETIME },
 	{ "import-lifetime", 0, 1, "S", "lifetime of import sessions", OPT_IMPORT_LIFETIME },
 	{ "fault", 0, 1, "RULE", "inject a fault (mbx-graphd(1) FAULTS); repeatable", OPT_FAULT },
 	{ "faults", 0, 1, "FILE", "fault rules from FILE, one per line", OPT_FAULTS },
 	{ "page-size", 0, 1, "N", "the default page size of collections (10)", OPT_PAGE_SIZE },
 	{ "quota", 0, 1, "SPEC", "limits: concurrency=N,upload=BYTES/SECONDS,...", OPT_QUOTA },
-	{ "well-known-names", 0, 1, "WHICH", "all, none or NAME,...: the names a path may use", OPT_WK },
+	{ "well-known-names", 0, 1, "WHICH",
+	  "all, none or NAME,...: the names a path may use", OPT_WK },
 	{ "folders-scope", 0, 1, "SCOPE", "what GET .../folders lists: tree or top", OPT_SCOPE },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };

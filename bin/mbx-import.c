@@ -18,10 +18,13 @@ static const char usage[] =
 enum { OPT_FOLDER = MBX_OPT_FIRST_LOCAL, OPT_UNDER, OPT_JOURNAL, OPT_UPLOAD_LIMIT };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
 static const struct mbx_optdef optdefs[] = {
-	{ "folder", 0, 1, "PATH|ID", "import every item into this folder (created if missing)", OPT_FOLDER },
+	{ "folder", 0, 1, "PATH|ID",
+	  "import every item into this folder (created if missing)", OPT_FOLDER },
 	{ "under", 0, 1, "PATH", "recreate the source folders under PATH (default /)", OPT_UNDER },
-	{ "journal", 0, 1, "FILE", "record what was imported; skip or update from it on a re-run", OPT_JOURNAL },
-	{ "upload-limit", 0, 1, "BYTES/SECONDS", "the upload quota to pace to (default 150M/300)", OPT_UPLOAD_LIMIT },
+	{ "journal", 0, 1, "FILE",
+	  "record what was imported; skip or update from it on a re-run", OPT_JOURNAL },
+	{ "upload-limit", 0, 1, "BYTES/SECONDS",
+	  "the upload quota to pace to (default 150M/300)", OPT_UPLOAD_LIMIT },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };

@@ -25,8 +25,10 @@ static const struct mbx_optdef optdefs[] = {
 	{ "eml", 0, 1, "DIR", "frames to one .eml file per message in DIR", OPT_EML },
 	{ "to-frames", 0, 0, NULL, "mail (mbox, Maildir, .eml) to frames", OPT_TO_FRAMES },
 	{ "ndjson", 0, 0, NULL, "with --to-frames: write the NDJSON form", OPT_NDJSON },
-	{ "labels", 0, 1, "WHAT", "with --to-frames: Gmail labels as folders, categories or none", OPT_LABELS },
-	{ "files-from", 0, 1, "FILE", "with --to-frames: read the names of the inputs from FILE", OPT_FILES_FROM },
+	{ "labels", 0, 1, "WHAT",
+	  "with --to-frames: Gmail labels as folders, categories or none", OPT_LABELS },
+	{ "files-from", 0, 1, "FILE",
+	  "with --to-frames: read the names of the inputs from FILE", OPT_FILES_FROM },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_LOG | MBX_COMMON_STATS };

@@ -12,7 +12,8 @@ static const char usage[] =
 enum { OPT_NAME = MBX_OPT_FIRST_LOCAL };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
 static const struct mbx_optdef optdefs[] = {
-	{ "name", 0, 1, "NEWNAME", "the new name of folders whose record has no newName", OPT_NAME },
+	{ "name", 0, 1, "NEWNAME",
+	  "the new name of folders whose record has no newName", OPT_NAME },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
