@@ -36,7 +36,7 @@ static const struct common {
 	struct mbx_optdef d;
 } commons[] = {
 	{ 0, { "help", 'h', 0, NULL, "print this help and exit", 'h' } },
-	{ MBX_COMMON_VERBOSE, { "verbose", 'v', 0, NULL, "log each request on stderr (twice: headers)", 'v' } },
+	{ MBX_COMMON_VERBOSE, { "verbose", 'v', 0, NULL, "more on stderr: each request (twice: headers)", 'v' } },
 	{ MBX_COMMON_QUIET, { "quiet", 'q', 0, NULL, "no warnings, no progress line", 'q' } },
 	{ MBX_COMMON_DRYRUN, { "dry-run", 'n', 0, NULL, "say what would change; change nothing", 'n' } },
 	{ MBX_COMMON_NET, { "jobs", 'j', 1, "N", "requests in flight per mailbox (default 4)", 'j' } },
