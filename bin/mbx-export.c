@@ -9,11 +9,19 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-export [-hnqv] [--ndjson] [--jobs N] [--mailboxes N] [--stats FILE] [options]\n"
-	"       < item-records\n"
+	"mbx-export [options] < item-records\n"
 	"       mbx-export [options] --mailbox MAILBOX ID...";
 
 enum { OPT_NDJSON = MBX_OPT_FIRST_LOCAL, OPT_MAILBOX, OPT_MAILBOXES };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "ndjson", 0, 0, NULL, "write the NDJSON form (payload inline as base64)", OPT_NDJSON },
+	{ "mailbox", 0, 1, "MAILBOX",
+	  "export the items whose ids are the arguments, from MAILBOX", OPT_MAILBOX },
+	{ "mailboxes", 0, 1, "N", "export at most N mailboxes at once (default 16)", OPT_MAILBOXES },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
 
 static struct mbx_graph graph;
 static struct mbx_export *engine;
@@ -164,11 +172,6 @@ stats_fields(struct mbx_jw *w, void *ctx)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "ndjson", 0, 0, OPT_NDJSON }, { "mailbox", 1, 0, OPT_MAILBOX },
-		{ "mailboxes", 1, 0, OPT_MAILBOXES }, { 0, 0, 0, 0 }
-	};
 	struct mbx_export_opts xo = { 0, MBX_EXPORT_MAILBOXES, 0 };
 	const char *mailbox = NULL;
 	char *end;
@@ -177,9 +180,7 @@ main(int argc, char **argv)
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == OPT_NDJSON)
 			ndjson = 1;
 		else if (c == OPT_MAILBOX)
@@ -195,7 +196,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if ((mailbox && argc == 0) || (!mailbox && argc > 0))
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	/* an item's header, payload and LF leave in one write (flushed per item); glibc
 	 * ignores the size when it allocates the buffer itself */
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);

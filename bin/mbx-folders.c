@@ -6,11 +6,17 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-folders [-hnqv] [--archive] [options] [MAILBOX [PATH]]\n"
+	"mbx-folders [options] [MAILBOX [PATH]]\n"
 	"       mbx-folders [options] --delta STATE MAILBOX\n"
-	"       mailbox records on stdin when no MAILBOX is given";
+	"       mbx-folders [options] < mailbox-records";
 
 enum { OPT_DELTA = MBX_OPT_FIRST_LOCAL };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "delta", 0, 1, "STATE", "print what changed since the run that wrote STATE", OPT_DELTA },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
 
 static struct mbx_graph graph;
 
@@ -287,9 +293,6 @@ folders_delta(const char *path, const char *mailbox)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS, { "delta", 1, 0, OPT_DELTA }, { 0, 0, 0, 0 }
-	};
 	static const char *const types[] = { "mailbox", NULL };
 	const char *delta = NULL;
 	struct mbx_mailbox m;
@@ -297,13 +300,13 @@ main(int argc, char **argv)
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1)
-		if (!mbx_opts_common(c, optarg, usage) && c == OPT_DELTA)
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1)
+		if (c == OPT_DELTA)
 			delta = optarg;
 	argc -= optind;
 	argv += optind;
 	if (argc > 2 || (delta && argc != 1))
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	mbx_graph_init(&graph);
 	if (delta) {
 		mbx_graph_target(&graph, argv[0], mbx_opt.archive, &m);

@@ -14,16 +14,30 @@
 #include "mime.h"
 
 static const char usage[] =
-	"mbx-frames [-hqv] -t | --verify | --decode | --to-ndjson | --to-frames [FILE...]\n"
-	"       mbx-frames [-hqv] --annotate [--to-ndjson | --to-frames] [FILE...]\n"
-	"       mbx-frames [-hqv] --split DIR [FILE...]\n"
-	"       mbx-frames [-hqv] --join DIR";
+	"mbx-frames [options] -t | --verify | --decode | --to-ndjson | --to-frames [FILE...]\n"
+	"       mbx-frames [options] --annotate [--to-ndjson | --to-frames] [FILE...]\n"
+	"       mbx-frames [options] --split DIR [FILE...]\n"
+	"       mbx-frames [options] --join DIR";
 
 #define HEADER_FILE_MAX ((size_t)1 << 20)   /* as frame.c: a header is a record */
 
 enum mode { M_NONE, M_LIST, M_VERIFY, M_DECODE, M_TO_NDJSON, M_TO_FRAMES, M_SPLIT, M_JOIN };
 enum { OPT_VERIFY = MBX_OPT_FIRST_LOCAL, OPT_DECODE, OPT_TO_NDJSON, OPT_TO_FRAMES,
        OPT_SPLIT, OPT_JOIN, OPT_ANNOTATE };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "list", 't', 0, NULL, "list the headers, one JSON line per frame", 't' },
+	{ "verify", 0, 0, NULL, "check every frame; a summary on stderr", OPT_VERIFY },
+	{ "decode", 0, 0, NULL,
+	  "one JSON line per item: its headers and decoded properties", OPT_DECODE },
+	{ "to-ndjson", 0, 0, NULL, "write the NDJSON form", OPT_TO_NDJSON },
+	{ "to-frames", 0, 0, NULL, "write the frame form", OPT_TO_FRAMES },
+	{ "annotate", 0, 0, NULL, "add the decoded properties to each header", OPT_ANNOTATE },
+	{ "split", 0, 1, "DIR", "write each frame to files in DIR", OPT_SPLIT },
+	{ "join", 0, 1, "DIR", "read what --split wrote in DIR, as one stream", OPT_JOIN },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_LOG };
 
 static enum mode mode;
 static const char *dir;        /* --split / --join */
@@ -601,13 +615,6 @@ set_mode(enum mode m, const char *arg)
 static void
 parse_options(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "list", 0, 0, 't' }, { "verify", 0, 0, OPT_VERIFY }, { "decode", 0, 0, OPT_DECODE },
-		{ "to-ndjson", 0, 0, OPT_TO_NDJSON }, { "to-frames", 0, 0, OPT_TO_FRAMES },
-		{ "split", 1, 0, OPT_SPLIT }, { "join", 1, 0, OPT_JOIN },
-		{ "annotate", 0, 0, OPT_ANNOTATE }, { 0, 0, 0, 0 }
-	};
 	static const struct { int opt; enum mode mode; } modes[] = {
 		{ 't', M_LIST }, { OPT_VERIFY, M_VERIFY }, { OPT_DECODE, M_DECODE },
 		{ OPT_TO_NDJSON, M_TO_NDJSON }, { OPT_TO_FRAMES, M_TO_FRAMES },
@@ -616,9 +623,7 @@ parse_options(int argc, char **argv)
 	size_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS "t", longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		annotate |= c == OPT_ANNOTATE;
 		for (i = 0; i < sizeof modes / sizeof modes[0]; i++)
 			if (modes[i].opt == c)
@@ -629,7 +634,7 @@ parse_options(int argc, char **argv)
 	if (annotate && mode != M_TO_FRAMES && mode != M_TO_NDJSON)
 		mbx_die(MBX_EXIT_USAGE, "--annotate goes with --to-frames or --to-ndjson");
 	if (mode == M_NONE)
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	if (mode == M_JOIN && optind < argc)
 		mbx_die(MBX_EXIT_USAGE, "--join reads its directory, not files");
 }

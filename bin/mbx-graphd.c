@@ -9,15 +9,37 @@
 #include "server.h"
 
 static const char usage[] =
-	"mbx-graphd [--listen ADDR:PORT] [--port-file F] [--tls-cert PEM --tls-key PEM]\n"
-	"       [--seed FILE] [--generate SPEC] [--state DIR] [--log FILE]\n"
-	"       [--token-lifetime S] [--import-lifetime S] [--fault RULE]... [--faults FILE]\n"
-	"       [--page-size N] [--quota SPEC] [--well-known-names all|none|NAME,...]\n"
-	"       [--folders-scope tree|top] [-v]";
+	"mbx-graphd [options] [--seed FILE] [--generate SPEC] [--state DIR]";
 
 enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
        OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA,
        OPT_IMPORT_LIFETIME, OPT_FAULTS, OPT_WK, OPT_SCOPE };
+/* The command line: the emulator's own options, and of the common ones -h, -v and
+ * --version only (it is not a Graph client). */
+static const struct mbx_optdef optdefs[] = {
+	{ "listen", 0, 1, "ADDR:PORT",
+	  "the address and port (default 127.0.0.1:8443; port 0: any)", OPT_LISTEN },
+	{ "port-file", 0, 1, "FILE", "write the bound port to FILE", OPT_PORT_FILE },
+	{ "tls-cert", 0, 1, "PEM", "serve HTTPS with this certificate (with --tls-key)", OPT_CERT },
+	{ "tls-key", 0, 1, "PEM", "the key of --tls-cert", OPT_KEY },
+	{ "seed", 0, 1, "FILE", "load a tenant from NDJSON records", OPT_SEED },
+	{ "generate", 0, 1, "SPEC",
+	  "generate a deterministic tenant: users=N,folders=N,...", OPT_GENERATE },
+	{ "state", 0, 1, "DIR", "keep the store in DIR across restarts", OPT_STATE },
+	{ "log", 0, 1, "FILE", "append one JSON line per request to FILE", OPT_LOG },
+	{ "token-lifetime", 0, 1, "S",
+	  "lifetime of the access tokens issued (default 3599)", OPT_TOKEN_LIFETIME },
+	{ "import-lifetime", 0, 1, "S", "lifetime of import sessions", OPT_IMPORT_LIFETIME },
+	{ "fault", 0, 1, "RULE", "inject a fault (mbx-graphd(1) FAULTS); repeatable", OPT_FAULT },
+	{ "faults", 0, 1, "FILE", "fault rules from FILE, one per line", OPT_FAULTS },
+	{ "page-size", 0, 1, "N", "the default page size of collections (10)", OPT_PAGE_SIZE },
+	{ "quota", 0, 1, "SPEC", "limits: concurrency=N,upload=BYTES/SECONDS,...", OPT_QUOTA },
+	{ "well-known-names", 0, 1, "WHICH",
+	  "all, none or NAME,...: the names a path may use", OPT_WK },
+	{ "folders-scope", 0, 1, "SCOPE", "what GET .../folders lists: tree or top", OPT_SCOPE },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_VERBOSE };
 
 struct config {
 	const char *listen, *port_file, *cert, *key, *seed, *generate, *state, *log;
@@ -155,24 +177,11 @@ load_faults(const char *path)
 static void
 parse_args(int argc, char **argv, struct config *cf)
 {
-	static const struct option opts[] = {
-		{ "help", 0, 0, 'h' }, { "verbose", 0, 0, 'v' }, { "version", 0, 0, MBX_OPT_VERSION },
-		{ "listen", 1, 0, OPT_LISTEN }, { "port-file", 1, 0, OPT_PORT_FILE },
-		{ "tls-cert", 1, 0, OPT_CERT }, { "tls-key", 1, 0, OPT_KEY },
-		{ "seed", 1, 0, OPT_SEED }, { "generate", 1, 0, OPT_GENERATE },
-		{ "state", 1, 0, OPT_STATE }, { "log", 1, 0, OPT_LOG },
-		{ "token-lifetime", 1, 0, OPT_TOKEN_LIFETIME }, { "fault", 1, 0, OPT_FAULT },
-		{ "faults", 1, 0, OPT_FAULTS },
-		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "quota", 1, 0, OPT_QUOTA },
-		{ "import-lifetime", 1, 0, OPT_IMPORT_LIFETIME },
-		{ "well-known-names", 1, 0, OPT_WK }, { "folders-scope", 1, 0, OPT_SCOPE },
-		{ 0, 0, 0, 0 }
-	};
 	char err[512];
 	long l;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_LISTEN: cf->listen = optarg; break;
 		case OPT_PORT_FILE: cf->port_file = optarg; break;
@@ -210,12 +219,10 @@ parse_args(int argc, char **argv, struct config *cf)
 			if (gd_fault_add(&server, optarg, err, sizeof err) < 0)
 				mbx_die(MBX_EXIT_USAGE, "%s", err);
 			break;
-		default:
-			mbx_opts_common(c, optarg, usage);
 		}
 	}
 	if (optind != argc || (!cf->cert != !cf->key))
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 }
 
 static void

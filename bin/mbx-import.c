@@ -8,10 +8,21 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-import [-hnqv] [--folder PATH|ID | --under PATH] [--journal FILE]\n"
-	"       [--upload-limit BYTES/SECONDS] [--jobs N] [--stats FILE] [options] TARGET";
+	"mbx-import [options] [--folder PATH|ID | --under PATH] TARGET < frames";
 
 enum { OPT_FOLDER = MBX_OPT_FIRST_LOCAL, OPT_UNDER, OPT_JOURNAL, OPT_UPLOAD_LIMIT };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "folder", 0, 1, "PATH|ID",
+	  "import every item into this folder (created if missing)", OPT_FOLDER },
+	{ "under", 0, 1, "PATH", "recreate the source folders under PATH (default /)", OPT_UNDER },
+	{ "journal", 0, 1, "FILE",
+	  "record what was imported; skip or update from it on a re-run", OPT_JOURNAL },
+	{ "upload-limit", 0, 1, "BYTES/SECONDS",
+	  "the upload quota to pace to (default 150M/300)", OPT_UPLOAD_LIMIT },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
 static const char *folder_opt, *under = "/";
 static int under_set;
@@ -132,17 +143,9 @@ stats_fields(struct mbx_jw *w, void *ctx)
 static void
 parse_args(int argc, char **argv, const char **journal_path)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "folder", 1, 0, OPT_FOLDER }, { "under", 1, 0, OPT_UNDER },
-		{ "journal", 1, 0, OPT_JOURNAL }, { "upload-limit", 1, 0, OPT_UPLOAD_LIMIT },
-		{ 0, 0, 0, 0 }
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == OPT_FOLDER)
 			folder_opt = optarg;
 		else if (c == OPT_UNDER)
@@ -154,7 +157,7 @@ parse_args(int argc, char **argv, const char **journal_path)
 				"such as 150M/300", optarg);
 	}
 	if (optind + 1 != argc)
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	if (folder_opt && under_set)
 		mbx_die(MBX_EXIT_USAGE, "--folder and --under exclude each other");
 	if (*under != '/')

@@ -7,12 +7,23 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-ls [-hnqv] [--archive] [options] -M USER...\n"
-	"       mbx-ls [-hnqv] [--archive] [options] -M --all\n"
+	"mbx-ls [options] -M USER...\n"
+	"       mbx-ls [options] -M --all\n"
 	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] MAILBOX [PATH...]\n"
-	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] < folder or mailbox records";
+	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] < records";
 
 enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL, OPT_ALL };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "mailboxes", 'M', 0, NULL, "list the mailboxes of the USERs", 'M' },
+	{ "all", 0, 0, NULL, "with -M: every user of the tenant (needs User.Read.All)", OPT_ALL },
+	{ "delta", 0, 1, "STATE", "list what changed since the run that wrote STATE", OPT_DELTA },
+	{ "since", 0, 1, "TIME", "only items last modified at or after TIME", OPT_SINCE },
+	{ "until", 0, 1, "TIME", "only items last modified before TIME", OPT_UNTIL },
+	{ "page-size", 0, 1, "N", "ask the service for N items a page (1..1000)", OPT_PAGE_SIZE },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
 static struct mbx_graph graph;
 static long page_size = 250;   /* $top: fewer round trips than the service's default 10 */
 static char since[32], until[32];   /* normalised UTC, "" when not given */
@@ -539,20 +550,11 @@ run(int list_mailboxes, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "mailboxes", 0, 0, 'M' }, { "all", 0, 0, OPT_ALL },
-		{ "page-size", 1, 0, OPT_PAGE_SIZE }, { "delta", 1, 0, OPT_DELTA },
-		{ "since", 1, 0, OPT_SINCE }, { "until", 1, 0, OPT_UNTIL },
-		{ 0, 0, 0, 0 }
-	};
 	int c, rc, list_mailboxes = 0;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS "M", longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == 'M')
 			list_mailboxes = 1;
 		else if (c == OPT_ALL)

@@ -11,13 +11,27 @@
 #include "mime.h"
 
 static const char usage[] =
-	"mbx-mime [-hqv] [--stats FILE] [--mbox | --maildir DIR | --eml DIR] [FILE...]\n"
-	"       mbx-mime [-hqv] [--stats FILE] --to-frames [--ndjson]\n"
-	"       [--labels folders|categories|none] [--files-from FILE] [FILE...]";
+	"mbx-mime [options] [--mbox | --maildir DIR | --eml DIR] [FILE...]\n"
+	"       mbx-mime [options] --to-frames [--ndjson] [--labels folders|categories|none]\n"
+	"       [--files-from FILE | FILE...]";
 
 enum mode { M_MBOX, M_MAILDIR, M_EML, M_TO_FRAMES };
 enum { OPT_MBOX = MBX_OPT_FIRST_LOCAL, OPT_MAILDIR, OPT_EML, OPT_TO_FRAMES, OPT_NDJSON,
        OPT_LABELS, OPT_FILES_FROM };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "mbox", 0, 0, NULL, "frames to mboxrd on stdout (the default)", OPT_MBOX },
+	{ "maildir", 0, 1, "DIR", "frames to messages in the Maildir DIR", OPT_MAILDIR },
+	{ "eml", 0, 1, "DIR", "frames to one .eml file per message in DIR", OPT_EML },
+	{ "to-frames", 0, 0, NULL, "mail (mbox, Maildir, .eml) to frames", OPT_TO_FRAMES },
+	{ "ndjson", 0, 0, NULL, "with --to-frames: write the NDJSON form", OPT_NDJSON },
+	{ "labels", 0, 1, "WHAT",
+	  "with --to-frames: Gmail labels as folders, categories or none", OPT_LABELS },
+	{ "files-from", 0, 1, "FILE",
+	  "with --to-frames: read the names of the inputs from FILE", OPT_FILES_FROM },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_LOG | MBX_COMMON_STATS };
 
 static enum mode mode = M_MBOX;
 static int mode_set, ndjson;
@@ -366,17 +380,9 @@ set_mode(enum mode m, const char *arg)
 static void
 parse_options(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "mbox", 0, 0, OPT_MBOX }, { "maildir", 1, 0, OPT_MAILDIR }, { "eml", 1, 0, OPT_EML },
-		{ "to-frames", 0, 0, OPT_TO_FRAMES }, { "ndjson", 0, 0, OPT_NDJSON },
-		{ "labels", 1, 0, OPT_LABELS }, { "files-from", 1, 0, OPT_FILES_FROM }, { 0, 0, 0, 0 }
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == OPT_MBOX)
 			set_mode(M_MBOX, NULL);
 		else if (c == OPT_MAILDIR)

@@ -6,10 +6,17 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-mkfolder [-hnqv] [--archive] [--class CLASS] [options] TARGET PATH...\n"
-	"       mbx-mkfolder [options] [--under PATH] TARGET < folder-records";
+	"mbx-mkfolder [options] [--class CLASS] TARGET PATH...\n"
+	"       mbx-mkfolder [options] [--under PATH] [--class CLASS] TARGET < folder-records";
 
 enum { OPT_UNDER = MBX_OPT_FIRST_LOCAL, OPT_CLASS };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "class", 0, 1, "CLASS", "the folder class (default IPF.Note)", OPT_CLASS },
+	{ "under", 0, 1, "PATH", "create the records' paths under PATH (default /)", OPT_UNDER },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
 static struct mbx_graph graph;
 static struct mbx_mailbox target;
@@ -101,18 +108,12 @@ trim_under(const char *u)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS,
-		{ "under", 1, 0, OPT_UNDER }, { "class", 1, 0, OPT_CLASS }, { 0, 0, 0, 0 }
-	};
 	static const char *const types[] = { "folder", NULL };
 	int c, i, rc = 0;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (mbx_opts_common(c, optarg, usage))
-			continue;
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == OPT_UNDER)
 			under = optarg;
 		else if (c == OPT_CLASS)
@@ -121,7 +122,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || *under != '/')
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	under = trim_under(under);
 	mbx_graph_init(&graph);
 	mbx_graph_target(&graph, argv[0], mbx_opt.archive, &target);

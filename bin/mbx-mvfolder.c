@@ -6,10 +6,17 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-mvfolder [-hnqv] [--archive] [options] TARGET PATH NEWNAME\n"
+	"mbx-mvfolder [options] TARGET PATH NEWNAME\n"
 	"       mbx-mvfolder [options] [--name NEWNAME] < folder-records";
 
 enum { OPT_NAME = MBX_OPT_FIRST_LOCAL };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "name", 0, 1, "NEWNAME",
+	  "the new name of folders whose record has no newName", OPT_NAME },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
 static struct mbx_graph graph;
 static const char *name_opt;
@@ -114,22 +121,19 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS, { "name", 1, 0, OPT_NAME }, { 0, 0, 0, 0 }
-	};
 	static const char *const types[] = { "folder", NULL };
 	struct mbx_mailbox target;
 	int c, rc;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1)
-		if (!mbx_opts_common(c, optarg, usage) && c == OPT_NAME)
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1)
+		if (c == OPT_NAME)
 			name_opt = optarg;
 	argc -= optind;
 	argv += optind;
 	if ((argc != 0 && argc != 3) || (argc == 3 && name_opt))
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	mbx_graph_init(&graph);
 	if (argc == 0) {
 		rc = mbx_records_run(types, from_record, NULL);

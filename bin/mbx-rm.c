@@ -8,10 +8,16 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-rm [-hnqv] [--hard] [--jobs N] [options] < item or imported records\n"
+	"mbx-rm [options] [--hard] < item or imported records\n"
 	"       mbx-rm [options] [--hard] MAILBOX FOLDER ID...";
 
 enum { OPT_HARD = MBX_OPT_FIRST_LOCAL };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "hard", 0, 0, NULL, "delete for good, not to Recoverable Items", OPT_HARD },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
 struct del {
 	char *mailbox, *folder, *id;
@@ -152,16 +158,13 @@ from_args(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS, { "hard", 0, 0, OPT_HARD }, { 0, 0, 0, 0 }
-	};
 	static const char *const types[] = { "item", "imported", "folder", NULL };
 	int c, rc;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1)
-		if (!mbx_opts_common(c, optarg, usage) && c == OPT_HARD)
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1)
+		if (c == OPT_HARD)
 			disposal = "hardDelete";
 	argc -= optind;
 	argv += optind;
@@ -169,7 +172,7 @@ main(int argc, char **argv)
 		mbx_die(MBX_EXIT_USAGE, "no item records on standard input and no ids: nothing to "
 			"delete");
 	if (argc != 0 && argc < 3)
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	mbx_graph_init(&graph);
 	rc = argc ? from_args(argc, argv) : mbx_records_run(types, from_record, NULL);
 	mbx_http_run(graph.http);

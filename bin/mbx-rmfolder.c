@@ -8,10 +8,16 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-rmfolder [-hnqv] [--force] [--archive] [options] TARGET PATH...\n"
+	"mbx-rmfolder [options] [--force] TARGET PATH...\n"
 	"       mbx-rmfolder [options] [--force] < folder-records";
 
 enum { OPT_FORCE = MBX_OPT_FIRST_LOCAL };
+/* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
+static const struct mbx_optdef optdefs[] = {
+	{ "force", 0, 0, NULL, "delete well-known folders too", OPT_FORCE },
+	{ NULL, 0, 0, NULL, NULL, 0 }
+};
+static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
 static struct mbx_graph graph;
 static int force;
@@ -125,22 +131,19 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MBX_COMMON_LONGOPTS, { "force", 0, 0, OPT_FORCE }, { 0, 0, 0, 0 }
-	};
 	static const char *const types[] = { "folder", NULL };
 	struct mbx_mailbox target;
 	int c, i, rc = 0;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	while ((c = getopt_long(argc, argv, MBX_COMMON_SHORTOPTS, longopts, NULL)) != -1)
-		if (!mbx_opts_common(c, optarg, usage) && c == OPT_FORCE)
+	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1)
+		if (c == OPT_FORCE)
 			force = 1;
 	argc -= optind;
 	argv += optind;
 	if (argc == 1)
-		mbx_usage(usage, MBX_EXIT_USAGE);
+		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	mbx_graph_init(&graph);
 	if (argc == 0) {
 		rc = mbx_records_run(types, from_record, NULL);

@@ -288,3 +288,171 @@ cite_tree() {
 	assert_line 'lib/x/x.c:1: bare (5.1.8): no section 5.1.8 in docs/mime.md'
 }
 # cite.sh: on
+
+# --help and the man pages (issue 14 item 3). A program's --help: usage lines, then
+# "options:" and "common options ..." sections, one option a line ("  -j, --jobs N  text").
+# help_opts PROG SECTION: the option words of each line of that section ("-j --jobs").
+help_opts() {
+	"$1" --help | awk -v sec="$2" '
+		/^[^ \t]/ { on = index($0, sec) == 1; next }
+		on && /^[ \t]+-/ {
+			sub(/^[ \t]+/, ""); sub(/(  |\t).*/, ""); gsub(/,/, "")
+			s = ""
+			n = split($0, w, " ")
+			for (i = 1; i <= n; i++)
+				if (w[i] ~ /^-/)
+					s = s " " w[i]
+			print substr(s, 2)
+		}'
+}
+
+# mdoc_opts: the options named by "Fl" on the mdoc lines on stdin, one a line: the words
+# after it up to the next macro or punctuation ("Fl h v -stats" is -h -v --stats, "Fl hqv"
+# -h -q -v); with -it also the "-name" after a comma of an .It line (".It Fl M , -mailboxes").
+mdoc_opts() {
+	awk -v it="${1:-}" '
+	function put(t, k) {
+		if (t ~ /^-/)
+			print "-" t
+		else
+			for (k = 1; k <= length(t); k++)
+				print "-" substr(t, k, 1)
+	}
+	{
+		for (i = 1; i <= NF; i++) {
+			if ($i == "Fl" || $i == ".Fl")
+				for (j = i + 1; j <= NF && $j ~ /^-?[A-Za-z0-9][-a-z0-9]*$/ &&
+				     $j !~ /^[A-Z][a-z]+$/; j++)
+					put($j)
+			else if (it && $i == "," && $(i + 1) ~ /^-[a-z]/)
+				put($(i + 1))
+		}
+	}' | LC_ALL=C sort -u
+}
+
+# man7_common PROG: the common options mbx(7) COMMON OPTIONS says PROG takes.
+man7_common() {
+	sed -n '/^\.Sh COMMON OPTIONS/,/^\.Sh /p' "$2" |
+		awk -v p="$1" '/^\.It / { on = index($0, "Xr " p " 1") > 0; next }
+			on && /^\.Fl / { print; on = 0 }' | mdoc_opts
+}
+
+# check_help PROG PAGE MBX7: --help, the page's SYNOPSIS and OPTIONS, and mbx(7) agree.
+check_help() {
+	local p=$1 page=$2 m7=$3 own all syn its forms o ok common doc
+	own=$(help_opts "$p" "options:")
+	[ -n "$own" ] || { echo "$p --help lists no options of its own"; return 1; }
+	all=$({ help_opts "$p" "options:"; help_opts "$p" "common options"; } | tr ' ' '\n')
+	syn=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$page" | mdoc_opts)
+	its=$(sed -n '/^\.Sh OPTIONS/,/^\.Sh /p' "$page" | grep '^\.It ' | mdoc_opts -it)
+	for o in $syn; do
+		grep -qxF -- "$o" <<<"$all" || { echo "$p(1) SYNOPSIS: $o is not in $p --help"; return 1; }
+	done
+	while read -r forms; do
+		ok=
+		for o in $forms; do grep -qxF -- "$o" <<<"$syn" && ok=1; done
+		[ -n "$ok" ] || { echo "$p --help: $forms is not in the SYNOPSIS of $p(1)"; return 1; }
+		ok=
+		for o in $forms; do grep -qxF -- "$o" <<<"$its" && ok=1; done
+		[ -n "$ok" ] || { echo "$p --help: $forms is not described in $p(1) OPTIONS"; return 1; }
+	done <<<"$own"
+	# the common options: "[options]" in the SYNOPSIS, the group in mbx(7)
+	sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$page" | grep -q '^\.Op Ar options$' ||
+		{ echo "$p(1) SYNOPSIS has no [options] for the common options"; return 1; }
+	grep -q '^\.Dq COMMON OPTIONS' "$page" ||
+		{ echo "$p(1) does not point to mbx(7) COMMON OPTIONS"; return 1; }
+	common=$(help_opts "$p" "common options" | awk '{ print $1 }' | LC_ALL=C sort)
+	doc=$(man7_common "${p##*/}" "$m7" | LC_ALL=C sort)
+	[ -n "$common" ] && [ "$common" = "$doc" ] ||
+		{ echo "$p --help common options:" $common "; mbx(7) COMMON OPTIONS:" $doc; return 1; }
+}
+
+@test "every program's --help, man page SYNOPSIS and OPTIONS, and mbx(7) COMMON OPTIONS agree" {
+	n=0
+	for src in "$MBX_SRCDIR"/bin/mbx-*.c; do
+		p=$(basename "$src" .c)
+		run check_help "$p" "$MBX_SRCDIR/man/$p.1" "$MBX_SRCDIR/man/mbx.7"
+		assert_success
+		assert_output ""
+		n=$((n + 1))
+	done
+	[ "$n" -ge 11 ]
+}
+
+@test "the --help check catches an option missing on either side" {
+	t=$BATS_TEST_TMPDIR
+	printf '%s\n' '#!/bin/sh' 'cat <<EOF' 'usage: mbx-fake [options] X' '' 'options:' \
+		'  -a, --all        all' '      --only FILE  one' '' 'common options (mbx(7)):' \
+		'  -h, --help       help' '      --version    version' 'EOF' >"$t/mbx-fake"
+	chmod +x "$t/mbx-fake"
+	printf '%s\n' '.Sh COMMON OPTIONS' '.It Xr mbx-fake 1' '.Fl h -version' '.Sh X' >"$t/mbx.7"
+	page() {
+		printf '%s\n' '.Sh SYNOPSIS' '.Nm' '.Op Ar options' "$1" '.Sh OPTIONS' \
+			'.It Fl a , -all' "$2" '.Pp' '.Dq COMMON OPTIONS .' '.Sh SEE ALSO' >"$t/page.1"
+	}
+	page '.Op Fl a | Fl -only Ar file' '.It Fl -only Ar file'
+	run check_help "$t/mbx-fake" "$t/page.1" "$t/mbx.7"
+	assert_success
+	page '.Op Fl a' '.It Fl -only Ar file'
+	run check_help "$t/mbx-fake" "$t/page.1" "$t/mbx.7"
+	assert_failure
+	assert_output --partial -- '--only is not in the SYNOPSIS'
+	page '.Op Fl a | Fl -only Ar file | Fl -more' '.It Fl -only Ar file'
+	run check_help "$t/mbx-fake" "$t/page.1" "$t/mbx.7"
+	assert_output --partial -- 'SYNOPSIS: --more is not in'
+	page '.Op Fl a | Fl -only Ar file' '.It Fl -other'
+	run check_help "$t/mbx-fake" "$t/page.1" "$t/mbx.7"
+	assert_output --partial -- '--only is not described'
+	page '.Op Fl a | Fl -only Ar file' '.It Fl -only Ar file'
+	printf '%s\n' '.Sh COMMON OPTIONS' '.It Xr mbx-fake 1' '.Fl h v -version' '.Sh X' >"$t/mbx.7"
+	run check_help "$t/mbx-fake" "$t/page.1" "$t/mbx.7"
+	assert_failure
+	assert_output --partial 'common options: --version -h ; mbx(7) COMMON OPTIONS: --version -h -v'
+}
+
+# The other side of the check above: what --help does not list, the program refuses.
+@test "a program refuses the common options its --help does not list, as unknown options" {
+	every="-n --dry-run -q --quiet -j --jobs --stats --cacert --retry-max-time --archive --insecure"
+	n=0
+	for src in "$MBX_SRCDIR"/bin/mbx-*.c; do
+		p=$(basename "$src" .c)
+		takes=$(help_opts "$p" "common options" | tr ' ' '\n')
+		for o in $every; do
+			! grep -qxF -- "$o" <<<"$takes" || continue
+			arg=
+			case $o in -j | --jobs | --stats | --cacert | --retry-max-time) arg=1 ;; esac
+			run --separate-stderr "$p" "$o" $arg
+			assert_equal "$status" 2
+			assert_equal "$output" ""
+			assert_equal "$(head -n 1 <<<"$stderr")" "$p: unknown option '$o'"
+			assert_regex "$(sed -n 2p <<<"$stderr")" "^usage: $p "
+			n=$((n + 1))
+		done
+	done
+	# mbx-frames and mbx-mime are offline; mbx-graphd is no client (issue 12 item 6)
+	for p in mbx-frames mbx-mime mbx-graphd; do
+		for o in --cacert --jobs --retry-max-time --insecure --archive; do
+			run --separate-stderr "$p" "$o" 1
+			assert_equal "$status" 2
+		done
+	done
+	run --separate-stderr mbx-frames --stats x
+	assert_equal "$status" 2
+	[ "$n" -ge 20 ]
+}
+
+@test "a missing value and a value given to an option without one are usage errors" {
+	run --separate-stderr mbx-ls --delta
+	assert_equal "$status" 2
+	assert_equal "$output" ""
+	assert_equal "$(head -n 1 <<<"$stderr")" "mbx-ls: missing value for option '--delta'"
+	run --separate-stderr mbx-ls -j
+	assert_equal "$status" 2
+	assert_equal "$(head -n 1 <<<"$stderr")" "mbx-ls: missing value for option '-j'"
+	run --separate-stderr mbx-rm --hard=yes x y z
+	assert_equal "$status" 2
+	assert_equal "$(head -n 1 <<<"$stderr")" "mbx-rm: option '--hard' takes no value"
+	run --separate-stderr mbx-frames -x
+	assert_equal "$status" 2
+	assert_equal "$(head -n 1 <<<"$stderr")" "mbx-frames: unknown option '-x'"
+}

@@ -266,25 +266,53 @@ struct mbx_opts {
 };
 extern struct mbx_opts mbx_opt;
 
-/* Options every program takes, for getopt_long tables. */
+/* One option of a program: its table drives getopt_long and --help (mbx(7) COMMON
+ * OPTIONS). name is the long name (or NULL), shortopt its letter (or 0), has_arg 0 or 1,
+ * arg the value's name in --help ("STATE"), help one line, id what mbx_opts_next returns
+ * (the letter, or MBX_OPT_FIRST_LOCAL and up). A table ends with a zeroed entry. */
+struct mbx_optdef {
+	const char *name;
+	int shortopt;
+	int has_arg;
+	const char *arg;
+	const char *help;
+	int id;
+};
+
+/* The groups of common options a program declares it uses; the others are unknown
+ * options to it (exit 2). -h/--help and --version every program takes. */
+enum {
+	MBX_COMMON_VERBOSE = 1 << 0,  /* -v, --verbose */
+	MBX_COMMON_QUIET = 1 << 1,    /* -q, --quiet */
+	MBX_COMMON_DRYRUN = 1 << 2,   /* -n, --dry-run */
+	MBX_COMMON_NET = 1 << 3,      /* -j/--jobs, --cacert, --retry-max-time, --insecure */
+	MBX_COMMON_STATS = 1 << 4,    /* --stats FILE */
+	MBX_COMMON_ARCHIVE = 1 << 5,  /* --archive */
+	MBX_COMMON_LOG = MBX_COMMON_VERBOSE | MBX_COMMON_QUIET,
+	MBX_COMMON_CLIENT = MBX_COMMON_LOG | MBX_COMMON_NET | MBX_COMMON_STATS | MBX_COMMON_ARCHIVE
+};
+
+/* A program's command line: usage lines (without "usage: "), its own options, the
+ * common groups it takes. */
+struct mbx_optset {
+	const char *usage;
+	const struct mbx_optdef *opts;
+	unsigned common;
+};
+
 enum {
 	MBX_OPT_STATS = 0x100, MBX_OPT_CACERT, MBX_OPT_RETRY_MAX_TIME, MBX_OPT_VERSION,
 	MBX_OPT_ARCHIVE, MBX_OPT_INSECURE, MBX_OPT_FIRST_LOCAL = 0x200
 };
-#define MBX_COMMON_SHORTOPTS "hvqnj:"
-#define MBX_COMMON_LONGOPTS \
-	{"help", 0, 0, 'h'}, {"verbose", 0, 0, 'v'}, {"quiet", 0, 0, 'q'}, \
-	{"dry-run", 0, 0, 'n'}, {"jobs", 1, 0, 'j'}, {"stats", 1, 0, MBX_OPT_STATS}, \
-	{"cacert", 1, 0, MBX_OPT_CACERT}, {"retry-max-time", 1, 0, MBX_OPT_RETRY_MAX_TIME}, \
-	{"version", 0, 0, MBX_OPT_VERSION}, {"archive", 0, 0, MBX_OPT_ARCHIVE}, \
-	{"insecure", 0, 0, MBX_OPT_INSECURE}
 
 /* Set defaults and read the environment (MBX_GRAPH_URL, MBX_CACERT). */
 void mbx_opts_init(void);
-/* Handle one common option from getopt_long: 1 handled, 0 not a common option.
- * Prints usage and exits 0 for -h, exits 2 for '?' or bad values. */
-int mbx_opts_common(int c, const char *arg, const char *usage);
-_Noreturn void mbx_usage(const char *usage, int code);
+/* The next option of the program's own, with its value in optarg; -1 at the end
+ * (operands from optind). Common options are handled here: -h prints --help and exits
+ * 0; an unknown option, a missing value or a bad common value exits 2. */
+int mbx_opts_next(const struct mbx_optset *set, int argc, char **argv);
+/* The usage lines, then (code 0, on stdout) every option one line each; exits code. */
+_Noreturn void mbx_usage(const struct mbx_optset *set, int code);
 
 /* ----------------------------------------------------------- progress.c */
 
