@@ -171,9 +171,12 @@ report() {
 	two=$(repo_bytes "$BORG_REPO")
 	size=$(borg extract --stdout "::$(latest)" alice.mbx | wc -c)
 	diff <(borg extract --stdout "::$(latest)" alice.mbx | stream_items) <(items_of user3)
-	# pieces of 64 KiB or so (README's --chunker-params): a changed item costs little
+	# pieces of 64 KiB or so (README's --chunker-params): a changed item costs little; the
+	# archive's own metadata and index are a fixed cost that is large against this small
+	# export (measured 12 to 25 % of night 1), so the bound is half: without deduplication
+	# night 2 would add as much as night 1
 	report borg $((one - empty)) $((two - one)) "$size"
-	[ $((two - one)) -lt $(((one - empty) / 4)) ] || fail "night 2 added more than a quarter of night 1"
+	[ $((two - one)) -lt $(((one - empty) / 2)) ] || fail "night 2 added more than half of night 1"
 	last=$(latest)
 	run_recipe "# borg, once a week" user3 user4
 	assert_success
