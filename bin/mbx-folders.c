@@ -261,6 +261,27 @@ delta_round(const char *mailbox, const char *saved, char **link, char *msg, size
 	return rc;
 }
 
+/* A first round without the root (3.8 only observes it there): the root is the parent
+ * that is not itself listed (8.11), the one most folders hang from. */
+static void
+root_guess(void)
+{
+	size_t i, j, run, best = 0;
+
+	for (i = 0; i < nnodes; i++) {
+		const char *p = nodes[i].f.parent_id;
+		if (!p || node(p, 0))
+			continue;
+		for (run = 0, j = 0; j < nnodes; j++)
+			run += nodes[j].f.parent_id && strcmp(nodes[j].f.parent_id, p) == 0;
+		if (run > best) {
+			best = run;
+			free(root_id);
+			root_id = mbx_strdup(p);
+		}
+	}
+}
+
 /* --delta STATE: what changed since the state's round (all folders the first time). */
 static int
 folders_delta(const char *path, const char *mailbox)
@@ -284,6 +305,8 @@ folders_delta(const char *path, const char *mailbox)
 			   "'%s': %s", mailbox, msg);
 		return rc;
 	}
+	if (!root_id)
+		root_guess();
 	delta_emit(mailbox);
 	delta_save(path, mailbox, link);
 	free(link);

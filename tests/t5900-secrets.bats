@@ -119,7 +119,7 @@ every_program() {
 	assert_equal "$(jq -r .type "$OUT/folders.out" | sort -u)" folder
 	assert_equal "$(wc -l <"$OUT/folders.out")" \
 		"$(admin GET "/mailboxes/$MBX1" | jq '[.folders[] | select(.hidden | not)] | length')"
-	has_line folders "mbx-folders: > GET $P/beta/admin/exchange/mailboxes/$MBX1E/folders/msgfolderroot"
+	has_line folders "mbx-folders: > GET $P/beta/admin/exchange/mailboxes/$MBX1E/folders?\$top=250"
 	only_prog folders mbx-folders "$v"
 
 	step ls "$OUT/folders.out" mbx-ls "$v" --stats "$OUT/ls.stats"

@@ -23,6 +23,9 @@ check_url(const char *var, const char *url, int versioned)
 	else {
 		h = strstr(url, "://") + 3;
 		e = h + strcspn(h, "/?#");
+		for (c = h; c < e; c++)    /* user:pass@ is not the port (RFC 3986 3.2.1) */
+			if (*c == '@')
+				h = c + 1;
 		c = h[0] == '[' ? memchr(h, ']', (size_t)(e - h)) : h;
 		c = c ? memchr(c, ':', (size_t)(e - c)) : NULL;
 		if (e == h || c == h)
