@@ -2,6 +2,7 @@
  * exit status; the export engine of lib/graph/export.c makes the exportItems calls
  * (graph-api.md 3.13) for every mailbox of the input at once. */
 #include <getopt.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -61,6 +62,22 @@ backpressure(void)
 		mbx_progress_tick();
 }
 
+/* Whether reading stdin now would block: nothing left in stdio's buffer (glibc's own
+ * fields, as gnulib's freadahead reads them) and nothing on the descriptor. A read that
+ * blocks stops the engine too: with an upstream mbx-ls still listing, the calls of the
+ * mailboxes already read would sit finished and unreplaced. */
+static int
+input_waits(void)
+{
+#ifdef __GLIBC__
+	struct pollfd p = { 0, POLLIN, 0 };
+
+	return stdin->_IO_read_ptr >= stdin->_IO_read_end && poll(&p, 1, 0) == 0;
+#else
+	return 0;                   /* unknown buffer: read, as before */
+#endif
+}
+
 static void
 take_record(yajl_val rec, unsigned long line)
 {
@@ -93,7 +110,11 @@ read_input(void)
 	int rc;
 
 	mbx_reader_init(&rd, stdin, "stdin", (size_t)16 << 20);
-	while (!stopped && (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) != 0) {
+	for (;;) {
+		while (!stopped && input_waits() && mbx_export_poll(engine, 10) > 0)
+			mbx_progress_tick();
+		if (stopped || (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) == 0)
+			break;
 		if (rc < 0) {
 			mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
 			st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
