@@ -11,7 +11,10 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -z "${SSHD_PIDS:-}" ] || kill $SSHD_PIDS 2>/dev/null || true
+	local f
+	for f in "$BATS_FILE_TMPDIR"/ssh/sshd*.pid; do
+		[ ! -s "$f" ] || kill "$(cat "$f")" 2>/dev/null || true
+	done
 	graphd_stop
 }
 
@@ -95,4 +98,65 @@ make_killer() {
 	assert_equal "$(jq -c '[.mailboxes, .failed, .failures]' <<<"$output")" '[12,0,[]]'
 	assert_equal "$(jq .items <<<"$output")" \
 		"$(for u in $(seq 1 12); do admin GET "/mailboxes/$(jq -rn --arg s "$(mailbox_id user$u@contoso.com)" '$s|@uri')" | jq '.items | length'; done | jq -s add)"
+}
+
+# sshd_start N ADDR: an sshd on ADDR:port for the test's user key, host "mN" in ssh/config
+sshd_start() {
+	local d=$BATS_FILE_TMPDIR/ssh n=$1 addr=$2 port i
+	port=$((20000 + RANDOM % 20000))
+	cat >"$d/sshd$n.conf" <<-EOF
+	ListenAddress $addr:$port
+	HostKey $d/host_key
+	AuthorizedKeysFile $d/authorized_keys
+	PidFile $d/sshd$n.pid
+	StrictModes no
+	UsePAM no
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	PermitRootLogin prohibit-password
+	EOF
+	printf 'Host m%s\n  HostName %s\n  Port %s\n' "$n" "$addr" "$port" >>"$d/config"
+	/usr/sbin/sshd -f "$d/sshd$n.conf" -D -e 2>"$d/sshd$n.log" &
+	for i in $(seq 1 50); do
+		ssh -F "$d/config" "m$n" true 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "mbx-tenant(7): the backup over two ssh machines, the secret from a file --env names" {
+	command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || skip "openssh-server not installed"
+	# sshd needs its privilege separation directory, which only root may create
+	[ -d /run/sshd ] || [ "$(id -u)" = 0 ] || skip "no /run/sshd and not root: sshd cannot start"
+	mkdir -p /run/sshd
+	d=$BATS_FILE_TMPDIR/ssh
+	mkdir -p "$d"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
+	ssh-keygen -q -t ed25519 -N '' -f "$d/user_key"
+	cp "$d/user_key.pub" "$d/authorized_keys"
+	printf 'Host *\n  User %s\n  IdentityFile %s\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  BatchMode yes\n  LogLevel ERROR\n' \
+		"$(id -un)" "$d/user_key" >"$d/config"
+	sshd_start 1 127.0.0.2 || skip "sshd did not start: $(head -c 300 "$d/sshd1.log")"
+	sshd_start 2 127.0.0.3 || skip "sshd did not start: $(head -c 300 "$d/sshd2.log")"
+	mkdir "$BATS_TEST_TMPDIR/w" && cd "$BATS_TEST_TMPDIR/w"
+	bash -c "$(recipe users)"
+	printf '2/m1\n2/m2\n' >machines.txt
+	# the credentials file each machine holds (here: one file, both machines are this one)
+	printf '%s\n' "AZURE_TENANT_ID=$AZURE_TENANT_ID" "AZURE_CLIENT_ID=$AZURE_CLIENT_ID" \
+		"AZURE_CLIENT_SECRET=$AZURE_CLIENT_SECRET" "MBX_GRAPH_URL=$MBX_GRAPH_URL" \
+		"AZURE_AUTHORITY_HOST=$AZURE_AUTHORITY_HOST" "MBX_CACERT=$MBX_CACERT" \
+		"XDG_CACHE_HOME=$XDG_CACHE_HOME" >"$BATS_TEST_TMPDIR/tenant.env"
+	chmod 600 "$BATS_TEST_TMPDIR/tenant.env"
+	secret=$AZURE_CLIENT_SECRET
+	unset AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET MBX_GRAPH_URL AZURE_AUTHORITY_HOST
+	# PATH: the build tree's programs on the "remote" machines; PARALLEL_SSH: the test's keys
+	TENANT_ENV=$BATS_TEST_TMPDIR/tenant.env PARALLEL_SSH="ssh -F $d/config" PARALLEL="--env PATH" \
+		run --separate-stderr bash -c "$(recipe machines)"
+	assert_success
+	assert_equal "$output" ""
+	check_backups
+	# both machines ran jobs
+	assert_equal "$(awk -F'\t' 'NR > 1 { print $2 }' jobs.log | sort -u | tr '\n' ' ')" "m1 m2 "
+	# the secret was read from the file: it is nowhere in the job log's commands
+	! grep -qF "$secret" jobs.log
 }
