@@ -23,9 +23,15 @@ static void
 vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[4096];
+	size_t n;
 
 	/* One write per line so lines of concurrent pipeline stages do not interleave. */
 	vsnprintf(line, sizeof line, fmt, ap);
+	/* A message quoted from the service (a Graph error, graph-api.md 6.1, or an OAuth
+	 * error_description) ends with a full stop; a line of ours does not. */
+	n = strlen(line);
+	if (n > 1 && line[n - 1] == '.' && line[n - 2] != '.')
+		line[n - 1] = '\0';
 	mbx_progress_hold(stderr);       /* above the progress lines, not through them */
 	fprintf(stderr, "%s: %s%s\n", mbx_progname, prefix, line);
 	mbx_progress_release();

@@ -23,10 +23,9 @@ static double
 parse_utc(const char *s)
 {
 	struct tm tm;
-	char *end;
 
 	memset(&tm, 0, sizeof tm);
-	if (!s || !(end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
 		return -1;
 	return (double)timegm(&tm);
 }

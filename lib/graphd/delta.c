@@ -5,6 +5,7 @@
  * mailbox changes. Tokens are opaque to clients (base64url of a small JSON object) and
  * survive a restart with --state; /_admin/delta/expire makes the ones issued so far
  * expire (410 Gone, syncStateNotFound), as the service's do when its cache is gone. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -80,7 +81,8 @@ tok_decode(const char *s, const char *mailbox, struct dtok *t)
 		    strcmp(mbx_json_str(v, "m"), mailbox) == 0 && mbx_json_str(v, "f") &&
 		    strcmp(mbx_json_str(v, "f"), t->folder) == 0 && tok_num(v, "from", &t->from) == 0 &&
 		    tok_num(v, "to", &t->to) == 0 && tok_num(v, "after", &t->after) == 0 &&
-		    tok_num(v, "e", &e) == 0 && tok_num(v, "top", &top) == 0 && mbx_json_str(v, "flt")) {
+		    tok_num(v, "e", &e) == 0 && tok_num(v, "top", &top) == 0 && top >= 1 &&
+		    top <= 1000 && mbx_json_str(v, "flt")) {   /* a page is 1..1000 (page_size) */
 			t->epoch = (long)e;
 			t->top = (long)top;
 			mbx_strlcpy(t->filter, mbx_json_str(v, "flt"), sizeof t->filter);
@@ -317,7 +319,7 @@ page(struct gd_req *r, const struct gd_mailbox *m, struct dtok *t, struct dlist 
 		entry(r, &w, &l->v[i], t->kind == D_ITEMS);
 	mbx_jw_end(&w);
 	mbx_buf_init(&next, 0);
-	if (n < l->n) {
+	if (n > 0 && n < l->n) {           /* n > 0: top >= 1 (tok_decode, page_size) */
 		t->after = l->v[n - 1].seq;
 		link(r, t, m->id, 1, &next);
 	} else {
@@ -337,6 +339,7 @@ gd_delta(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m, struct gd
 	struct dtok t;
 	struct dlist l = { NULL, 0, 0 };
 
+	assert(f || !items);               /* the router passes the folder of items/delta */
 	memset(&t, 0, sizeof t);
 	t.kind = items ? D_ITEMS : f ? D_CHILDREN : D_FOLDERS;
 	mbx_strlcpy(t.folder, f ? f->id : "", sizeof t.folder);

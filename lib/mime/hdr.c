@@ -504,7 +504,7 @@ phrase(const char *s, size_t n, unsigned *defects)
 static char *
 comment_text(const char *s, const char *e, unsigned *defects)
 {
-	const char *o = memchr(s, '(', (size_t)(e - s)), *c;
+	const char *o = s < e ? memchr(s, '(', (size_t)(e - s)) : NULL, *c;
 
 	if (!o)
 		return NULL;

@@ -221,7 +221,7 @@ control(struct rtf *r, const char *w, long v, int has)
 		else
 			g->cp = font_cp(r, v);
 	} else if ((strcmp(w, "fcharset") == 0 || strcmp(w, "cpg") == 0) && has && g->fonttbl) {
-		unsigned cp = w[1] == 'c' ? mime_fcharset_cp((int)v) : (unsigned)v;
+		unsigned cp = w[0] == 'f' ? mime_fcharset_cp((int)v) : (unsigned)v;
 		if (r->curfont >= 0 && r->curfont < RTF_FONTS && cp)
 			r->fontcp[r->curfont] = cp;
 	} else if (strcmp(w, "uc") == 0 && has && v >= 0 && v < 16) {
