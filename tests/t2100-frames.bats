@@ -228,7 +228,7 @@ mbx-frames: 5 frames: 2 items ok, 3 bad, 0 error frames"
 	assert_equal "$st" 5
 	assert_equal "$(cat err)" "mbx-frames: d/000002.json ('m2'): the payload file is missing
 mbx-frames: d/000007.fxs: payload file without its header file 000007.json
-mbx-frames: d/000009.json: header is not a JSON object: lexical error: invalid string in json text."
+mbx-frames: d/000009.json: header is not a JSON object: lexical error: invalid string in json text"
 	cmp out want
 	# a changed size is caught before the digest
 	mbx-frames --split e s.frames
@@ -315,7 +315,7 @@ mbx-frames: 2 frames: 1 items ok, 1 bad, 0 error frames"
 	run --separate-stderr mbx-frames -t g
 	assert_equal "$status" 5
 	assert_equal "$output" "$(hdr m1 m2 m3)"
-	assert_equal "$stderr" "mbx-frames: g: frame 2 at byte $LEN1: header is not a JSON object: lexical error: invalid char in json text."
+	assert_equal "$stderr" "mbx-frames: g: frame 2 at byte $LEN1: header is not a JSON object: lexical error: invalid char in json text"
 	run --separate-stderr mbx-frames --verify g
 	assert_equal "$status" 5
 	assert_regex "$stderr" $'\nmbx-frames: 4 frames: 3 items ok, 1 bad, 0 error frames$'

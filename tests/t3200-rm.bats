@@ -48,7 +48,7 @@ deletions() { admin GET "/mailboxes/$1" | jq '(.folders | map(select(.path | tes
 	run --separate-stderr mbx-rm <"$BATS_TEST_TMPDIR/in"
 	assert_failure 1
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r .type | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" "1 error 2 item "
-	assert_equal "$stderr" "mbx-rm: cannot delete 'AAMkADNmZjI1AEYAAAAAAnosuchitem00=': 404 Not Found: ErrorItemNotFound: The specified object was not found in the store."
+	assert_equal "$stderr" "mbx-rm: cannot delete 'AAMkADNmZjI1AEYAAAAAAnosuchitem00=': 404 Not Found: ErrorItemNotFound: The specified object was not found in the store"
 }
 
 @test "the move: export, import, and mbx-rm deletes each source once it was imported" {

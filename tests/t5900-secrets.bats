@@ -291,7 +291,7 @@ check_run() {
 	has_line import "mbx-import: import session for '$MBX2' opened (renewal 2)"
 	grep -qF "': cannot connect to '$P/api/gbeta/Mailboxes('$MBX2')/importItem': " "$OUT/import.err"
 	grep -qF " (the request may have been carried out)" "$OUT/import.err"
-	grep -qF ": 400 Bad Request: generalException: Injected fault." "$OUT/import.err"
+	grep -qE ": 400 Bad Request: generalException: Injected fault$" "$OUT/import.err"
 	assert_equal "$(tail -n 1 "$OUT/import.err")" "mbx-import: $((NITEMS - 2)) imported (0 updates), 0 skipped, 2 failed"
 	only_prog import mbx-import -vv
 	secrets_of "$(jq -r .access_token "$XDG_CACHE_HOME"/mbx/token-*.json)" >"$BATS_TEST_TMPDIR/secrets"
