@@ -446,7 +446,13 @@ submit(struct job *j)
 	pace(im, mbx_b64_encoded_len(j->payload.len) + 256);
 	if (!j->sess)
 		j->sess = &im->sess[0];
-	if (im->fatal || ensure_session(im, j->sess) < 0) {
+	if (!im->fatal && ensure_session(im, j->sess) < 0 && im->fatal == MBX_EXIT_PARTIAL) {
+		/* A refusal that is neither auth nor the service gone (400, 404, 409) ends the
+		 * import with exit 1, which says records tell what failed: this frame's does. */
+		fail_job(j, "SessionUnavailable", im->err);
+		return;
+	}
+	if (im->fatal) {
 		job_free(j);
 		return;
 	}
