@@ -1,4 +1,5 @@
 /* opts.c: options every program shares, and the environment (mbx(7)). */
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,9 @@ mbx_opts_next(const struct mbx_optset *set, int argc, char **argv)
 	static char shorts[2 * MAXOPTS + 2];
 	int c;
 
+	/* every caller passes its program's table; the analyzer, seeing set compared with
+	 * built (NULL at first), would otherwise follow a NULL set into mbx_usage */
+	assert(set != NULL);
 	if (built != set) {
 		build(set, shorts, sizeof shorts, lo);
 		built = set;
