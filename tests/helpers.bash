@@ -124,3 +124,19 @@ mailbox_id() {
 	admin GET /mailboxes | jq -r --arg u "$1" --arg k "${2:-primary}" \
 		'.value[] | select(.user == $u and .kind == $k) | .id'
 }
+
+# tree_items MAILBOX PREFIX: "path sha256" of every item the emulator holds in MAILBOX (an
+# id) in folder PREFIX or below it ("" or "/": all), PREFIX taken off the path, sorted:
+# what an import under PREFIX must equal. (Below means PREFIX/...: /T1 is not /T12.)
+tree_items() {
+	admin GET "/mailboxes/$1" | jq -r --arg p "$2" '
+		(.folders | map({key: .id, value: .path}) | from_entries) as $path
+		| .items[] | select($p == "" or $p == "/" or ($path[.folderId] |
+			. == $p or startswith($p + "/")))
+		| "\($path[.folderId] | ltrimstr($p)) \(.sha256)"' | sort
+}
+# src_items FILE: the same for a mailbox as `admin GET /mailboxes/ID` wrote it to FILE
+src_items() {
+	jq -r '(.folders | map({key: .id, value: .path}) | from_entries) as $path
+		| .items[] | "\($path[.folderId]) \(.sha256)"' "$1" | sort
+}

@@ -22,17 +22,6 @@ setup() {
 	admin DELETE /faults >/dev/null
 }
 
-# "path sha256" of every item of a mailbox, paths relative to PREFIX, sorted
-tree_items() {
-	admin GET "/mailboxes/$1" | jq -r --arg p "$2" '
-		(.folders | map({key: .id, value: .path}) | from_entries) as $path
-		| .items[] | select($path[.folderId] | startswith($p))
-		| "\($path[.folderId] | ltrimstr($p)) \(.sha256)"' | sort
-}
-src_items() {
-	jq -r '(.folders | map({key: .id, value: .path}) | from_entries) as $path
-		| .items[] | "\($path[.folderId]) \(.sha256)"' "$BATS_FILE_TMPDIR/src.json" | sort
-}
 # a fresh prefix per test, so tests do not see each other's items
 fresh() { echo "/T$BATS_TEST_NUMBER"; }
 
@@ -45,7 +34,7 @@ fresh() { echo "/T$BATS_TEST_NUMBER"; }
 	# the source id, changeKey and path travel with each result
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r '.source.mailbox' | sort -u)" "$MBX1"
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.folderPath != "/FromA" + .source.folderPath) | .id')" ""
-	diff <(tree_items "$MBX2" /FromA) <(src_items)
+	diff <(tree_items "$MBX2" /FromA) <(src_items "$BATS_FILE_TMPDIR/src.json")
 	# the folder tree is A's (empty folders too), under /FromA
 	diff <(mbx-folders user2@contoso.com /FromA | jq -r '.path | ltrimstr("/FromA")' | grep . | sort) \
 		<(mbx-folders user1@contoso.com | jq -r .path | sort)
@@ -54,7 +43,7 @@ fresh() { echo "/T$BATS_TEST_NUMBER"; }
 	run --separate-stderr bash -c "set -o pipefail; mbx-import user2@contoso.com --under /FromA --journal '$BATS_TEST_TMPDIR/j' <'$BATS_FILE_TMPDIR/frames'"
 	assert_success
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r .status | sort | uniq -c | awk '{print $1, $2}')" "40 skipped"
-	diff <(tree_items "$MBX2" /FromA) <(src_items)
+	diff <(tree_items "$MBX2" /FromA) <(src_items "$BATS_FILE_TMPDIR/src.json")
 }
 
 @test "--folder puts every item in one folder; -n imports nothing and says what it would do" {
@@ -67,7 +56,7 @@ fresh() { echo "/T$BATS_TEST_NUMBER"; }
 	run --separate-stderr mbx-import user3@contoso.com --folder "$p/All" <"$BATS_FILE_TMPDIR/frames"
 	assert_success
 	assert_equal "$(tree_items "$MBX3" "$p" | awk '{print $1}' | sort | uniq -c | awk '{print $1, $2}')" "40 /All"
-	diff <(tree_items "$MBX3" "$p" | awk '{print $NF}' | sort) <(src_items | awk '{print $NF}' | sort)
+	diff <(tree_items "$MBX3" "$p" | awk '{print $NF}' | sort) <(src_items "$BATS_FILE_TMPDIR/src.json" | awk '{print $NF}' | sort)
 }
 
 @test "the NDJSON form imports like frames; upstream error frames pass through as error records" {
@@ -143,14 +132,14 @@ fresh() { echo "/T$BATS_TEST_NUMBER"; }
 	assert_success
 	assert_equal "$stderr" ""
 	[ "$(jq -r .sessions "$BATS_TEST_TMPDIR/s1")" -ge 2 ]
-	diff <(tree_items "$MBX3" "$p/a") <(src_items)
+	diff <(tree_items "$MBX3" "$p/a") <(src_items "$BATS_FILE_TMPDIR/src.json")
 	# refused before its stated expiry (graph-api.md 3.14 [obs]): 401, renewed, retried
 	admin POST /faults -d 'match=importItem,status=401,count=3,skip=5' >/dev/null
 	run --separate-stderr mbx-import --stats "$BATS_TEST_TMPDIR/s2" user3@contoso.com --under "$p/b" <"$BATS_FILE_TMPDIR/frames"
 	assert_success
 	assert_equal "$stderr" ""
 	[ "$(jq -r .sessions "$BATS_TEST_TMPDIR/s2")" -ge 2 ]
-	diff <(tree_items "$MBX3" "$p/b") <(src_items)
+	diff <(tree_items "$MBX3" "$p/b") <(src_items "$BATS_FILE_TMPDIR/src.json")
 }
 
 @test "a folder that cannot be made (illegal name, another kind of folder): its items fail, the rest import" {

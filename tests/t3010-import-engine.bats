@@ -15,13 +15,6 @@ teardown_file() {
 	graphd_stop
 }
 
-# "path sha256" of every item of a mailbox below PREFIX, PREFIX taken off, sorted
-tree_items() {
-	admin GET "/mailboxes/$1" | jq -r --arg p "$2" '
-		(.folders | map({key: .id, value: .path}) | from_entries) as $path
-		| .items[] | select($path[.folderId] | startswith($p + "/"))
-		| "\($path[.folderId] | ltrimstr($p)) \(.sha256)"' | sort
-}
 
 @test "two engines import the same frames into two mailboxes at once: each gets every item once" {
 	run --separate-stderr mbx-testtool import-many /Both "$MBX2" "$MBX3" <"$BATS_FILE_TMPDIR/frames"

@@ -20,17 +20,6 @@ setup() {
 	admin DELETE /faults >/dev/null
 }
 
-# "path sha256" of the items of mailbox $1 under prefix $2 (prefix removed), sorted
-tree_items() {
-	admin GET "/mailboxes/$1" | jq -r --arg p "$2" '
-		(.folders | map({key: .id, value: .path}) | from_entries) as $path
-		| .items[] | select($path[.folderId] | startswith($p + "/"))
-		| "\($path[.folderId] | ltrimstr($p)) \(.sha256)"' | sort
-}
-src_items() {
-	jq -r '(.folders | map({key: .id, value: .path}) | from_entries) as $path
-		| .items[] | "\($path[.folderId]) \(.sha256)"' "$BATS_FILE_TMPDIR/src.json" | sort
-}
 
 @test "README: a zstd backup restored under /Restored holds every item byte for byte" {
 	command -v zstd >/dev/null || skip "zstd not installed"
@@ -42,7 +31,7 @@ src_items() {
 	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 60
-	diff <(tree_items "$MBX3" /Restored) <(src_items)
+	diff <(tree_items "$MBX3" /Restored) <(src_items "$BATS_FILE_TMPDIR/src.json")
 }
 
 @test "README: the migration leaves B's tree equal to A's; the same line again imports nothing" {
@@ -54,13 +43,13 @@ src_items() {
 	run --separate-stderr bash -c "$line"
 	assert_success
 	assert_equal "$stderr" ""
-	diff <(tree_items "$MBX2" /FromAlice) <(src_items)
+	diff <(tree_items "$MBX2" /FromAlice) <(src_items "$BATS_FILE_TMPDIR/src.json")
 	diff <(mbx-folders user2@contoso.com /FromAlice | jq -r '.path | ltrimstr("/FromAlice")' | grep . | sort) \
 		<(mbx-folders user1@contoso.com | jq -r .path | sort)
 	run --separate-stderr bash -c "$line"
 	assert_success
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r .status | sort | uniq -c | awk '{print $1, $2}')" "60 skipped"
-	diff <(tree_items "$MBX2" /FromAlice) <(src_items)
+	diff <(tree_items "$MBX2" /FromAlice) <(src_items "$BATS_FILE_TMPDIR/src.json")
 }
 
 # Kill the importer with SIGKILL after a random number of journaled items, re-run with
@@ -87,7 +76,7 @@ src_items() {
 		run --separate-stderr mbx-import --jobs 4 user3@contoso.com --under "$p" --journal "$j" <"$BATS_TEST_TMPDIR/frames"
 		assert_success
 		# every source item is there (as a multiset of contents at least once) ...
-		diff <(src_items) <(tree_items "$MBX3" "$p" | sort -u)
+		diff <(src_items "$BATS_FILE_TMPDIR/src.json") <(tree_items "$MBX3" "$p" | sort -u)
 		# ... and the extra copies are no more than the uploads in flight at the kill
 		extra=$(( $(tree_items "$MBX3" "$p" | wc -l) - 60 ))
 		[ "$extra" -ge 0 ] && [ "$extra" -le 4 ] || { echo "seed $seed: $extra duplicates" >&2; false; }

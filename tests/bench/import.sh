@@ -10,26 +10,19 @@
 # Usage: tests/bench/import.sh [BUILDDIR] [ITEMS]   (default 1200 items: about 4 windows)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$src}
+source "$src/tests/bench/lib.sh" "${1:-}"
 items=${2:-1200}
-export PATH="$build/bin:$build/tests:$PATH"
-work=$(mktemp -d)
-trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
-export BATS_FILE_TMPDIR=$work
-source "$src/tests/helpers.bash" 2>/dev/null || true
 
 quota_bytes=$((15 * 1048576)) window=30
-GRAPHD_DIR=$work/g graphd_start --generate "users=2,folders=4,items=$items,size=40k,seed=9" \
-	--quota "upload=15M/${window}s"
-echo "$GRAPHD_PID" >"$work/g.pid"
+start g "users=2,folders=4,items=$items,size=40k,seed=9" --quota "upload=15M/${window}s"
 mbx-folders user1@contoso.com | mbx-ls | mbx-export >"$work/frames"
 n=$(mbx-frames -t "$work/frames" | grep -c '"type":"item"')
 echo "== import of $n items of 40 KB, quota 15M/${window}s, --upload-limit the same"
 from=$(($(wc -l <"$GRAPHD_DIR/graphd.log") + 1))
-t0=$(date +%s.%N)
+t0=$(now)
 mbx-import --upload-limit "15M/${window}s" --stats "$work/stats.json" user2@contoso.com \
 	--under /Bench <"$work/frames" >/dev/null
-t1=$(date +%s.%N)
+t1=$(now)
 tail -n +"$from" "$GRAPHD_DIR/graphd.log" | jq -c 'select(.path | endswith("/importItem"))' >"$work/up"
 jq -s --argjson q "$quota_bytes" --argjson w "$window" '
 	map(select(.status == 200)) | sort_by(.t) as $ok

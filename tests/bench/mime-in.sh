@@ -7,23 +7,20 @@
 # Usage: tests/bench/mime-in.sh [BUILDDIR] [MESSAGES] [KB]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$src}
+source "$src/tests/bench/lib.sh" "${1:-}"
 n=${2:-10000}
 kb=${3:-40}
-export PATH="$build/bin:$PATH"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # mime-gen.py's attachment of KB*700 bytes is about KB kilobytes once in base64
 /usr/bin/python3 "$src/tests/mime-gen.py" many "$work/in.mbox" "$n" "$kb"
-mb=$(awk -v b="$(stat -c %s "$work/in.mbox")" 'BEGIN { printf "%.1f", b / 1048576 }')
+mb=$(mb_of "$work/in.mbox")
 echo "== mbx-mime --to-frames: $n messages, $mb MB of mbox"
 cat "$work/in.mbox" >/dev/null                  # from the page cache, as the verify reads
 /usr/bin/time -f '%e %U %S %M' -o "$work/t1" mbx-mime --to-frames "$work/in.mbox" >"$work/out.frames"
 /usr/bin/time -f '%e %U %S %M' -o "$work/t2" mbx-frames --verify "$work/out.frames" 2>/dev/null
 frames=$(mbx-frames -t "$work/out.frames" | grep -c '"type":"item"')
 [ "$frames" -eq "$n" ] || { echo "only $frames frames for $n messages" >&2; exit 1; }
-fmb=$(awk -v b="$(stat -c %s "$work/out.frames")" 'BEGIN { printf "%.1f", b / 1048576 }')
+fmb=$(mb_of "$work/out.frames")
 read -r e1 u1 s1 m1 <"$work/t1"
 read -r e2 u2 s2 m2 <"$work/t2"
 awk -v mb="$mb" -v fmb="$fmb" -v e1="$e1" -v u1="$u1" -v s1="$s1" -v m1="$m1" \

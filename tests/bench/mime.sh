@@ -7,39 +7,18 @@
 # Usage: tests/bench/mime.sh [BUILDDIR]   (needs /usr/bin/time, jq, curl)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$src}
-export PATH="$build/bin:$build/tests:$PATH"
-work=$(mktemp -d)
-trap 'kill $(cat "$work"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$src/tests/bench/lib.sh" "${1:-}"
 
-mbx-graphd --listen 127.0.0.1:0 --port-file "$work/port" \
-	--generate users=1,folders=2,items=10000,size=40k,seed=2 2>/dev/null &
-echo $! >"$work/graphd.pid"
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-export MBX_GRAPH_URL=http://127.0.0.1:$(cat "$work/port")/beta
-export AZURE_AUTHORITY_HOST=http://127.0.0.1:$(cat "$work/port")
-export AZURE_TENANT_ID=contoso.com AZURE_CLIENT_ID=11111111-2222-3333-4444-555555555555
-export AZURE_CLIENT_SECRET=mbx-graphd-demo-secret XDG_CACHE_HOME=$work/cache
+start_plain g users=1,folders=2,items=10000,size=40k,seed=2
 mbx-folders user1@contoso.com | mbx-ls | mbx-export >"$work/frames"
-kill "$(cat "$work/graphd.pid")"
-rm -f "$work/graphd.pid"
+stop g
 n=$(grep -ac '^{"type":"item"' "$work/frames")
-mb=$(awk -v b="$(wc -c <"$work/frames")" 'BEGIN { printf "%.1f", b / 1048576 }')
+mb=$(mb_of "$work/frames")
 echo "== $n items, $mb MB of frames"
 
-best() {    # best CPU seconds (user + sys) of three runs of "$@" on the frames; the
-	    # peak RSS of the last in $work/rss
-	local b=999 t i
-	for i in 1 2 3; do
-		rm -rf "$work/md"
-		/usr/bin/time -f "%U %S %M" -o "$work/t.txt" "$@" <"$work/frames" >/dev/null 2>&1
-		t=$(awk '{ print $1 + $2 }' "$work/t.txt")
-		awk '{ print $3 }' "$work/t.txt" >"$work/rss"
-		b=$(awk -v a="$b" -v c="$t" 'BEGIN { print (c < a) ? c : a }')
-	done
-	echo "$b"
+best() {    # best CPU seconds of three runs on the frames; a fresh --maildir each time
+	best_cpu "$work/frames" sh -c 'rm -rf "$0/md" && exec "$@"' "$work" "$@"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 0.01) b = 0.01; printf "%.2f", a / b }'; }
 
 v=$(best mbx-frames --verify); vr=$(cat "$work/rss")
 m=$(best mbx-mime); mr=$(cat "$work/rss")

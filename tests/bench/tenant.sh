@@ -15,55 +15,12 @@
 # runs. Usage: tests/bench/tenant.sh [BUILDDIR]   (needs /usr/bin/time, jq, curl, openssl)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$src}
-export PATH="$build/bin:$build/tests:$PATH"
-work=$(mktemp -d)
-# Every way out (end, error under set -e, ^C) stops the emulators this script started
-# and waits for them: a benchmark must not leave one running.
-cleanup() {
-	local rc=$? f p
-	for f in "$work"/*.pid; do
-		[ -s "$f" ] || continue
-		p=$(cat "$f")
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$work"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-export BATS_FILE_TMPDIR=$work
-source "$src/tests/helpers.bash" 2>/dev/null || true
-
-start() {   # start NAME SPEC [args]: an emulator; exports its URLs
-	local name=$1 spec=$2
-	shift 2
-	GRAPHD_DIR=$work/$name graphd_start --generate "$spec" "$@"
-	echo "$GRAPHD_PID" >"$work/$name.pid"
-}
-stop() {    # stop NAME
-	kill "$(cat "$work/$1.pid")" 2>/dev/null || true
-	wait "$(cat "$work/$1.pid")" 2>/dev/null || true
-	rm -f "$work/$1.pid"
-}
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
-share() { awk -v r="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * r / b }'; }
+source "$src/tests/bench/lib.sh" "${1:-}"
 users() { local i; for i in $(seq "$1" "$2"); do echo "user$i@contoso.com"; done; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 start ex users=16,folders=1,items=2000,size=4k,seed=13 --fault "match=exportItems,latency=200,count=0"
-# The emulator stands in for a service on other machines (as in tests/bench/export.sh):
-# on the last CPU, the programs on the first.
-pin=()
-cpus=$(nproc)
-if [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then
-	taskset -a -p -c $((cpus - 1)) "$GRAPHD_PID" >/dev/null
-	pin=(taskset -c 0)
-	echo "(emulator on CPU $((cpus - 1)), mbx programs on CPU 0)"
-fi
+pin_emulator ex
+[ "${#pin[@]}" -eq 0 ] || echo "(emulator on CPU $(($(nproc) - 1)), mbx programs on CPU 0)"
 
 # pipeline N TAG: mbx-ls -M user1..userN | mbx-folders | mbx-ls | mbx-export; sets el, ok, rss
 pipeline() {
@@ -124,12 +81,12 @@ mbx-ls -M $(users 1 16) | mbx-folders | mbx-ls | grep '^{"type":"item"' >"$work/
 separate "$work/items16" d16
 r16=$(rate "$ok" "$el")
 echo "16 processes: $ok items in $el s = $r16 items/s, $(share "$r16" 6400) % of the bound; largest peak RSS $(mib "$rss") MiB"
-echo "ratio pipeline / 16 processes: $(awk -v a="$rd" -v b="$r16" 'BEGIN { printf "%.2f", a / b }')x"
+echo "ratio pipeline / 16 processes: $(ratio "$rd" "$r16")x"
 stop ex
 
 echo "== (e) discovery: 200 users, 50 ms latency on every request"
 start disc users=200,folders=1,items=20,size=1k,seed=14 --fault "latency=50,count=0"
-[ "${#pin[@]}" -eq 0 ] || taskset -a -p -c $((cpus - 1)) "$GRAPHD_PID" >/dev/null
+pin_emulator disc
 requests() { grep -vc '"path":"/_admin' "$GRAPHD_DIR/graphd.log" || true; }
 n0=$(requests)
 t0=$(now)
@@ -145,5 +102,5 @@ done >"$work/disc2"
 t1=$(now)
 e2=$(secs "$t0" "$t1") q2=$(( $(requests) - n0 ))
 echo "one mailbox at a time: $(grep -c '"type":"item"' "$work/disc2") item records, $q2 requests, $e2 s"
-echo "ratio one at a time / pipeline: $(awk -v a="$e2" -v b="$e1" 'BEGIN { printf "%.2f", a / b }')x"
+echo "ratio one at a time / pipeline: $(ratio "$e2" "$e1")x"
 stop disc
