@@ -137,8 +137,10 @@ def leaf(p):
            "cid": cid.strip().strip("<>") if cid else None}
     if ct in ("message/rfc822", "message/global") and p.is_multipart():
         out["message"] = norm(p.get_payload(0))
-    elif p.is_multipart():        # message/delivery-status and the like: header blocks
-        out["text"] = text("\n".join(x.as_string() for x in p.get_payload()))
+    elif p.is_multipart():        # message/delivery-status and the like: header blocks,
+        # unfolded (RFC 5322 2.2.3: folding is not content; RFC 3464 2.1 uses its syntax)
+        out["text"] = "\n\n".join("\n".join("%s: %s" % (k, re.sub(r"\s+", " ", str(v)).strip())
+                                             for k, v in x.items()) for x in p.get_payload())
     elif ct.startswith("text/"):
         out["text"] = text(content(p))
     else:

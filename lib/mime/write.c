@@ -343,6 +343,29 @@ embedded_part(struct wr *w, struct mbx_buf *h, const struct fx_obj *a, const cha
 	free(eml);
 }
 
+/* A message/... attachment (delivery-status, external-body, ...) other than an embedded
+ * message: no encoding but 7bit, 8bit or binary is allowed for a "message" type (RFC
+ * 2045 6.4, RFC 2046 5.2.4; RFC 3464 2.1 for delivery-status), so its data goes as it is
+ * when its lines allow (8bit only in the item itself, as for text_part). Returns 0 when
+ * they do not (a NUL, a line over 998 bytes): base64 then keeps the bytes, against the
+ * rule, rather than lose them. */
+static int
+line_safe(struct wr *w, struct mbx_buf *h, const struct fx_prop *d)
+{
+	const char *v = (const char *)d->val, *cte = mime_text_cte(v, d->len, w->depth == 0);
+
+	if (strcmp(cte, "quoted-printable") == 0 || memmem(v, d->len, "=_mbx", 5))
+		return 0;
+	mbx_buf_puts(h, "Content-Transfer-Encoding: ");
+	mbx_buf_puts(h, cte);
+	mbx_buf_putc(h, '\n');
+	put_head(w, h);
+	mime_text_body(w->s, v, d->len);
+	if (d->len && (v[d->len - 1] == '\n' || v[d->len - 1] == '\r'))
+		mime_sink_put(w->s, "\n", 1);
+	return 1;
+}
+
 static void
 attach_part(struct wr *w, struct mbx_buf *h, const struct fx_obj *a, int inl)
 {
@@ -364,10 +387,13 @@ attach_part(struct wr *w, struct mbx_buf *h, const struct fx_obj *a, int inl)
 	attach_fields(h, a, name, inl);
 	if (method != 1 && method != 5)
 		mbx_buf_printf(h, "X-Mbx-Attach-Method: %lld\n", method);
-	mbx_buf_puts(h, "Content-Transfer-Encoding: base64\n");
-	put_head(w, h);
-	if (d && (d->tag & 0xFFFF) == 0x0102)
-		mime_b64_body(w->s, d->val, d->len);
+	if (!d || (d->tag & 0xFFFF) != 0x0102 || strncasecmp(type, "message/", 8) != 0 ||
+	    !line_safe(w, h, d)) {
+		mbx_buf_puts(h, "Content-Transfer-Encoding: base64\n");
+		put_head(w, h);
+		if (d && (d->tag & 0xFFFF) == 0x0102)
+			mime_b64_body(w->s, d->val, d->len);
+	}
 	free((char *)p[1].value);
 	free(type);
 	free(name);
