@@ -183,14 +183,50 @@ int mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errle
 void mbx_reader_free(struct mbx_reader *r);
 /* Record type ("mailbox", "folder", "item", "error", ...), or NULL. */
 const char *mbx_record_type(yajl_val rec);
-/* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. */
+/* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. The
+ * one way to stdout for records (frame headers of mbx-frames -t too). */
 void mbx_record_emit(struct mbx_buf *b);
 /* Records written by mbx_record_emit so far, and error records among them (--stats). */
 extern unsigned long mbx_records_out, mbx_errors_out;
+
+/* The record writer: every record shape of mbx(7) RECORD FORMAT is written through it,
+ * error and mail records here, the Graph shapes (mailbox, folder, item, imported, the
+ * removed/resync marks) in lib/graph/emit.c. Begin writes {"type":TYPE; members follow
+ * in the order given; end closes the object, writes it (mbx_record_emit) and frees it.
+ * w is there for nested values (mbx_jw_*), between begin and end only. */
+struct mbx_rec {
+	struct mbx_buf b;
+	struct mbx_jw w;
+};
+void mbx_rec_begin(struct mbx_rec *r, const char *type);
+void mbx_rec_str(struct mbx_rec *r, const char *k, const char *v);   /* NULL writes null */
+void mbx_rec_int(struct mbx_rec *r, const char *k, long long v);
+void mbx_rec_bool(struct mbx_rec *r, const char *k, int v);
+void mbx_rec_val(struct mbx_rec *r, const char *k, yajl_val v);     /* NULL writes null */
+void mbx_rec_end(struct mbx_rec *r);
+
+/* The error codes mbx's programs write in error records (besides the Graph and OAuth
+ * codes they pass on, mbx(7) "ERROR CODES"): name, the exit status class of a run that
+ * writes it, and what it means. t9000 checks this table against mbx(7) both ways. */
+struct mbx_code {
+	const char *name;
+	int exit;
+	const char *meaning;
+};
+extern const struct mbx_code mbx_codes[];          /* ends with a NULL name */
+const struct mbx_code *mbx_code_find(const char *name);   /* NULL: not one of ours */
+
+/* Begin an error record {"type":"error",mailbox,subject,code,message,program} (NULL
+ * mailbox or subject left out, NULL code "error") and write msg on stderr; the caller
+ * may add members, then mbx_rec_end. Counted in mbx_errors_out. */
+void mbx_rec_error(struct mbx_rec *r, const char *mailbox, const char *subject,
+		   const char *code, const char *msg);
 /* Emit {"type":"error","mailbox":..,"subject":..,"code":..,"message":..} on stdout
  * and the one-line message on stderr: "prog: <message>". mailbox/subject may be NULL. */
 void mbx_record_error(const char *mailbox, const char *subject, const char *code,
 		      const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
+/* {"type":"mail", mailbox, id, folderPath (those hdr has), class, file} (mbx-mime). */
+void mbx_mail_emit(yajl_val hdr, const char *cls, const char *file);
 
 /* Report a failure with exit code rc: an error record (and stderr line) when it concerns
  * one record (MBX_EXIT_PARTIAL); only the stderr line when it stops the program (auth,
