@@ -275,7 +275,7 @@ post_form(struct mbx_auth *a, const char *what, struct mbx_buf *form, yajl_val *
 	r->flags = MBX_REQ_NOAUTH;
 	mbx_buf_append(&r->body, form->data, form->len);
 	OPENSSL_cleanse(form->data, form->len);
-	status = mbx_http_perform(a->http, r);
+	status = mbx_http_perform_apart(a->http, r);       /* never re-enters a->http */
 	OPENSSL_cleanse(r->body.data, r->body.len);
 	*out = r->resp.len ? mbx_json_parse(r->resp.data, r->resp.len, NULL, 0) : NULL;
 	*exitcode = mbx_http_exit_code(r);
