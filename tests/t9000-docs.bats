@@ -81,7 +81,7 @@ includes_only() {
 @test "each layer includes only the headers of the layers below it" {
 	includes_only 'lib/base/*.[ch]' 'base.h' '<(curl|microhttpd)'
 	includes_only 'lib/fx/*.[ch]' 'base.h fx.h fx-int.h' '<(curl|microhttpd|yajl)'
-	includes_only 'lib/graph/*.[ch]' 'base.h fx.h mbx.h http.h' '<microhttpd'
+	includes_only 'lib/graph/*.[ch]' 'base.h fx.h mbx.h http.h auth-int.h' '<microhttpd'
 	includes_only 'lib/graphd/*.[ch]' 'base.h fx.h graphd.h server.h oauth.h jwt.h odata.h routes.h' '<curl'
 	includes_only 'bin/mbx-graphd.c' 'base.h server.h' '<(curl|yajl)'
 	includes_only 'lib/mime/*.[ch]' 'base.h fx.h mime.h mime-int.h' '<(curl|microhttpd|yajl)'

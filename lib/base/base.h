@@ -214,7 +214,6 @@ struct mbx_code {
 	const char *meaning;
 };
 extern const struct mbx_code mbx_codes[];          /* ends with a NULL name */
-const struct mbx_code *mbx_code_find(const char *name);   /* NULL: not one of ours */
 
 /* Begin an error record {"type":"error",mailbox,subject,code,message,program} (NULL
  * mailbox or subject left out, NULL code "error") and write msg on stderr; the caller

@@ -184,17 +184,6 @@ const struct mbx_code mbx_codes[] = {
 	{ NULL, 0, NULL }
 };
 
-const struct mbx_code *
-mbx_code_find(const char *name)
-{
-	const struct mbx_code *c;
-
-	for (c = mbx_codes; name && c->name; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 void
 mbx_rec_error(struct mbx_rec *r, const char *mailbox, const char *subject, const char *code,
 	      const char *msg)

@@ -26,7 +26,6 @@ struct mbx_auth *mbx_auth_new(struct mbx_http *http, char *err, size_t errlen);
  * until the next call. A fetch uses mbx_http_perform_apart on http: it runs no callback
  * of http's requests. */
 const char *mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t errlen);
-const char *mbx_auth_source(const struct mbx_auth *a);   /* "secret", "certificate", ... */
 /* The exit code for the last failure of mbx_auth_token: MBX_EXIT_AUTH when the identity
  * platform said no, MBX_EXIT_SERVICE when it could not be reached. */
 int mbx_auth_exit_code(const struct mbx_auth *a);
