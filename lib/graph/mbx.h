@@ -143,6 +143,16 @@ int mbx_export_add(struct mbx_export *x, yajl_val rec);
 int mbx_export_hungry(const struct mbx_export *x);
 /* One round of the HTTP engine, waiting up to wait_ms: calls still queued or in flight. */
 int mbx_export_poll(struct mbx_export *x, int wait_ms);
+/* Poll until reading more would help (mbx_export_hungry) or nothing is in flight. */
+void mbx_export_wait(struct mbx_export *x);
+/* The input loop: records from in, each to take (rec taken over: it goes to
+ * mbx_export_add or is freed), a bad line as rec NULL with err naming it. The input is
+ * read only while the engine can use it, and the engine runs while a read would block.
+ * Ends at the end of the input or when the run stopped; returns the lines read. */
+typedef void (*mbx_export_take_cb)(void *ctx, yajl_val rec, unsigned long line,
+				   const char *err);
+unsigned long mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take,
+			      void *ctx);
 /* The input is over: send what is left and run to the end. The exit code: of the
  * failure that stopped the run, else the worst of failed calls (per-item failures only
  * reach on_fail). */
