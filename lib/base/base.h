@@ -243,6 +243,36 @@ int mbx_records_run(const char *const *types, mbx_record_cb cb, void *ctx);
 /* The worse of two exit codes: fatal codes beat partial, partial beats ok. */
 int mbx_exit_worst(int a, int b);
 
+/* One error value: what kind of failure (which decides the exit status, in one place:
+ * mbx_exit_of), the service's or mbx's code when there is one, and the one-line message.
+ * So far the token sources (lib/graph/auth*.c) and the engine's auth path use it; the
+ * rest still pass exit codes and message buffers (DESIGN-NOTES "Errors"). */
+enum mbx_err_kind {
+	MBX_ERR_NONE = 0,
+	MBX_ERR_RECORD,            /* one record or item failed: exit 1, an error record */
+	MBX_ERR_NOTFOUND,          /* what was asked for does not exist: exit 1 */
+	MBX_ERR_USAGE,             /* exit 2 */
+	MBX_ERR_AUTH,              /* no token, or the service refused it: exit 3 */
+	MBX_ERR_SERVICE,           /* unreachable, TLS refused, unavailable: exit 4 */
+	MBX_ERR_INPUT,             /* a stream or trusted file corrupt: exit 5 */
+	MBX_ERR_IO,                /* exit 6 */
+	MBX_ERR_INTERNAL           /* exit 70 */
+};
+struct mbx_err {
+	enum mbx_err_kind kind;
+	char code[64];             /* "" when none */
+	char msg[512];             /* "" when none */
+};
+/* e cleared: kind NONE, no code, no message. */
+void mbx_err_clear(struct mbx_err *e);
+/* kind, code (NULL: none) and the message, all at once. */
+void mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code,
+		 const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
+/* The exit status of a kind: the one mapping (mbx(7) EXIT STATUS). */
+int mbx_exit_of(enum mbx_err_kind kind);
+/* The kind of an exit code, for the calls that still return one (http.c's requests). */
+enum mbx_err_kind mbx_err_kind_of(int exitcode);
+
 /* -------------------------------------------------------------- frame.c */
 
 /* Frame streams (mbx-frames(5)): header line, size payload bytes, LF; or the NDJSON form

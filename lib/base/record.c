@@ -255,6 +255,51 @@ mbx_exit_worst(int a, int b)
 	return a;
 }
 
+void
+mbx_err_clear(struct mbx_err *e)
+{
+	e->kind = MBX_ERR_NONE;
+	e->code[0] = e->msg[0] = '\0';
+}
+
+void
+mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = kind;
+	mbx_strlcpy(e->code, code ? code : "", sizeof e->code);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+}
+
+static const int exit_of[] = {
+	[MBX_ERR_NONE] = MBX_EXIT_OK, [MBX_ERR_RECORD] = MBX_EXIT_PARTIAL,
+	[MBX_ERR_NOTFOUND] = MBX_EXIT_PARTIAL, [MBX_ERR_USAGE] = MBX_EXIT_USAGE,
+	[MBX_ERR_AUTH] = MBX_EXIT_AUTH, [MBX_ERR_SERVICE] = MBX_EXIT_SERVICE,
+	[MBX_ERR_INPUT] = MBX_EXIT_BADINPUT, [MBX_ERR_IO] = MBX_EXIT_IO,
+	[MBX_ERR_INTERNAL] = MBX_EXIT_SOFTWARE
+};
+
+int
+mbx_exit_of(enum mbx_err_kind kind)
+{
+	return (unsigned)kind < sizeof exit_of / sizeof exit_of[0] ? exit_of[kind]
+		: MBX_EXIT_SOFTWARE;
+}
+
+enum mbx_err_kind
+mbx_err_kind_of(int exitcode)
+{
+	enum mbx_err_kind k;
+
+	for (k = MBX_ERR_NONE; k <= MBX_ERR_INTERNAL; k++)
+		if (exit_of[k] == exitcode)
+			return k;       /* 1 is RECORD: the first kind of that status */
+	return MBX_ERR_INTERNAL;
+}
+
 static int
 accepted(const char *const *types, const char *t)
 {

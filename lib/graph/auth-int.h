@@ -21,7 +21,6 @@ struct mbx_auth {
 	char refresh[TOKEN_MAX];
 	time_t expires;
 	char cache[4096];          /* cache file path, "" for none */
-	int last_exit;             /* exit code of the last failure */
 };
 
 /* auth.c */
@@ -34,20 +33,20 @@ void mbx_tokcache_unlock(int fd);                  /* fd -1: nothing */
 int mbx_tokcache_read(struct mbx_auth *a, char *err, size_t n);      /* 1 fresh, 0, -1 */
 void mbx_tokcache_write(struct mbx_auth *a);       /* a warning when it cannot */
 
-/* tokenreq.c: requests to the token endpoint (graph-api.md 2); exitcode is set on
- * every failure */
+/* tokenreq.c: requests to the token endpoint (graph-api.md 2); on every failure e says
+ * what kind it was and why */
 void mbx_auth_form_add(struct mbx_buf *b, const char *k, const char *v);
 long mbx_auth_post(struct mbx_auth *a, const char *what, struct mbx_buf *form, yajl_val *out,
-		   int *exitcode, char *err, size_t n);
+		   struct mbx_err *e);
 void mbx_auth_oauth_error(yajl_val v, char *out, size_t n);
 int mbx_auth_take(struct mbx_auth *a, yajl_val v, char *err, size_t n);
-int mbx_auth_client_credentials(struct mbx_auth *a, int *exitcode, char *err, size_t n);
-int mbx_auth_refresh(struct mbx_auth *a, int *exitcode, char *err, size_t n);
+int mbx_auth_client_credentials(struct mbx_auth *a, struct mbx_err *e);
+int mbx_auth_refresh(struct mbx_auth *a, struct mbx_err *e);
 
 /* assertion.c (mbx_auth_jwt_assertion is in http.h) */
 int mbx_auth_refuse_open_key(const char *path, const struct stat *st, char *err, size_t n);
 
 /* devcode.c: a refresh token if there is one, else the sign-in (RFC 8628) */
-int mbx_auth_device(struct mbx_auth *a, int *exitcode, char *err, size_t n);
+int mbx_auth_device(struct mbx_auth *a, struct mbx_err *e);
 
 #endif

@@ -101,31 +101,31 @@ run_command(struct mbx_auth *a, char *err, size_t n)
 }
 
 static int
-fetch(struct mbx_auth *a, int *exitcode, char *err, size_t n)
+fetch(struct mbx_auth *a, struct mbx_err *e)
 {
 	mbx_debug("getting a token (%s)", source_name(a));
 	if (a->src == SRC_DEVICE)
-		return mbx_auth_device(a, exitcode, err, n);
-	return mbx_auth_client_credentials(a, exitcode, err, n);
+		return mbx_auth_device(a, e);
+	return mbx_auth_client_credentials(a, e);
 }
 
 /* Fetch under the cache lock: the first process of a pipeline fetches, the others find
  * its token in the cache when they get the lock. */
 static int
-fetch_cached(struct mbx_auth *a, int force, int *exitcode, char *err, size_t n)
+fetch_cached(struct mbx_auth *a, int force, struct mbx_err *e)
 {
 	int fd = -1, rc;
 
-	if (*a->cache && (fd = mbx_tokcache_lock(a, err, n)) < 0)
+	if (*a->cache && (fd = mbx_tokcache_lock(a, e->msg, sizeof e->msg)) < 0)
 		return -1;
-	rc = *a->cache ? mbx_tokcache_read(a, err, n) : 0;
+	rc = *a->cache ? mbx_tokcache_read(a, e->msg, sizeof e->msg) : 0;
 	if (rc < 0) {
 		mbx_tokcache_unlock(fd);
 		return -1;
 	}
 	if (rc == 0 || force) {
 		OPENSSL_cleanse(a->token, sizeof a->token);
-		rc = fetch(a, exitcode, err, n);
+		rc = fetch(a, e);
 		if (rc == 0 && *a->cache)
 			mbx_tokcache_write(a);
 	} else {
@@ -136,14 +136,14 @@ fetch_cached(struct mbx_auth *a, int force, int *exitcode, char *err, size_t n)
 }
 
 const char *
-mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t n)
+mbx_auth_token(struct mbx_auth *a, int force, struct mbx_err *e)
 {
 	int rc = 0;
 
-	a->last_exit = MBX_EXIT_AUTH;
+	mbx_err_clear(e);
 	if (a->src == SRC_STATIC) {
 		if (force) {
-			snprintf(err, n, "the service refused MBX_ACCESS_TOKEN");
+			mbx_err_set(e, MBX_ERR_AUTH, NULL, "the service refused MBX_ACCESS_TOKEN");
 			return NULL;
 		}
 		return mbx_auth_env("MBX_ACCESS_TOKEN");
@@ -151,23 +151,25 @@ mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t n)
 	if (!force && *a->token && a->expires - STALE_MARGIN > time(NULL))
 		return a->token;
 	if (a->src == SRC_COMMAND)
-		rc = run_command(a, err, n);
+		rc = run_command(a, e->msg, sizeof e->msg);
 	else
-		rc = fetch_cached(a, force, &a->last_exit, err, n);
-	return rc == 0 ? a->token : NULL;
-}
-
-int
-mbx_auth_exit_code(const struct mbx_auth *a)
-{
-	return a->last_exit ? a->last_exit : MBX_EXIT_AUTH;
+		rc = fetch_cached(a, force, e);
+	if (rc == 0) {
+		mbx_err_clear(e);
+		return a->token;
+	}
+	if (e->kind == MBX_ERR_NONE)    /* the cache, the command, a token not usable */
+		e->kind = MBX_ERR_AUTH;
+	return NULL;
 }
 
 struct mbx_auth *
 mbx_auth_new(struct mbx_http *http, char *err, size_t n)
 {
 	struct mbx_auth *a = mbx_xcalloc(1, sizeof *a);
-	const char *auth = mbx_auth_env("AZURE_AUTHORITY_HOST");
+	const char *auth = mbx_auth_env("AZURE_AUTHORITY_HOST"), *scopes = mbx_auth_env("MBX_SCOPES");
+	const char *cert = mbx_auth_env("AZURE_CLIENT_CERTIFICATE_PATH");
+	const char *tenant = mbx_auth_env("AZURE_TENANT_ID"), *client = mbx_auth_env("AZURE_CLIENT_ID");
 	struct stat st;
 	size_t len;
 
@@ -177,20 +179,20 @@ mbx_auth_new(struct mbx_http *http, char *err, size_t n)
 		return NULL;
 	}
 	/* at once, not only when a token is fetched: a cached token must not hide it */
-	if (a->src == SRC_CERT && stat(mbx_auth_env("AZURE_CLIENT_CERTIFICATE_PATH"), &st) == 0 &&
-	    mbx_auth_refuse_open_key(mbx_auth_env("AZURE_CLIENT_CERTIFICATE_PATH"), &st, err, n) < 0) {
+	if (a->src == SRC_CERT && stat(cert, &st) == 0 &&
+	    mbx_auth_refuse_open_key(cert, &st, err, n) < 0) {
 		free(a);
 		return NULL;
 	}
-	mbx_strlcpy(a->tenant, mbx_auth_env("AZURE_TENANT_ID") ? mbx_auth_env("AZURE_TENANT_ID") : "", sizeof a->tenant);
-	mbx_strlcpy(a->client, mbx_auth_env("AZURE_CLIENT_ID") ? mbx_auth_env("AZURE_CLIENT_ID") : "", sizeof a->client);
+	mbx_strlcpy(a->tenant, tenant ? tenant : "", sizeof a->tenant);
+	mbx_strlcpy(a->client, client ? client : "", sizeof a->client);
 	mbx_strlcpy(a->authority, auth ? auth : "https://login.microsoftonline.com",
 		    sizeof a->authority);
 	len = strlen(a->authority);
 	while (len > 0 && a->authority[len - 1] == '/')
 		a->authority[--len] = '\0';
-	mbx_strlcpy(a->scope, a->src == SRC_DEVICE ? (mbx_auth_env("MBX_SCOPES") ? mbx_auth_env("MBX_SCOPES")
-		    : DELEGATED_SCOPES) : GRAPH_SCOPE, sizeof a->scope);
+	mbx_strlcpy(a->scope, a->src == SRC_DEVICE ? (scopes ? scopes : DELEGATED_SCOPES)
+		    : GRAPH_SCOPE, sizeof a->scope);
 	if (a->src >= SRC_SECRET)
 		mbx_tokcache_path(a);
 	return a;

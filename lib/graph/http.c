@@ -406,14 +406,15 @@ easy_for(struct mbx_http *h, struct mbx_req *r)
 }
 
 /* Headers of one attempt; the token is fetched anew each time (it may have been
- * refreshed by another request, or after a 401). 0, or -1 with the auth failure. */
+ * refreshed by another request, or after a 401). 0, or the exit code of the auth
+ * failure (its message in r->errmsg). */
 static int
 headers_for(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
 	struct mbx_buf b;
 	const char *tok;
-	char err[512];
+	struct mbx_err e;
 
 	curl_slist_free_all(p->hdrs);
 	p->hdrs = curl_slist_append(NULL, "Accept: application/json");
@@ -432,10 +433,10 @@ headers_for(struct mbx_http *h, struct mbx_req *r)
 	if (!(r->flags & MBX_REQ_NOAUTH) && h->auth) {
 		/* a fetch runs on its own engine (mbx_http_perform_apart): h is not driven
 		 * meanwhile, so no other call starts and no callback runs inside start() */
-		tok = mbx_auth_token(h->auth, p->refreshed == 1, err, sizeof err);
+		tok = mbx_auth_token(h->auth, p->refreshed == 1, &e);
 		if (!tok) {
-			snprintf(r->errmsg, sizeof r->errmsg, "%s", err);
-			return -1;
+			mbx_strlcpy(r->errmsg, e.msg, sizeof r->errmsg);
+			return mbx_exit_of(e.kind);
 		}
 		if (p->refreshed == 1)
 			p->refreshed = 2;
@@ -455,9 +456,10 @@ start(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
 	char u[2048];
+	int rc = headers_for(h, r);
 
-	if (headers_for(h, r) < 0) {
-		finish(h, r, mbx_auth_exit_code(h->auth));
+	if (rc) {
+		finish(h, r, rc);
 		return;
 	}
 	p->easy = easy_for(h, r);

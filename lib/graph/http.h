@@ -22,13 +22,11 @@ struct mbx_auth;
 /* Runs no callback (fetches nothing). */
 struct mbx_auth *mbx_auth_new(struct mbx_http *http, char *err, size_t errlen);
 /* A valid bearer token, from cache or fetched; force != 0 discards the current one
- * (after a 401). NULL with err filled when none can be had. The pointer stays valid
- * until the next call. A fetch uses mbx_http_perform_apart on http: it runs no callback
- * of http's requests. */
-const char *mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t errlen);
-/* The exit code for the last failure of mbx_auth_token: MBX_EXIT_AUTH when the identity
- * platform said no, MBX_EXIT_SERVICE when it could not be reached. */
-int mbx_auth_exit_code(const struct mbx_auth *a);
+ * (after a 401). NULL with e set when none can be had (kind AUTH when the identity
+ * platform said no, SERVICE when it could not be reached); e is cleared on success. The
+ * pointer stays valid until the next call. A fetch uses mbx_http_perform_apart on http:
+ * it runs no callback of http's requests. */
+const char *mbx_auth_token(struct mbx_auth *a, int force, struct mbx_err *e);
 /* A signed client assertion (graph-api.md 2.3) with the key and certificate in pem:
  * alg "PS256" (x5t#S256) or "RS256" (x5t), exp = now + exp_offset. 0, or -1 with err. */
 int mbx_auth_jwt_assertion(const char *pem, const char *client, const char *aud,

@@ -26,10 +26,11 @@ endpoint(const struct mbx_auth *a, const char *what, struct mbx_buf *url)
 }
 
 /* POST the form; the parsed JSON answer (any status) in *out. Returns the status,
- * or 0 with err when there was no usable answer. */
+ * or 0 with e set when there was no usable answer; e's kind is set in every case (the
+ * engine's verdict on the request). */
 long
 mbx_auth_post(struct mbx_auth *a, const char *what, struct mbx_buf *form, yajl_val *out,
-	  int *exitcode, char *err, size_t n)
+	      struct mbx_err *e)
 {
 	struct mbx_buf url;
 	struct mbx_req *r;
@@ -46,11 +47,13 @@ mbx_auth_post(struct mbx_auth *a, const char *what, struct mbx_buf *form, yajl_v
 	status = mbx_http_perform_apart(a->http, r);       /* never re-enters a->http */
 	OPENSSL_cleanse(r->body.data, r->body.len);
 	*out = r->resp.len ? mbx_json_parse(r->resp.data, r->resp.len, NULL, 0) : NULL;
-	*exitcode = mbx_http_exit_code(r);
+	mbx_err_clear(e);
+	e->kind = mbx_err_kind_of(mbx_http_exit_code(r));
 	if (!*out && status != 0)
-		snprintf(err, n, "%ld %s from the token endpoint", status, "(no JSON)");
+		snprintf(e->msg, sizeof e->msg, "%ld %s from the token endpoint", status,
+			 "(no JSON)");
 	else if (status == 0)
-		mbx_strlcpy(err, r->errmsg, n);
+		mbx_strlcpy(e->msg, r->errmsg, sizeof e->msg);
 	if (r->resp.data)
 		OPENSSL_cleanse(r->resp.data, r->resp.len);
 	mbx_req_free(r);
@@ -99,28 +102,29 @@ mbx_auth_take(struct mbx_auth *a, yajl_val v, char *err, size_t n)
 
 /* One token request; on failure err names the client and the service's reason. */
 static int
-token_request(struct mbx_auth *a, struct mbx_buf *form, int *exitcode, char *err, size_t n)
+token_request(struct mbx_auth *a, struct mbx_buf *form, struct mbx_err *e)
 {
-	char why[400];
+	struct mbx_err w;              /* the answer's verdict and why, for e's message */
 	yajl_val v;
-	long status = mbx_auth_post(a, "token", form, &v, exitcode, why, sizeof why);
+	long status = mbx_auth_post(a, "token", form, &v, &w);
 	int rc = -1;
 
 	if (status == 200) {
-		rc = mbx_auth_take(a, v, why, sizeof why);
-		*exitcode = rc ? MBX_EXIT_AUTH : 0;
+		rc = mbx_auth_take(a, v, w.msg, sizeof w.msg);
+		w.kind = rc ? MBX_ERR_AUTH : MBX_ERR_NONE;
 	} else if (status) {
-		mbx_auth_oauth_error(v, why, sizeof why);
-		*exitcode = MBX_EXIT_AUTH;
+		mbx_auth_oauth_error(v, w.msg, sizeof w.msg);
+		w.kind = MBX_ERR_AUTH;
 	}
 	if (rc)
-		snprintf(err, n, "cannot get a token for client '%s': %s", a->client, why);
+		mbx_err_set(e, w.kind, NULL, "cannot get a token for client '%s': %s", a->client,
+			    w.msg);
 	yajl_tree_free(v);
 	return rc;
 }
 
 int
-mbx_auth_client_credentials(struct mbx_auth *a, int *exitcode, char *err, size_t n)
+mbx_auth_client_credentials(struct mbx_auth *a, struct mbx_err *e)
 {
 	struct mbx_buf form, aud;
 	int rc;
@@ -137,12 +141,13 @@ mbx_auth_client_credentials(struct mbx_auth *a, int *exitcode, char *err, size_t
 		endpoint(a, "token", &aud);
 		mbx_buf_init(&jwt, 0);
 		rc = mbx_auth_jwt_assertion(mbx_auth_env("AZURE_CLIENT_CERTIFICATE_PATH"), a->client,
-					    aud.data, mbx_auth_env("MBX_JWT_ALG"), 600, &jwt, err, n);
+					    aud.data, mbx_auth_env("MBX_JWT_ALG"), 600, &jwt, e->msg,
+					    sizeof e->msg);
 		mbx_buf_free(&aud);
 		if (rc < 0) {
 			mbx_buf_free(&jwt);
 			mbx_buf_free(&form);
-			*exitcode = MBX_EXIT_AUTH;
+			e->kind = MBX_ERR_AUTH;
 			return -1;
 		}
 		mbx_auth_form_add(&form, "client_assertion_type",
@@ -150,13 +155,13 @@ mbx_auth_client_credentials(struct mbx_auth *a, int *exitcode, char *err, size_t
 		mbx_auth_form_add(&form, "client_assertion", jwt.data);
 		mbx_buf_free(&jwt);
 	}
-	rc = token_request(a, &form, exitcode, err, n);
+	rc = token_request(a, &form, e);
 	mbx_buf_free(&form);
 	return rc;
 }
 
 int
-mbx_auth_refresh(struct mbx_auth *a, int *exitcode, char *err, size_t n)
+mbx_auth_refresh(struct mbx_auth *a, struct mbx_err *e)
 {
 	struct mbx_buf form;
 	int rc;
@@ -166,7 +171,7 @@ mbx_auth_refresh(struct mbx_auth *a, int *exitcode, char *err, size_t n)
 	mbx_auth_form_add(&form, "grant_type", "refresh_token");
 	mbx_auth_form_add(&form, "refresh_token", a->refresh);
 	mbx_auth_form_add(&form, "scope", a->scope);
-	rc = token_request(a, &form, exitcode, err, n);
+	rc = token_request(a, &form, e);
 	mbx_buf_free(&form);
 	return rc;
 }
