@@ -2,7 +2,6 @@
  * exit status; the export engine of lib/graph/export.c makes the exportItems calls
  * (graph-api.md 3.13) for every mailbox of the input at once. */
 #include <getopt.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,35 +53,21 @@ on_fail(void *ctx, const char *mailbox, const char *id, const char *code, const 
 	st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
 }
 
-/* Read on only when the engine can use more: it keeps what it read in bounded memory. */
+/* What the input holds: items for the engine; error, folder and removal records pass
+ * on as payload-less frames; anything else is a bad record. */
 static void
-backpressure(void)
+take_record(void *ctx, yajl_val rec, unsigned long line, const char *err)
 {
-	while (!mbx_export_hungry(engine) && mbx_export_poll(engine, 1000) > 0)
-		mbx_progress_tick();
-}
+	const char *t, *mbx;
 
-/* Whether reading stdin now would block: nothing left in stdio's buffer (glibc's own
- * fields, as gnulib's freadahead reads them) and nothing on the descriptor. A read that
- * blocks stops the engine too: with an upstream mbx-ls still listing, the calls of the
- * mailboxes already read would sit finished and unreplaced. */
-static int
-input_waits(void)
-{
-#ifdef __GLIBC__
-	struct pollfd p = { 0, POLLIN, 0 };
-
-	return stdin->_IO_read_ptr >= stdin->_IO_read_end && poll(&p, 1, 0) == 0;
-#else
-	return 0;                   /* unknown buffer: read, as before */
-#endif
-}
-
-static void
-take_record(yajl_val rec, unsigned long line)
-{
-	const char *t = mbx_record_type(rec), *mbx = mbx_json_str(rec, "mailbox");
-
+	(void)ctx;
+	if (!rec) {
+		mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
+		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
+		return;
+	}
+	t = mbx_record_type(rec);
+	mbx = mbx_json_str(rec, "mailbox");
 	if (t && strcmp(t, "error") == 0) {
 		mbx_record_write(rec);               /* error frames pass through */
 		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
@@ -99,37 +84,6 @@ take_record(yajl_val rec, unsigned long line)
 		return;
 	}
 	yajl_tree_free(rec);
-}
-
-static void
-read_input(void)
-{
-	struct mbx_reader rd;
-	char err[512];
-	yajl_val rec;
-	int rc;
-
-	mbx_reader_init(&rd, stdin, "stdin", (size_t)16 << 20);
-	for (;;) {
-		while (!stopped && input_waits() && mbx_export_poll(engine, 10) > 0)
-			mbx_progress_tick();
-		if (stopped || (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) == 0)
-			break;
-		if (rc < 0) {
-			mbx_record_error(NULL, NULL, "BadRecord", "%s", err);
-			st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
-		} else {
-			take_record(rec, rd.lineno);
-		}
-		backpressure();
-		/* a round of the engine costs a pass over every connection: every 32
-		 * records keeps calls fed without slowing the read-ahead of a sorted input */
-		if (rd.lineno % 32 == 0)
-			mbx_export_poll(engine, 0);
-		mbx_progress_tick();
-	}
-	prog.total = st.records;                 /* the input is over: exactly these */
-	mbx_reader_free(&rd);
 }
 
 /* --mailbox M ID...: item records made from the arguments; M is a mailbox id or a user
@@ -153,9 +107,9 @@ from_args(const char *spec, int argc, char **argv)
 		mbx_jw_kstr(&w, "mailbox", mailbox);
 		mbx_jw_kstr(&w, "id", argv[i]);
 		mbx_jw_end(&w);
-		take_record(mbx_json_parse(b.data, b.len, NULL, 0), 0);
+		take_record(NULL, mbx_json_parse(b.data, b.len, NULL, 0), 0, NULL);
 		mbx_buf_free(&b);
-		backpressure();
+		mbx_export_wait(engine);
 	}
 }
 
@@ -228,8 +182,10 @@ main(int argc, char **argv)
 	mbx_progress_start(&prog);
 	if (mailbox)
 		from_args(mailbox, argc, argv);
-	else
-		read_input();
+	else {
+		mbx_export_read(engine, stdin, take_record, NULL);
+		prog.total = st.records;         /* the input is over: exactly these */
+	}
 	rc = mbx_export_finish(engine);
 	stopped = mbx_export_stopped(engine);
 	mbx_progress_end();

@@ -24,11 +24,6 @@ static const struct mbx_optdef optdefs[] = {
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
-static const char *folder_opt, *under = "/";
-static int under_set;
-static long long limit_bytes = 150LL << 20;    /* graph-api.md 7: 150 MB per 5 minutes */
-static double limit_window = 300;
-
 struct run {
 	struct mbx_import *im;
 	struct mbx_progress prog;  /* mbx(7) PROGRESS */
@@ -140,34 +135,39 @@ stats_fields(struct mbx_jw *w, void *ctx)
 	mbx_jw_kint(w, "sessions", (long long)st->sessions);
 }
 
+/* The options into the engine's: o holds the defaults (the service's quota). */
 static void
-parse_args(int argc, char **argv, const char **journal_path)
+parse_args(int argc, char **argv, struct mbx_import_opts *o)
 {
-	int c;
+	int c, under_set = 0;
 
 	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1) {
 		if (c == OPT_FOLDER)
-			folder_opt = optarg;
+			o->folder = optarg;
 		else if (c == OPT_UNDER)
-			under = optarg, under_set = 1;
+			o->under = optarg, under_set = 1;
 		else if (c == OPT_JOURNAL)
-			*journal_path = optarg;
-		else if (mbx_parse_rate(optarg, &limit_bytes, &limit_window) < 0)
+			o->journal = optarg;
+		else if (c == OPT_UPLOAD_LIMIT &&
+			 mbx_parse_rate(optarg, &o->limit_bytes, &o->limit_window) < 0)
 			mbx_die(MBX_EXIT_USAGE, "invalid --upload-limit '%s': expected BYTES/SECONDS "
 				"such as 150M/300", optarg);
 	}
 	if (optind + 1 != argc)
 		mbx_usage(&cmdline, MBX_EXIT_USAGE);
-	if (folder_opt && under_set)
+	if (o->folder && under_set)
 		mbx_die(MBX_EXIT_USAGE, "--folder and --under exclude each other");
-	if (*under != '/')
-		mbx_die(MBX_EXIT_USAGE, "invalid --under '%s': a folder path starts with '/'", under);
+	if (*o->under != '/')
+		mbx_die(MBX_EXIT_USAGE, "invalid --under '%s': a folder path starts with '/'",
+			o->under);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct mbx_import_opts o = { 0 };
+	/* graph-api.md 7: the upload quota is 150 MB per 5 minutes */
+	struct mbx_import_opts o = { .under = "/", .limit_bytes = 150LL << 20,
+				     .limit_window = 300 };
 	struct mbx_import_stats st;
 	struct mbx_mailbox target;
 	struct run run = { 0 };
@@ -175,11 +175,7 @@ main(int argc, char **argv)
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
-	parse_args(argc, argv, &o.journal);
-	o.folder = folder_opt;
-	o.under = under;
-	o.limit_bytes = limit_bytes;
-	o.limit_window = limit_window;
+	parse_args(argc, argv, &o);
 	o.jobs = mbx_opt.jobs;
 	o.dry_run = mbx_opt.dry_run;
 	mbx_graph_init(&graph);

@@ -99,29 +99,6 @@ upstream(const struct mbx_frame *fr, const char *name)
 		subj ? "'" : "", subj ? subj : "", subj ? "': " : "", msg ? msg : "(no message)");
 }
 
-/* {"type":"mail","mailbox":..,"id":..,"folderPath":..,"class":..,"file":..} */
-static void
-mail_record(const struct mbx_frame *fr, const struct mime_result *r, const char *path)
-{
-	static const char *const keep[] = { "mailbox", "id", "folderPath", NULL };
-	const char *const *k;
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "mail");
-	for (k = keep; *k; k++)
-		if (mbx_json_str(fr->hdr, *k))
-			mbx_jw_kstr(&w, *k, mbx_json_str(fr->hdr, *k));
-	mbx_jw_kstr(&w, "class", r->cls);
-	mbx_jw_kstr(&w, "file", path);
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
-}
-
 /* ------------------------------------------------------------------ converting */
 
 static void
@@ -171,7 +148,7 @@ convert(struct mbx_frame *fr, const char *name)
 	if (mime_box_put(&box, &it, &m, &r, path, sizeof path, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 	if (records())
-		mail_record(fr, &r, path);
+		mbx_mail_emit(fr->hdr, r.cls, path);
 	after(fr, name, &r);
 	fx_item_free(&it);
 }

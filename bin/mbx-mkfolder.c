@@ -23,32 +23,6 @@ static struct mbx_mailbox target;
 static const char *under = "/";
 static const char *cls = "IPF.Note";
 
-static void
-emit(const struct mbx_folder *f, int created)
-{
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "folder");
-	mbx_jw_kstr(&w, "mailbox", target.id);
-	mbx_jw_kstr(&w, "id", f->id);
-	mbx_jw_kstr(&w, "path", f->path);
-	mbx_jw_kstr(&w, "displayName", f->display_name);
-	mbx_jw_kstr(&w, "class", f->cls);
-	mbx_jw_key(&w, "created");
-	mbx_jw_bool(&w, created);
-	if (mbx_opt.dry_run) {
-		mbx_jw_key(&w, "dryRun");
-		mbx_jw_bool(&w, 1);
-	}
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
-}
-
 static int
 make(const char *path, const char *klass)
 {
@@ -63,7 +37,7 @@ make(const char *path, const char *klass)
 			   msg);
 		return rc;
 	}
-	emit(&f, created);
+	mbx_folder_made_emit(target.id, &f, created, mbx_opt.dry_run);
 	mbx_folder_clear(&f);
 	return 0;
 }

@@ -49,26 +49,10 @@ new_path(const char *old, const char *name, struct mbx_buf *out)
 static void
 emit(const char *mailbox, const struct mbx_folder *f, const char *name)
 {
-	struct mbx_buf b, path;
-	struct mbx_jw w;
+	struct mbx_buf path;
 
 	new_path(f->path, name, &path);
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "folder");
-	mbx_jw_kstr(&w, "mailbox", mailbox);
-	mbx_jw_kstr(&w, "id", f->id);
-	mbx_jw_kstr(&w, "path", path.data);
-	mbx_jw_kstr(&w, "displayName", name);
-	mbx_jw_kstr(&w, "oldPath", f->path);
-	if (mbx_opt.dry_run) {
-		mbx_jw_key(&w, "dryRun");
-		mbx_jw_bool(&w, 1);
-	}
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
+	mbx_folder_moved_emit(mailbox, f, path.data, name, mbx_opt.dry_run);
 	mbx_buf_free(&path);
 }
 

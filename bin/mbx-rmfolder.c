@@ -51,31 +51,6 @@ remember(const char *mailbox, const char *path)
 	gone[ngone++] = mbx_buf_steal(&b);
 }
 
-static void
-emit(const char *mailbox, const struct mbx_folder *f)
-{
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "folder");
-	mbx_jw_kstr(&w, "mailbox", mailbox);
-	mbx_jw_kstr(&w, "id", f->id);
-	mbx_jw_kstr(&w, "path", f->path);
-	mbx_jw_kstr(&w, "displayName", f->display_name);
-	mbx_jw_key(&w, "removed");
-	mbx_jw_bool(&w, 1);
-	if (mbx_opt.dry_run) {
-		mbx_jw_key(&w, "dryRun");
-		mbx_jw_bool(&w, 1);
-	}
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
-}
-
 static int
 rm(const char *mailbox, const char *spec)
 {
@@ -98,7 +73,7 @@ rm(const char *mailbox, const char *spec)
 		mbx_report(rc, mailbox, f.path, "FolderDeleteFailed", "cannot delete '%s': %s", f.path,
 			   msg);
 	else {
-		emit(mailbox, &f);
+		mbx_folder_removed_emit(mailbox, &f, mbx_opt.dry_run);
 		remember(mailbox, f.path);
 	}
 	mbx_folder_clear(&f);
@@ -122,7 +97,7 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 		f.id = (char *)id;
 		f.path = (char *)mbx_json_str(rec, "path");
 		f.display_name = (char *)mbx_json_str(rec, "displayName");
-		emit(mailbox, &f);             /* it went with its parent */
+		mbx_folder_removed_emit(mailbox, &f, mbx_opt.dry_run);             /* it went with its parent */
 		return 0;
 	}
 	return rm(mailbox, id);

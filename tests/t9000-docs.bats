@@ -81,7 +81,7 @@ includes_only() {
 @test "each layer includes only the headers of the layers below it" {
 	includes_only 'lib/base/*.[ch]' 'base.h' '<(curl|microhttpd)'
 	includes_only 'lib/fx/*.[ch]' 'base.h fx.h fx-int.h' '<(curl|microhttpd|yajl)'
-	includes_only 'lib/graph/*.[ch]' 'base.h fx.h mbx.h http.h' '<microhttpd'
+	includes_only 'lib/graph/*.[ch]' 'base.h fx.h mbx.h http.h auth-int.h' '<microhttpd'
 	includes_only 'lib/graphd/*.[ch]' 'base.h fx.h graphd.h server.h oauth.h jwt.h odata.h routes.h' '<curl'
 	includes_only 'bin/mbx-graphd.c' 'base.h server.h' '<(curl|yajl)'
 	includes_only 'lib/mime/*.[ch]' 'base.h fx.h mime.h mime-int.h' '<(curl|microhttpd|yajl)'
@@ -100,6 +100,53 @@ includes_only() {
 	MBX_SRCDIR=$BATS_TEST_TMPDIR/src run includes_only 'lib/graphd/*.c' 'base.h fx.h' '<curl'
 	assert_failure
 	assert_output --partial 'x.c: #include "mbx.h": not allowed in lib/graphd'
+}
+
+# The error codes (lib/base/record.c mbx_codes, mbx(7) ERROR CODES): the table and the
+# man page list the same names with the same exit status, and every code the sources
+# write is in the table (Graph's own codes, Error..., pass through). Prints what differs.
+codes_agree() {
+	local src=$1 man=$2 table listed written n e
+	table=$(sed -n 's/^[[:space:]]*{ "\([A-Za-z]*\)", MBX_EXIT_\([A-Z]*\),.*/\1 \2/p' \
+		"$src/lib/base/record.c" | while read -r n e; do
+			echo "$n $(sed -n "s/.*MBX_EXIT_$e = \([0-9]*\).*/\1/p" "$src/lib/base/base.h")"
+		done | sort)
+	listed=$(sed -n '/^\.Sh ERROR CODES/,/^\.Sh /p' "$man" |
+		awk '/^\.It Cm /{n=$3; next} n && /^[0-9]+:/{print n, substr($1, 1, length($1)-1); n=""}' |
+		sort)
+	[ -n "$table" ] || echo "no error code table in lib/base/record.c"
+	comm -23 <(echo "$table") <(echo "$listed") | sed 's/^/in the table, not in mbx(7): /'
+	comm -13 <(echo "$table") <(echo "$listed") | sed 's/^/in mbx(7), not in the table: /'
+	# each statement that writes a code, joined up to its ';'
+	written=$(awk '
+		/(mbx_record_error|mbx_report|mbx_rec_error|fail_job|fail_item|item_error|[^a-z_]bad)\(|code\[i\], sizeof|\.code = |http_reason\(/ { on = 1 }
+		on { s = s $0 } on && /;/ { print s; s = ""; on = 0 }' \
+		"$src"/bin/*.c "$src"/lib/base/*.c "$src"/lib/graph/*.c "$src"/lib/mime/*.c |
+		grep -oE '"[A-Z][a-z]+([A-Z][A-Za-z]*)?"' | tr -d '"' | grep -v '^Error' | sort -u)
+	[ -n "$written" ] || echo "no codes found in the sources"
+	for n in $written; do
+		echo "$table" | grep -q "^$n " || echo "written, not in the table: $n"
+	done
+}
+
+@test "the error code table, mbx(7) ERROR CODES and the codes the programs write agree" {
+	run codes_agree "$MBX_SRCDIR" "$MBX_SRCDIR/man/mbx.7"
+	assert_success
+	assert_output ""
+}
+
+@test "the error code check catches a code missing on either side, or a wrong exit status" {
+	local t=$BATS_TEST_TMPDIR/src
+	mkdir -p "$t/bin" "$t/lib/base" "$t/lib/graph" "$t/lib/mime"
+	cp "$MBX_SRCDIR/lib/base/record.c" "$MBX_SRCDIR/lib/base/base.h" "$t/lib/base/"
+	printf 'f()\n{\n\tmbx_report(rc, m, s, "NewCode",\n\t\t"x");\n}\n' >"$t/bin/x.c"
+	sed -e '/^\.It Cm BadRecord$/,+1d' -e 's/^5: A frame is corrupt/1: A frame is corrupt/' \
+		"$MBX_SRCDIR/man/mbx.7" >"$t/mbx.7"
+	run codes_agree "$t" "$t/mbx.7"
+	assert_line "in the table, not in mbx(7): BadRecord 1"
+	assert_line "in the table, not in mbx(7): BadFrame 5"
+	assert_line "in mbx(7), not in the table: BadFrame 1"
+	assert_line "written, not in the table: NewCode"
 }
 
 # DESIGN-NOTES.md "Citations": each cites docs/, a public document, or a man page section.

@@ -183,14 +183,49 @@ int mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errle
 void mbx_reader_free(struct mbx_reader *r);
 /* Record type ("mailbox", "folder", "item", "error", ...), or NULL. */
 const char *mbx_record_type(yajl_val rec);
-/* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. */
+/* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. The
+ * one way to stdout for records (frame headers of mbx-frames -t too). */
 void mbx_record_emit(struct mbx_buf *b);
 /* Records written by mbx_record_emit so far, and error records among them (--stats). */
 extern unsigned long mbx_records_out, mbx_errors_out;
+
+/* The record writer: every record shape of mbx(7) RECORD FORMAT is written through it,
+ * error and mail records here, the Graph shapes (mailbox, folder, item, imported, the
+ * removed/resync marks) in lib/graph/emit.c. Begin writes {"type":TYPE; members follow
+ * in the order given; end closes the object, writes it (mbx_record_emit) and frees it.
+ * w is there for nested values (mbx_jw_*), between begin and end only. */
+struct mbx_rec {
+	struct mbx_buf b;
+	struct mbx_jw w;
+};
+void mbx_rec_begin(struct mbx_rec *r, const char *type);
+void mbx_rec_str(struct mbx_rec *r, const char *k, const char *v);   /* NULL writes null */
+void mbx_rec_int(struct mbx_rec *r, const char *k, long long v);
+void mbx_rec_bool(struct mbx_rec *r, const char *k, int v);
+void mbx_rec_val(struct mbx_rec *r, const char *k, yajl_val v);     /* NULL writes null */
+void mbx_rec_end(struct mbx_rec *r);
+
+/* The error codes mbx's programs write in error records (besides the Graph and OAuth
+ * codes they pass on, mbx(7) "ERROR CODES"): name, the exit status class of a run that
+ * writes it, and what it means. t9000 checks this table against mbx(7) both ways. */
+struct mbx_code {
+	const char *name;
+	int exit;
+	const char *meaning;
+};
+extern const struct mbx_code mbx_codes[];          /* ends with a NULL name */
+
+/* Begin an error record {"type":"error",mailbox,subject,code,message,program} (NULL
+ * mailbox or subject left out, NULL code "error") and write msg on stderr; the caller
+ * may add members, then mbx_rec_end. Counted in mbx_errors_out. */
+void mbx_rec_error(struct mbx_rec *r, const char *mailbox, const char *subject,
+		   const char *code, const char *msg);
 /* Emit {"type":"error","mailbox":..,"subject":..,"code":..,"message":..} on stdout
  * and the one-line message on stderr: "prog: <message>". mailbox/subject may be NULL. */
 void mbx_record_error(const char *mailbox, const char *subject, const char *code,
 		      const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
+/* {"type":"mail", mailbox, id, folderPath (those hdr has), class, file} (mbx-mime). */
+void mbx_mail_emit(yajl_val hdr, const char *cls, const char *file);
 
 /* Report a failure with exit code rc: an error record (and stderr line) when it concerns
  * one record (MBX_EXIT_PARTIAL); only the stderr line when it stops the program (auth,
@@ -207,6 +242,36 @@ typedef int (*mbx_record_cb)(void *ctx, yajl_val rec, const char *type, unsigned
 int mbx_records_run(const char *const *types, mbx_record_cb cb, void *ctx);
 /* The worse of two exit codes: fatal codes beat partial, partial beats ok. */
 int mbx_exit_worst(int a, int b);
+
+/* One error value: what kind of failure (which decides the exit status, in one place:
+ * mbx_exit_of), the service's or mbx's code when there is one, and the one-line message.
+ * So far the token sources (lib/graph/auth*.c) and the engine's auth path use it; the
+ * rest still pass exit codes and message buffers (DESIGN-NOTES "Errors"). */
+enum mbx_err_kind {
+	MBX_ERR_NONE = 0,
+	MBX_ERR_RECORD,            /* one record or item failed: exit 1, an error record */
+	MBX_ERR_NOTFOUND,          /* what was asked for does not exist: exit 1 */
+	MBX_ERR_USAGE,             /* exit 2 */
+	MBX_ERR_AUTH,              /* no token, or the service refused it: exit 3 */
+	MBX_ERR_SERVICE,           /* unreachable, TLS refused, unavailable: exit 4 */
+	MBX_ERR_INPUT,             /* a stream or trusted file corrupt: exit 5 */
+	MBX_ERR_IO,                /* exit 6 */
+	MBX_ERR_INTERNAL           /* exit 70 */
+};
+struct mbx_err {
+	enum mbx_err_kind kind;
+	char code[64];             /* "" when none */
+	char msg[512];             /* "" when none */
+};
+/* e cleared: kind NONE, no code, no message. */
+void mbx_err_clear(struct mbx_err *e);
+/* kind, code (NULL: none) and the message, all at once. */
+void mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code,
+		 const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
+/* The exit status of a kind: the one mapping (mbx(7) EXIT STATUS). */
+int mbx_exit_of(enum mbx_err_kind kind);
+/* The kind of an exit code, for the calls that still return one (http.c's requests). */
+enum mbx_err_kind mbx_err_kind_of(int exitcode);
 
 /* -------------------------------------------------------------- frame.c */
 

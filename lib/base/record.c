@@ -106,33 +106,129 @@ mbx_record_emit(struct mbx_buf *b)
 }
 
 void
+mbx_rec_begin(struct mbx_rec *r, const char *type)
+{
+	mbx_buf_init(&r->b, 0);
+	mbx_jw_init(&r->w, &r->b);
+	mbx_jw_obj(&r->w);
+	mbx_jw_kstr(&r->w, "type", type);
+}
+
+void
+mbx_rec_str(struct mbx_rec *r, const char *k, const char *v)
+{
+	mbx_jw_kstr(&r->w, k, v);
+}
+
+void
+mbx_rec_int(struct mbx_rec *r, const char *k, long long v)
+{
+	mbx_jw_kint(&r->w, k, v);
+}
+
+void
+mbx_rec_bool(struct mbx_rec *r, const char *k, int v)
+{
+	mbx_jw_key(&r->w, k);
+	mbx_jw_bool(&r->w, v);
+}
+
+void
+mbx_rec_val(struct mbx_rec *r, const char *k, yajl_val v)
+{
+	mbx_jw_key(&r->w, k);
+	mbx_jw_val(&r->w, v);
+}
+
+void
+mbx_rec_end(struct mbx_rec *r)
+{
+	mbx_jw_end(&r->w);
+	mbx_record_emit(&r->b);
+	mbx_buf_free(&r->b);
+}
+
+/* mbx(7) "ERROR CODES" lists the same names (t9000). Exit: the status class of a run
+ * that writes the record; the run goes on after each. */
+const struct mbx_code mbx_codes[] = {
+	{ "BadRecord", MBX_EXIT_PARTIAL, "an input line is not a record the program takes" },
+	{ "BadFrame", MBX_EXIT_BADINPUT, "a frame is corrupt (mbx-mime goes on: exit 1)" },
+	{ "BadItem", MBX_EXIT_PARTIAL, "an item's stream cannot be converted" },
+	{ "BadMessage", MBX_EXIT_PARTIAL, "a message is not MIME that can be read" },
+	{ "BadStream", MBX_EXIT_PARTIAL, "exportItems kept returning no FastTransfer stream" },
+	{ "ConnectionFailed", MBX_EXIT_PARTIAL, "a call got no answer for one record" },
+	{ "Damaged", MBX_EXIT_PARTIAL, "an item's body could not be decoded" },
+	{ "DeltaStateMailbox", MBX_EXIT_PARTIAL, "a --delta state is of another mailbox" },
+	{ "EmptyMessage", MBX_EXIT_PARTIAL, "a message of an mbox or directory is empty" },
+	{ "FolderCreateFailed", MBX_EXIT_PARTIAL, "a folder could not be made" },
+	{ "FolderDeleteFailed", MBX_EXIT_PARTIAL, "a folder could not be deleted" },
+	{ "FolderDeltaFailed", MBX_EXIT_PARTIAL, "a folder delta round failed" },
+	{ "FolderListFailed", MBX_EXIT_PARTIAL, "a folder's children could not be listed" },
+	{ "FolderNotFound", MBX_EXIT_PARTIAL, "a folder path or id does not resolve" },
+	{ "FolderRenameFailed", MBX_EXIT_PARTIAL, "a folder could not be renamed" },
+	{ "FolderUnavailable", MBX_EXIT_PARTIAL, "an import's target folder cannot be had" },
+	{ "FolderWalkFailed", MBX_EXIT_PARTIAL, "a mailbox's folder tree could not be read" },
+	{ "ItemDeltaFailed", MBX_EXIT_PARTIAL, "an item delta round of a folder failed" },
+	{ "ItemListFailed", MBX_EXIT_PARTIAL, "a folder's items could not be listed" },
+	{ "MailboxNotFound", MBX_EXIT_PARTIAL, "a user or mailbox does not resolve" },
+	{ "MalformedResponse", MBX_EXIT_PARTIAL, "an answer lacks what it must hold" },
+	{ "NoData", MBX_EXIT_PARTIAL, "exportItems returned an item without data" },
+	{ "NoFolderPath", MBX_EXIT_PARTIAL, "an item to import has no folderPath" },
+	{ "NoPayload", MBX_EXIT_PARTIAL, "an item frame has no payload" },
+	{ "NotReturned", MBX_EXIT_PARTIAL, "exportItems kept leaving an item out" },
+	{ "SessionUnavailable", MBX_EXIT_PARTIAL, "no import session for the item's mailbox" },
+	{ "TooLarge", MBX_EXIT_PARTIAL, "an item is over the service's size limit" },
+	{ "TruncatedMessage", MBX_EXIT_PARTIAL, "the input ends inside a message" },
+	{ "Unreadable", MBX_EXIT_PARTIAL, "a message or its attachment cannot be read" },
+	{ "UserListFailed", MBX_EXIT_PARTIAL, "the tenant's users could not be listed" },
+	{ NULL, 0, NULL }
+};
+
+void
+mbx_rec_error(struct mbx_rec *r, const char *mailbox, const char *subject, const char *code,
+	      const char *msg)
+{
+	mbx_err("%s", msg);
+	mbx_rec_begin(r, "error");
+	if (mailbox)
+		mbx_rec_str(r, "mailbox", mailbox);
+	if (subject)
+		mbx_rec_str(r, "subject", subject);
+	mbx_rec_str(r, "code", code ? code : "error");
+	mbx_rec_str(r, "message", msg);
+	mbx_rec_str(r, "program", mbx_progname);
+	mbx_errors_out++;
+}
+
+void
 mbx_record_error(const char *mailbox, const char *subject, const char *code,
 		 const char *fmt, ...)
 {
-	struct mbx_buf b;
-	struct mbx_jw w;
+	struct mbx_rec r;
 	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	mbx_err("%s", msg);
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "error");
-	if (mailbox)
-		mbx_jw_kstr(&w, "mailbox", mailbox);
-	if (subject)
-		mbx_jw_kstr(&w, "subject", subject);
-	mbx_jw_kstr(&w, "code", code ? code : "error");
-	mbx_jw_kstr(&w, "message", msg);
-	mbx_jw_kstr(&w, "program", mbx_progname);
-	mbx_jw_end(&w);
-	mbx_errors_out++;
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
+	mbx_rec_error(&r, mailbox, subject, code, msg);
+	mbx_rec_end(&r);
+}
+
+void
+mbx_mail_emit(yajl_val hdr, const char *cls, const char *file)
+{
+	static const char *const keep[] = { "mailbox", "id", "folderPath", NULL };
+	const char *const *k;
+	struct mbx_rec r;
+
+	mbx_rec_begin(&r, "mail");
+	for (k = keep; *k; k++)
+		if (mbx_json_str(hdr, *k))
+			mbx_rec_str(&r, *k, mbx_json_str(hdr, *k));
+	mbx_rec_str(&r, "class", cls);
+	mbx_rec_str(&r, "file", file);
+	mbx_rec_end(&r);
 }
 
 void
@@ -157,6 +253,51 @@ mbx_exit_worst(int a, int b)
 	if (a == MBX_EXIT_OK || a == MBX_EXIT_PARTIAL)
 		return b > a || (b != MBX_EXIT_OK && b != MBX_EXIT_PARTIAL) ? b : a;
 	return a;
+}
+
+void
+mbx_err_clear(struct mbx_err *e)
+{
+	e->kind = MBX_ERR_NONE;
+	e->code[0] = e->msg[0] = '\0';
+}
+
+void
+mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->kind = kind;
+	mbx_strlcpy(e->code, code ? code : "", sizeof e->code);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+}
+
+static const int exit_of[] = {
+	[MBX_ERR_NONE] = MBX_EXIT_OK, [MBX_ERR_RECORD] = MBX_EXIT_PARTIAL,
+	[MBX_ERR_NOTFOUND] = MBX_EXIT_PARTIAL, [MBX_ERR_USAGE] = MBX_EXIT_USAGE,
+	[MBX_ERR_AUTH] = MBX_EXIT_AUTH, [MBX_ERR_SERVICE] = MBX_EXIT_SERVICE,
+	[MBX_ERR_INPUT] = MBX_EXIT_BADINPUT, [MBX_ERR_IO] = MBX_EXIT_IO,
+	[MBX_ERR_INTERNAL] = MBX_EXIT_SOFTWARE
+};
+
+int
+mbx_exit_of(enum mbx_err_kind kind)
+{
+	return (unsigned)kind < sizeof exit_of / sizeof exit_of[0] ? exit_of[kind]
+		: MBX_EXIT_SOFTWARE;
+}
+
+enum mbx_err_kind
+mbx_err_kind_of(int exitcode)
+{
+	enum mbx_err_kind k;
+
+	for (k = MBX_ERR_NONE; k <= MBX_ERR_INTERNAL; k++)
+		if (exit_of[k] == exitcode)
+			return k;       /* 1 is RECORD: the first kind of that status */
+	return MBX_ERR_INTERNAL;
 }
 
 static int

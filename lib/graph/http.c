@@ -49,8 +49,8 @@ struct mbx_http {
 	struct mbx_auth *auth;
 	struct mbx_http_stats st;
 	int warned_insecure;
-	int in_auth;               /* a token is being fetched: see pump() */
 	int reached;               /* an answer came back: connection errors are weather now */
+	struct mbx_http *apart;    /* the engine of mbx_http_perform_apart, made when needed */
 };
 
 struct mbx_http *
@@ -94,6 +94,7 @@ mbx_http_free(struct mbx_http *h)
 
 	if (!h)
 		return;
+	mbx_http_free(h->apart);
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
 	for (l = h->lanes; l; l = n) {
@@ -405,14 +406,15 @@ easy_for(struct mbx_http *h, struct mbx_req *r)
 }
 
 /* Headers of one attempt; the token is fetched anew each time (it may have been
- * refreshed by another request, or after a 401). 0, or -1 with the auth failure. */
+ * refreshed by another request, or after a 401). 0, or the exit code of the auth
+ * failure (its message in r->errmsg). */
 static int
 headers_for(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
 	struct mbx_buf b;
 	const char *tok;
-	char err[512];
+	struct mbx_err e;
 
 	curl_slist_free_all(p->hdrs);
 	p->hdrs = curl_slist_append(NULL, "Accept: application/json");
@@ -429,12 +431,12 @@ headers_for(struct mbx_http *h, struct mbx_req *r)
 		mbx_buf_free(&b);
 	}
 	if (!(r->flags & MBX_REQ_NOAUTH) && h->auth) {
-		h->in_auth++;
-		tok = mbx_auth_token(h->auth, p->refreshed == 1, err, sizeof err);
-		h->in_auth--;
+		/* a fetch runs on its own engine (mbx_http_perform_apart): h is not driven
+		 * meanwhile, so no other call starts and no callback runs inside start() */
+		tok = mbx_auth_token(h->auth, p->refreshed == 1, &e);
 		if (!tok) {
-			snprintf(r->errmsg, sizeof r->errmsg, "%s", err);
-			return -1;
+			mbx_strlcpy(r->errmsg, e.msg, sizeof r->errmsg);
+			return mbx_exit_of(e.kind);
 		}
 		if (p->refreshed == 1)
 			p->refreshed = 2;
@@ -454,9 +456,10 @@ start(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
 	char u[2048];
+	int rc = headers_for(h, r);
 
-	if (headers_for(h, r) < 0) {
-		finish(h, r, mbx_auth_exit_code(h->auth));
+	if (rc) {
+		finish(h, r, rc);
 		return;
 	}
 	p->easy = easy_for(h, r);
@@ -746,11 +749,6 @@ pump(struct mbx_http *h)
 
 	for (l = h->lanes; l; l = l->next) {
 		while (l->head && l->inflight < mbx_opt.jobs) {
-			/* While a token is fetched (through this engine, under the token cache's
-			 * lock), only calls that need none may start: another would ask for a
-			 * token too, and wait for the lock its own process holds. */
-			if (h->in_auth && !(l->head->flags & MBX_REQ_NOAUTH))
-				break;
 			due = lane_due(l, l->head->priv);
 			if (due > t) {
 				if (next < 0 || due < next)
@@ -811,6 +809,40 @@ mbx_http_perform(struct mbx_http *h, struct mbx_req *r)
 	while (!p->done)
 		step(h, 1000);
 	return r->status;
+}
+
+static void
+stats_add(struct mbx_http_stats *to, const struct mbx_http_stats *now,
+	  const struct mbx_http_stats *before)
+{
+	to->requests += now->requests - before->requests;
+	to->retries += now->retries - before->retries;
+	to->throttled += now->throttled - before->throttled;
+	to->failures += now->failures - before->failures;
+	to->waited += now->waited - before->waited;
+	to->bytes_in += now->bytes_in - before->bytes_in;
+	to->bytes_out += now->bytes_out - before->bytes_out;
+}
+
+/* The engine apart shares what belongs to the run, not to a connection: whether the
+ * service answered yet (fail fast before that), the --insecure warning, the counts. */
+long
+mbx_http_perform_apart(struct mbx_http *h, struct mbx_req *r)
+{
+	struct mbx_http_stats before;
+	char err[200];
+	long status;
+
+	if (!h->apart && !(h->apart = mbx_http_new(err, sizeof err)))
+		mbx_die(MBX_EXIT_SOFTWARE, "%s", err);
+	h->apart->reached = h->reached;
+	h->apart->warned_insecure = h->warned_insecure;
+	before = h->apart->st;
+	status = mbx_http_perform(h->apart, r);
+	stats_add(&h->st, &h->apart->st, &before);
+	h->reached |= h->apart->reached;
+	h->warned_insecure = h->apart->warned_insecure;
+	return status;
 }
 
 int

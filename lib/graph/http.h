@@ -7,20 +7,26 @@
 
 /* --------------------------------------------------------------- auth.c */
 
-/* Token sources, in order: MBX_ACCESS_TOKEN; MBX_TOKEN_COMMAND; AZURE_CLIENT_SECRET;
+/* Which calls may run callbacks: only mbx_http_run, mbx_http_step and
+ * mbx_http_perform drive the engine, so only they run requests' on_done/on_body/on_reset
+ * (of any request of the engine, not only the caller's) and start queued requests; every
+ * other function here runs none. A token is fetched inside a request's start, on an
+ * engine of its own (mbx_http_perform_apart): it runs no callback of the caller's engine
+ * and never re-enters it.
+ *
+ * Token sources, in order: MBX_ACCESS_TOKEN; MBX_TOKEN_COMMAND; AZURE_CLIENT_SECRET;
  * AZURE_CLIENT_CERTIFICATE_PATH (JWT assertion, MBX_JWT_ALG=PS256|RS256); device code
  * (AZURE_CLIENT_ID alone, or MBX_AUTH=devicecode). Cache: $XDG_CACHE_HOME/mbx/. */
 struct mbx_http;
 struct mbx_auth;
+/* Runs no callback (fetches nothing). */
 struct mbx_auth *mbx_auth_new(struct mbx_http *http, char *err, size_t errlen);
 /* A valid bearer token, from cache or fetched; force != 0 discards the current one
- * (after a 401). NULL with err filled when none can be had. The pointer stays valid
- * until the next call. */
-const char *mbx_auth_token(struct mbx_auth *a, int force, char *err, size_t errlen);
-const char *mbx_auth_source(const struct mbx_auth *a);   /* "secret", "certificate", ... */
-/* The exit code for the last failure of mbx_auth_token: MBX_EXIT_AUTH when the identity
- * platform said no, MBX_EXIT_SERVICE when it could not be reached. */
-int mbx_auth_exit_code(const struct mbx_auth *a);
+ * (after a 401). NULL with e set when none can be had (kind AUTH when the identity
+ * platform said no, SERVICE when it could not be reached); e is cleared on success. The
+ * pointer stays valid until the next call. A fetch uses mbx_http_perform_apart on http:
+ * it runs no callback of http's requests. */
+const char *mbx_auth_token(struct mbx_auth *a, int force, struct mbx_err *e);
 /* A signed client assertion (graph-api.md 2.3) with the key and certificate in pem:
  * alg "PS256" (x5t#S256) or "RS256" (x5t), exp = now + exp_offset. 0, or -1 with err. */
 int mbx_auth_jwt_assertion(const char *pem, const char *client, const char *aud,
@@ -71,18 +77,29 @@ struct mbx_http *mbx_http_new(char *err, size_t errlen);
 void mbx_http_set_auth(struct mbx_http *h, struct mbx_auth *a);
 struct mbx_req *mbx_req_new(const char *method, const char *url);
 void mbx_req_free(struct mbx_req *r);
-/* Queue r; it runs when its lane has room (mbx_opt.jobs in flight per lane). */
+/* Queue r; it runs when its lane has room (mbx_opt.jobs in flight per lane). Starts
+ * nothing and runs no callback, except r's own on_done when r is refused at once (a
+ * plain http:// URL to another machine). */
 void mbx_http_submit(struct mbx_http *h, struct mbx_req *r);
-/* Drive transfers until nothing is queued or in flight; on_done callbacks may submit more. */
+/* Drive transfers until nothing is queued or in flight; runs the callbacks of every
+ * request of h, which may submit more. */
 int mbx_http_run(struct mbx_http *h);
 /* One round of the engine, then wait up to wait_ms for activity (0: do not block);
  * returns the number of requests still queued or in flight, so a caller can interleave
- * reading its input. */
+ * reading its input. Runs the callbacks of whichever requests of h complete. */
 int mbx_http_step(struct mbx_http *h, int wait_ms);
-/* Submit r and drive the engine until r is done. Returns r->status (0 if no response). */
+/* Submit r and drive the engine until r is done. Returns r->status (0 if no response).
+ * Runs the callbacks of h's other requests too (it is mbx_http_step until r is done):
+ * a caller inside a callback of h re-enters h. */
 long mbx_http_perform(struct mbx_http *h, struct mbx_req *r);
+/* As mbx_http_perform, on an engine of h's own (its own multi handle, connections and
+ * lanes, made on first use): runs only r's callbacks, never one of h's other requests,
+ * so it may be called from inside h (the token fetch in a request's start). Counts go
+ * to h's stats; whether the service has answered yet is shared both ways. */
+long mbx_http_perform_apart(struct mbx_http *h, struct mbx_req *r);
 const struct mbx_http_stats *mbx_http_stats(const struct mbx_http *h);
 void mbx_http_free(struct mbx_http *h);
+/* The remaining calls run no callback. */
 /* Map a finished failed request to an exit code (auth, service, ...). */
 int mbx_http_exit_code(const struct mbx_req *r);
 /* "Not Found" for 404, "" for a status it does not know. */

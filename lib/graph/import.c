@@ -662,33 +662,3 @@ mbx_import_free(struct mbx_import *im)
 	free(im->under);
 	free(im);
 }
-
-/* {"type":"imported", the target copy, "status", "source":{...}} (mbx-import(1)). */
-void
-mbx_imported_emit(const struct mbx_import_rec *r)
-{
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "imported");
-	mbx_jw_kstr(&w, "status", r->status);
-	mbx_jw_kstr(&w, "mailbox", r->mailbox);
-	mbx_jw_kstr(&w, "id", r->id);
-	mbx_jw_kstr(&w, "changeKey", r->change_key);
-	mbx_jw_kstr(&w, "folderId", r->folder_id);
-	mbx_jw_kstr(&w, "folderPath", r->folder_path);
-	mbx_jw_key(&w, "source");
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "mailbox", mbx_json_str(r->source, "mailbox"));
-	mbx_jw_kstr(&w, "id", mbx_json_str(r->source, "id"));
-	mbx_jw_kstr(&w, "changeKey", mbx_json_str(r->source, "changeKey"));
-	mbx_jw_kstr(&w, "folderId", mbx_json_str(r->source, "folderId"));
-	mbx_jw_kstr(&w, "folderPath", mbx_json_str(r->source, "folderPath"));
-	mbx_jw_end(&w);
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
-}

@@ -143,6 +143,16 @@ int mbx_export_add(struct mbx_export *x, yajl_val rec);
 int mbx_export_hungry(const struct mbx_export *x);
 /* One round of the HTTP engine, waiting up to wait_ms: calls still queued or in flight. */
 int mbx_export_poll(struct mbx_export *x, int wait_ms);
+/* Poll until reading more would help (mbx_export_hungry) or nothing is in flight. */
+void mbx_export_wait(struct mbx_export *x);
+/* The input loop: records from in, each to take (rec taken over: it goes to
+ * mbx_export_add or is freed), a bad line as rec NULL with err naming it. The input is
+ * read only while the engine can use it, and the engine runs while a read would block.
+ * Ends at the end of the input or when the run stopped; returns the lines read. */
+typedef void (*mbx_export_take_cb)(void *ctx, yajl_val rec, unsigned long line,
+				   const char *err);
+unsigned long mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take,
+			      void *ctx);
 /* The input is over: send what is left and run to the end. The exit code: of the
  * failure that stopped the run, else the worst of failed calls (per-item failures only
  * reach on_fail). */
@@ -236,7 +246,8 @@ int mbx_import_run(struct mbx_import *im, char *msg, size_t n);
 int mbx_import_finish(struct mbx_import *im, char *msg, size_t n);
 void mbx_import_stats(const struct mbx_import *im, struct mbx_import_stats *out);
 void mbx_import_free(struct mbx_import *im);
-/* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1)). */
+/* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1));
+ * in emit.c with the other shapes. */
 void mbx_imported_emit(const struct mbx_import_rec *r);
 
 /* -------------------------------------------------------------- users.c */
@@ -300,13 +311,28 @@ void mbx_journal_close(struct mbx_journal *j);
 typedef int (*mbx_folder_cb)(void *ctx, const char *mailbox, const struct mbx_folder *f);
 int mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 		    mbx_folder_cb each, void *ctx, char *msg, size_t n);
-/* Write a folder record (mbx(7)) for f in mailbox to stdout. */
+/* ------------------------------------------------------------------ emit.c */
+
+/* The Graph record shapes of mbx(7) RECORD FORMAT, each written to stdout (through
+ * mbx_rec_begin/_end of base.h; error and mail records are there). */
+void mbx_mailbox_emit(const struct mbx_mailbox *m);
+/* A folder record of a listing: every member of f. */
 void mbx_folder_emit(const char *mailbox, const struct mbx_folder *f);
+/* The change records of mbx-mkfolder ("created"), mbx-mvfolder (the new path and name,
+ * "oldPath") and mbx-rmfolder/mbx-rm ("removed"); "dryRun": true under -n. */
+void mbx_folder_made_emit(const char *mailbox, const struct mbx_folder *f, int created,
+			  int dry_run);
+void mbx_folder_moved_emit(const char *mailbox, const struct mbx_folder *f, const char *path,
+			   const char *name, int dry_run);
+void mbx_folder_removed_emit(const char *mailbox, const struct mbx_folder *f, int dry_run);
+void mbx_item_removed_emit(const char *mailbox, const char *folder_id, const char *id,
+			   const char *disposal, int dry_run);
+/* An item record from a Graph message of the listing of folder_id (its "type" as class). */
+void mbx_item_emit(const char *mailbox, const char *folder_id, const char *folder_path,
+		   yajl_val item);
 /* {"type": item|folder, mailbox, [folderId], folderPath|path, id, FLAG: true}: a
  * removal ("removed") or a listing in full again ("resync"), mbx(7). */
 void mbx_mark_emit(const char *type, const char *mailbox, const char *folder_id,
 		   const char *path, const char *id, const char *flag);
-/* Write a mailbox record. */
-void mbx_mailbox_emit(const struct mbx_mailbox *m);
 
 #endif

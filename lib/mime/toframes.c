@@ -54,30 +54,16 @@ static void
 item_error(struct mime_in *in, const struct mime_item *it, const char *id, const char *code,
 	   const char *why)
 {
-	struct mbx_buf b;
-	struct mbx_jw w;
+	struct mbx_rec r;
 	char msg[1024];
 
 	snprintf(msg, sizeof msg, "cannot convert message %lu at byte %llu of '%s': %s",
 		 it->index, it->offset, it->file, why);
-	mbx_err("%s", msg);
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "error");
-	mbx_jw_kstr(&w, "mailbox", "mime");
-	if (id && *id)
-		mbx_jw_kstr(&w, "subject", id);
-	mbx_jw_kstr(&w, "code", code);
-	mbx_jw_kstr(&w, "message", msg);
-	mbx_jw_kstr(&w, "program", mbx_progname);
-	k_name(&w, "file", it->file);
-	mbx_jw_kint(&w, "offset", (long long)it->offset);
-	mbx_jw_kint(&w, "index", (long long)it->index);
-	mbx_jw_end(&w);
-	mbx_errors_out++;
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
+	mbx_rec_error(&r, "mime", id && *id ? id : NULL, code, msg);
+	k_name(&r.w, "file", it->file);
+	mbx_rec_int(&r, "offset", (long long)it->offset);
+	mbx_rec_int(&r, "index", (long long)it->index);
+	mbx_rec_end(&r);
 	in->errors++;
 	in->worst = mbx_exit_worst(in->worst, MBX_EXIT_PARTIAL);
 }
