@@ -23,9 +23,10 @@ teardown_file() {
 }
 
 setup() {
-	# exportItems calls that take a while: the exporter keeps 4 in flight on a mailbox
+	# calls that take a while: the exporter keeps 4 exportItems in flight on a mailbox
 	# (a page of 100 items is 5 calls) while the lister asks for that mailbox's next page
-	admin POST /faults --data-binary 'match=/exportItems,latency=100,count=0' >/dev/null
+	printf '%s\n' 'match=/exportItems,latency=100,count=0' 'match=/items,latency=50,count=0' |
+		admin POST /faults --data-binary @- >/dev/null
 	LOG_FROM=$(( $(wc -l <"$GRAPHD_DIR/graphd.log") + 1 ))
 	export MBX_SLOTS_DIR=$BATS_TEST_TMPDIR/slots
 }
@@ -100,7 +101,8 @@ pipeline() {
 	kill -9 "$pid"
 	wait "$pid" || true
 	assert [ "$(find "$MBX_SLOTS_DIR" -name '*.[0-9]' | wc -l)" -ge 4 ]
-	admin POST /faults --data-binary 'match=/exportItems,latency=100,count=0' >/dev/null
+	printf '%s\n' 'match=/exportItems,latency=100,count=0' 'match=/items,latency=50,count=0' |
+		admin POST /faults --data-binary @- >/dev/null
 	# the killed calls still hold the emulator's places until their latency ends
 	sleep 3.2
 	LOG_FROM=$(( $(wc -l <"$GRAPHD_DIR/graphd.log") + 1 ))
@@ -109,6 +111,26 @@ pipeline() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" ""
 	diff <(frame_shas "$BATS_TEST_TMPDIR/f") "$BATS_FILE_TMPDIR/want"
 	assert_equal "$(throttled)" 0
+}
+
+@test "slots held by a process that does not move: a call waits 2 s, then goes without one" {
+	mkdir -p "$MBX_SLOTS_DIR"
+	local k fds=()
+	for k in 0 1 2 3; do
+		exec {fd}>"$MBX_SLOTS_DIR/$(slot_key).$k"
+		flock -x -n "$fd"
+		fds+=("$fd")
+	done
+	head -n 20 "$BATS_FILE_TMPDIR/items1" >"$BATS_TEST_TMPDIR/in"
+	local t0=$SECONDS
+	run --separate-stderr mbx-export <"$BATS_TEST_TMPDIR/in"
+	local el=$((SECONDS - t0))
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(grep -ac '^{"type":"item"' <<<"$output")" 20
+	assert [ "$el" -ge 2 ]
+	assert [ "$el" -le 10 ]
 }
 
 @test "a slot directory that cannot be used: one warning line, every item exported" {

@@ -40,6 +40,7 @@ struct priv {
 	int refreshed, done, exit, too_large;
 	int hops;                  /* redirects followed */
 	int slot;                  /* the lane's slot held in flight (slots.c), 0 none */
+	double slot_wait;          /* since when it waits for one, 0 not */
 	char *visited[MAX_HOPS + 1];
 	char errbuf[CURL_ERROR_SIZE];      /* curl's detailed message of the last attempt */
 };
@@ -235,14 +236,18 @@ lane_due(const struct lane *l, const struct priv *p)
 }
 
 #define SLOT_POLL 0.002         /* seconds: how soon a request waiting for a slot looks again */
+#define SLOT_WAIT_MAX 2.0       /* seconds a request waits for a slot before it goes without */
 
 /* A call to a mailbox (.../mailboxes/{id}/...) holds one of that mailbox's slots on this
  * machine while in flight (slots.c), so that processes sharing an app and a mailbox stay
  * within its 4 requests together (graph-api.md 7) instead of drawing 429s from each
  * other; calls that name no mailbox (token, /users, settings, import uploads) take none.
+ * A call that waited SLOT_WAIT_MAX goes without: the holders may be stuck behind this
+ * process (mbx-export blocked writing to an mbx-import of the same mailbox that waits
+ * for a slot), and the service's 429s then decide, as without slots.
  * 0: no slot may be taken now. */
 static int
-slot_take(struct lane *l, struct mbx_req *r)
+slot_take(struct lane *l, struct mbx_req *r, double t)
 {
 	struct priv *p = r->priv;
 
@@ -255,8 +260,15 @@ slot_take(struct lane *l, struct mbx_req *r)
 	p->slot = l->slots ? mbx_slots_take(l->slots) : -1;
 	if (p->slot < 0)
 		p->slot = 0;           /* sharing is off: the lane's own bound only */
-	else if (p->slot == 0)
-		return 0;
+	else if (p->slot == 0) {
+		if (!p->slot_wait)
+			p->slot_wait = t;
+		if (t - p->slot_wait < SLOT_WAIT_MAX)
+			return 0;
+		mbx_slots_unwant(l->slots);
+		mbx_debug("no slot of '%s' for %.0f s: going without", l->key, SLOT_WAIT_MAX);
+	}
+	p->slot_wait = 0;
 	return 1;
 }
 
@@ -814,7 +826,7 @@ pump(struct mbx_http *h)
 					next = due;
 				break;
 			}
-			if (!slot_take(l, l->head)) {
+			if (!slot_take(l, l->head, t)) {
 				if (next < 0 || t + SLOT_POLL < next)
 					next = t + SLOT_POLL;
 				break;

@@ -99,6 +99,8 @@ struct mbx_slots *mbx_slots_get(const char *mailbox);
  * held, or a process holding none waits for one: try again shortly); -1 when sharing
  * went off (the request runs without one). */
 int mbx_slots_take(struct mbx_slots *s);
+/* The request that waited goes without a slot: no longer waiting for one. */
+void mbx_slots_unwant(struct mbx_slots *s);
 /* Give slot back (a number from mbx_slots_take); idle: nothing more is queued for the
  * mailbox: the slot is kept a moment for the lane's next call, and otherwise its file
  * is removed. */

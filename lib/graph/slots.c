@@ -230,6 +230,12 @@ unstarve(struct mbx_slots *s)
 
 static void give(struct mbx_slots *s, int i, int idle);
 
+void
+mbx_slots_unwant(struct mbx_slots *s)
+{
+	unstarve(s);
+}
+
 int
 mbx_slots_take(struct mbx_slots *s)
 {
