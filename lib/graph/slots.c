@@ -72,13 +72,14 @@ mkdirs(char *d)
 }
 
 /* MBX_SLOTS_DIR (none: off), else $XDG_RUNTIME_DIR/mbx/slots (a per-user tmpfs, emptied
- * at logout), else the token cache's directory (auth.c): $XDG_CACHE_HOME/mbx/slots or
- * ~/.cache/mbx/slots. Another user able to write there could hold our slots: refused. */
+ * at logout), else /tmp/mbx-slots-<uid>: not the token cache's directory, which holds
+ * the cache and its lock only (t5900), and not $TMPDIR, so that every stage finds the
+ * same one (as the progress registry, progress.c). Another user able to write there
+ * could hold our slots: refused. */
 static void
 dir_init(void)
 {
 	const char *e = getenv("MBX_SLOTS_DIR"), *rt = getenv("XDG_RUNTIME_DIR");
-	const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	struct stat st;
 	int n;
 
@@ -92,17 +93,8 @@ dir_init(void)
 		n = snprintf(S.dir, sizeof S.dir, "%s", e);
 	else if (rt && *rt == '/')
 		n = snprintf(S.dir, sizeof S.dir, "%s/mbx/slots", rt);
-	else if (cache && *cache)
-		n = snprintf(S.dir, sizeof S.dir, "%s/mbx/slots", cache);
-	else if (home && *home)
-		n = snprintf(S.dir, sizeof S.dir, "%s/.cache/mbx/slots", home);
-	else {
-		mbx_warn("no directory for mailbox slots (MBX_SLOTS_DIR, XDG_RUNTIME_DIR, "
-			 "XDG_CACHE_HOME and HOME unset): requests are not shared with other "
-			 "processes");
-		S.off = 1;
-		return;
-	}
+	else
+		n = snprintf(S.dir, sizeof S.dir, "/tmp/mbx-slots-%lu", (unsigned long)geteuid());
 	if (n < 0 || (size_t)n >= sizeof S.dir - 64) {
 		turn_off("directory", S.dir, ENAMETOOLONG);
 		return;
