@@ -24,6 +24,8 @@ struct lane {
 	double lat[8];             /* the latest call times, a ring */
 	int nlat;
 	struct mbx_req *head, *tail;
+	struct mbx_slots *slots;   /* the mailbox's slots on this machine: see slot_take() */
+	int slots_known;
 	struct lane *next;
 };
 
@@ -37,6 +39,8 @@ struct priv {
 	double first, started, not_before, retry_after;
 	int refreshed, done, exit, too_large;
 	int hops;                  /* redirects followed */
+	int slot;                  /* the lane's slot held in flight (slots.c), 0 none */
+	double slot_wait;          /* since when it waits for one, 0 not */
 	char *visited[MAX_HOPS + 1];
 	char errbuf[CURL_ERROR_SIZE];      /* curl's detailed message of the last attempt */
 };
@@ -52,6 +56,8 @@ struct mbx_http {
 	int reached;               /* an answer came back: connection errors are weather now */
 	struct mbx_http *apart;    /* the engine of mbx_http_perform_apart, made when needed */
 };
+
+static void slots_idle(struct mbx_http *h);
 
 struct mbx_http *
 mbx_http_new(char *err, size_t errlen)
@@ -97,6 +103,7 @@ mbx_http_free(struct mbx_http *h)
 	mbx_http_free(h->apart);
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
+	slots_idle(h);
 	for (l = h->lanes; l; l = n) {
 		n = l->next;
 		free(l);
@@ -227,6 +234,63 @@ lane_due(const struct lane *l, const struct priv *p)
 	double spaced = l->last_start + (gap < PACE_MAX ? gap : PACE_MAX);
 
 	return mbx_opt.jobs > 1 && l->inflight > 0 && spaced > due ? spaced : due;
+}
+
+#define SLOT_POLL 0.002         /* seconds: how soon a request waiting for a slot looks again */
+#define SLOT_WAIT_MAX 2.0       /* seconds a request waits for a slot before it goes without */
+
+/* A call to a mailbox (.../mailboxes/{id}/...) holds one of that mailbox's slots on this
+ * machine while in flight (slots.c), so that processes sharing an app and a mailbox stay
+ * within its 4 requests together (graph-api.md 7) instead of drawing 429s from each
+ * other; calls that name no mailbox (token, /users, settings, import uploads) take none.
+ * A call that waited SLOT_WAIT_MAX goes without: the holders may be stuck behind this
+ * process (mbx-export blocked writing to an mbx-import of the same mailbox that waits
+ * for a slot), and the service's 429s then decide, as without slots.
+ * 0: no slot may be taken now. */
+static int
+slot_take(struct lane *l, struct mbx_req *r, double t)
+{
+	struct priv *p = r->priv;
+
+	if (!*l->key || !strcasestr(r->url, "/mailboxes/"))
+		return 1;
+	if (!l->slots_known) {
+		l->slots = mbx_slots_get(l->key);
+		l->slots_known = 1;
+	}
+	p->slot = l->slots ? mbx_slots_take(l->slots) : -1;
+	if (p->slot < 0)
+		p->slot = 0;           /* sharing is off: the lane's own bound only */
+	else if (p->slot == 0) {
+		if (!p->slot_wait)
+			p->slot_wait = t;
+		if (t - p->slot_wait < SLOT_WAIT_MAX)
+			return 0;
+		mbx_slots_unwant(l->slots);
+		mbx_debug("no slot of '%s' for %.0f s: going without", l->key, SLOT_WAIT_MAX);
+	}
+	p->slot_wait = 0;
+	return 1;
+}
+
+/* The engine has nothing to do: its caller may now block (on its input), so no slot
+ * may stay kept (slots.c). */
+static void
+slots_idle(struct mbx_http *h)
+{
+	struct lane *l;
+
+	for (l = h->lanes; l; l = l->next)
+		if (l->slots)
+			mbx_slots_linger(l->slots, 0, 1);
+}
+
+static void
+slot_give(struct priv *p)
+{
+	if (p->slot)
+		mbx_slots_give(p->lane->slots, p->slot, !p->lane->head);
+	p->slot = 0;
 }
 
 /* ---------------------------------------------------------------- logging */
@@ -459,6 +523,7 @@ start(struct mbx_http *h, struct mbx_req *r)
 	int rc = headers_for(h, r);
 
 	if (rc) {
+		slot_give(p);
 		finish(h, r, rc);
 		return;
 	}
@@ -699,6 +764,7 @@ complete(struct mbx_http *h, CURL *e, CURLcode c)
 	p->easy = NULL;
 	p->lane->inflight--;
 	h->inflight--;
+	slot_give(p);
 	if (c == CURLE_OK && r->status >= 200 && r->status < 300)
 		lane_latency(p->lane, mbx_mono() - p->started);
 	mbx_debug("< %s %ld %s (%.0f ms, %lld bytes)", log_url(r, u, sizeof u), r->status,
@@ -748,11 +814,19 @@ pump(struct mbx_http *h)
 	double t = mbx_mono(), next = -1, due;
 
 	for (l = h->lanes; l; l = l->next) {
+		if (!l->head && l->slots && (due = mbx_slots_linger(l->slots, t, 0)) >= 0 &&
+		    (next < 0 || due < next))
+			next = due;
 		while (l->head && l->inflight < mbx_opt.jobs) {
 			due = lane_due(l, l->head->priv);
 			if (due > t) {
 				if (next < 0 || due < next)
 					next = due;
+				break;
+			}
+			if (!slot_take(l, l->head, t)) {
+				if (next < 0 || t + SLOT_POLL < next)
+					next = t + SLOT_POLL;
 				break;
 			}
 			l->last_start = t;
@@ -789,6 +863,8 @@ mbx_http_step(struct mbx_http *h, int wait_ms)
 {
 	if (h->inflight || h->queued)
 		step(h, wait_ms);
+	if (!h->inflight && !h->queued)
+		slots_idle(h);
 	return h->inflight + h->queued;
 }
 
@@ -797,6 +873,7 @@ mbx_http_run(struct mbx_http *h)
 {
 	while (h->inflight || h->queued)
 		step(h, 1000);
+	slots_idle(h);
 	return 0;
 }
 

@@ -105,4 +105,25 @@ int mbx_http_exit_code(const struct mbx_req *r);
 /* "Not Found" for 404, "" for a status it does not know. */
 const char *mbx_http_reason(long status);
 
+/* --------------------------------------------------------------- slots.c */
+
+/* A mailbox's slots on this machine (graph-api.md 7: 4 in flight per app and mailbox),
+ * shared by every process of the same service and app (MBX_SLOTS_DIR, mbx(7) FILES).
+ * NULL when the mailbox is "" or sharing is off. */
+struct mbx_slots;
+struct mbx_slots *mbx_slots_get(const char *mailbox);
+/* Take a slot for one request: its number (> 0); 0 when none may be taken now (all
+ * held, or a process holding none waits for one: try again shortly); -1 when sharing
+ * went off (the request runs without one). */
+int mbx_slots_take(struct mbx_slots *s);
+/* The request that waited goes without a slot: no longer waiting for one. */
+void mbx_slots_unwant(struct mbx_slots *s);
+/* Give slot back (a number from mbx_slots_take); idle: nothing more is queued for the
+ * mailbox: the slot is kept a moment for the lane's next call, and otherwise its file
+ * is removed. */
+void mbx_slots_give(struct mbx_slots *s, int slot, int idle);
+/* A kept slot given back once its moment passed (or at once with force): -1, or the
+ * mono time it is due. */
+double mbx_slots_linger(struct mbx_slots *s, double now, int force);
+
 #endif
