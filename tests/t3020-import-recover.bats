@@ -141,3 +141,40 @@ cannot_tell() {
 	left=$(jq -r 'select(.type == null) | .source.id' "$D/j1" | head -n 3 | jq -R . | jq -sc .)
 	assert_equal "$(target_shas /V)" "$(mbx-frames -t "$D/frames" | jq -r --argjson l "$left" 'select(.id as $i | $l | index($i) | not) | .sha256')"
 }
+
+# one lost answer for the frames in $2 (one item) into folder $1, then the re-run
+lost_then_rerun() {
+	admin POST /faults -d "match=importItem,body=malformed,count=1" >/dev/null
+	run --separate-stderr mbx-import --folder "$1" --journal "$D/j" "$U2" <"$2"
+	admin DELETE /faults >/dev/null
+	assert_failure 1
+	assert_equal "$(target_shas "${1%/*}" | wc -l)" 1
+	run --separate-stderr mbx-import --stats "$D/st" --folder "$1" --journal "$D/j" "$U2" <"$2"
+	assert_success
+}
+
+@test "an exported stream with a search key: found by PidTagSearchKey (Binary 0x300B)" {
+	f=$MBX_SAMPLES/fasttransfer/ews-export-lab-simple-noattach.bin
+	[ -f "$f" ] || skip "no samples in $MBX_SAMPLES"
+	start
+	{ printf '{"type":"item","mailbox":"MBX:sample","id":"s1","v":1,"size":%s,"sha256":"%s"}\n' \
+		"$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"
+	  cat "$f"; echo; } >"$D/one"
+	lost_then_rerun /K1/in "$D/one"
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c '[.recovered, .unverified]' "$D/st")" "[1,0]"
+	assert_equal "$(jq -r 'select(.type == "intent") | .key.id' "$D/j")" "Binary 0x300B"
+	assert_equal "$(target_shas /K1)" "$(sha256sum "$f" | cut -d' ' -f1)"
+}
+
+@test "a stream with no search key and no message id: re-sent, one warning, unverified" {
+	start
+	printf 'From: a@example.com\r\nTo: b@example.com\r\nSubject: no id\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nbody\r\n' >"$D/a.eml"
+	mbx-mime --to-frames "$D/a.eml" >"$D/one"
+	lost_then_rerun /K2/in "$D/one"
+	assert_equal "${#stderr_lines[@]}" 1
+	assert_regex "${stderr_lines[0]}" "^mbx-import: warning: cannot tell whether '[^']+' reached 'MBX:[^']+' before its answer was lost \\(its stream has no search key or message id\\): sending it again"
+	assert_equal "$(jq -c '[.recovered, .unverified]' "$D/st")" "[0,1]"
+	assert_equal "$(jq -c 'select(.type == "intent") | .key' "$D/j" | sort -u)" "null"
+	assert_equal "$(target_shas /K2 | uniq -c | awk '{print $1}')" 2
+}
