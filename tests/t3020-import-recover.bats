@@ -178,3 +178,34 @@ lost_then_rerun() {
 	assert_equal "$(jq -c 'select(.type == "intent") | .key' "$D/j" | sort -u)" "null"
 	assert_equal "$(target_shas /K2 | uniq -c | awk '{print $1}')" 2
 }
+
+@test "mbx-graphd: a listing's \$expand serves the stream's search key and message id" {
+	start
+	cat >"$D/spec.json" <<-'S'
+	[{"header": {"type": "item", "mailbox": "MBX:spec", "id": "e1", "folderPath": "/E"},
+	  "msg": {"props": [["0x001A", "str", "IPM.Note"], ["0x0037", "str", "keyed"],
+	                    ["0x0E07", "int", 1], ["0x300B", "bin", {"hex": "00a1b2c3d4e5f60718293a4b5c6d7e8f"}],
+	                    ["0x1035", "str", "<keyed.1@example.com>"]]}}]
+	S
+	python3 "$MBX_SRCDIR/tests/fxpy.py" frames "$D/spec.json" >"$D/e.frames"
+	run --separate-stderr mbx-import --under /E --journal "$D/j" "$U2" <"$D/e.frames"
+	assert_success
+	# the intent's key: from the stream, by lib/fx
+	want=$(printf '00a1b2c3d4e5f60718293a4b5c6d7e8f' | xxd -r -p | base64)
+	assert_equal "$(jq -c 'select(.type == "intent") | .key' "$D/j")" "{\"id\":\"Binary 0x300B\",\"value\":\"$want\"}"
+	fid=$(jq -r .folderId <<<"$output")
+	TOKEN=$(token)
+	for p in "Binary 0x300B" "String 0x1035" "String 0x0E1D"; do
+		graph GET "admin/exchange/mailboxes/$MBX2/folders/$fid/items" -G \
+			--data-urlencode "\$expand=singleValueExtendedProperties(\$filter=id eq '$p')" >"$D/l"
+		assert_equal "$(tail -n 1 "$D/l")" 200
+		echo "$p: $(head -n -1 "$D/l" | jq -c '[.value[].singleValueExtendedProperties]')"
+	done >"$D/got"
+	assert_equal "$(cat "$D/got")" "Binary 0x300B: [[{\"id\":\"Binary 0x300B\",\"value\":\"$want\"}]]
+String 0x1035: [[{\"id\":\"String 0x1035\",\"value\":\"<keyed.1@example.com>\"}]]
+String 0x0E1D: [null]"
+	# another form of $expand is refused, not ignored
+	graph GET "admin/exchange/mailboxes/$MBX2/folders/$fid/items" -G \
+		--data-urlencode '$expand=attachments' >"$D/l"
+	assert_equal "$(tail -n 1 "$D/l")" 400
+}

@@ -554,8 +554,12 @@ recover(struct job *j)
 		} else {
 			mbx_debug("'%s': found in '%s' as '%s' (its answer was lost)", j->src_id,
 				  l->folder_id, s.id);
-			free(j->folder_id);
-			j->folder_id = mbx_strdup(l->folder_id);
+			if (!j->folder_id || strcmp(j->folder_id, l->folder_id) != 0) {
+				free(j->folder_id);          /* another --under then: its path */
+				free(j->folder_path);        /* is not known here */
+				j->folder_id = mbx_strdup(l->folder_id);
+				j->folder_path = NULL;
+			}
 			emit(j, "created", s.id, s.ck);
 			im->st.ok++;
 			im->st.recovered++;
