@@ -238,7 +238,8 @@ check_header(struct mbx_journal *j, yajl_val v, const struct mbx_buf *line,
 		return -1;
 	}
 	/* the header as version 1 wrote it, to be made version 2 in place (same length) */
-	if (ver == 1 && (d = strstr(line->data, "\"v\":1")) != NULL && (d[5] == ',' || d[5] == '}'))
+	if (ver == 1 && line->data && (d = strstr(line->data, "\"v\":1")) != NULL &&
+	    (d[5] == ',' || d[5] == '}'))
 		j->v1_digit = (long)(d + 4 - line->data);
 	if (strcasecmp(t, target) != 0) {
 		snprintf(err, n, "it belongs to another target ('%s')", t);
