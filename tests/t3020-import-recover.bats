@@ -209,3 +209,23 @@ String 0x0E1D: [null]"
 		--data-urlencode '$expand=attachments' >"$D/l"
 	assert_equal "$(tail -n 1 "$D/l")" 400
 }
+
+@test "the source changed after the lost answer: the copy found is updated, not made again" {
+	start
+	mbx-frames --to-ndjson "$D/frames" >"$D/nd"
+	admin POST /faults -d "match=importItem,body=malformed,skip=1,count=1" >/dev/null
+	run --separate-stderr mbx-import --jobs 1 --under /U --journal "$D/j" "$U2" <"$D/nd"
+	admin DELETE /faults >/dev/null
+	assert_failure 1
+	lost=$(jq -r 'select(.type == "error") | .subject' <<<"$output")
+	# the lost item's source at another changeKey (same content: the oracle stays simple)
+	jq -c --arg l "$lost" 'if .id == $l then .changeKey = "CQAAABYAAABchanged" else . end' "$D/nd" >"$D/nd2"
+	run --separate-stderr mbx-import --stats "$D/st" --jobs 1 --under /U --journal "$D/j" "$U2" <"$D/nd2"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -r --arg l "$lost" 'select(.source.id == $l) | .status' <<<"$output")" updated
+	assert_equal "$(jq -c '[.recovered, .updated, .unverified, .ok, .skipped]' "$D/st")" "[1,1,0,1,3]"
+	assert_equal "$(target_shas /U)" "$(frame_shas "$D/frames")"
+	# the journal: the copy at the new version
+	assert_equal "$(jq -r --arg l "$lost" 'select(.type == null and .source.id == $l) | .source.changeKey' "$D/j" | tail -n 1)" CQAAABYAAABchanged
+}

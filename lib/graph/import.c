@@ -29,6 +29,7 @@ struct job {
 	char *upd_id, *upd_ck;     /* Mode update over an earlier copy */
 	struct mbx_jentry *lost;   /* an intent of an earlier run without its done line */
 	int unverified;            /* sent again although the lookup could not tell */
+	int recovered;             /* an update over the copy that the lookup found */
 	int tries;
 	unsigned long gen;         /* the session generation it was sent with */
 	struct sess *sess;         /* the import session it goes through */
@@ -103,6 +104,7 @@ job_free(struct job *j)
 	free(j->upd_id);
 	free(j->upd_ck);
 	if (j->lost) {
+		free(j->lost->src_ck);
 		free(j->lost->mailbox);
 		free(j->lost->folder_id);
 		free(j->lost->key_id);
@@ -376,6 +378,7 @@ done_ok(struct job *j, struct mbx_req *r)
 		im->st.ok++;
 		im->st.updated += j->upd_id != NULL;
 		im->st.unverified += j->unverified;
+		im->st.recovered += j->recovered;
 		im->st.bytes += j->payload.len;
 	}
 	free(id);
@@ -545,21 +548,28 @@ recover(struct job *j)
 		memset(&e, 0, sizeof e);
 		e.src_mailbox = (char *)j->src_mailbox;
 		e.src_id = (char *)j->src_id;
-		e.src_ck = (char *)j->src_ck;
+		e.src_ck = l->src_ck;                   /* the version that was sent */
 		e.id = s.id;
 		e.ck = s.ck;
 		e.folder_id = l->folder_id;
+		if (!j->folder_id || strcmp(j->folder_id, l->folder_id) != 0) {
+			free(j->folder_id);                  /* another --under then: its path */
+			free(j->folder_path);                /* is not known here */
+			j->folder_id = mbx_strdup(l->folder_id);
+			j->folder_path = NULL;
+		}
+		mbx_debug("'%s': found in '%s' as '%s' (its answer was lost)", j->src_id,
+			  l->folder_id, s.id);
 		if (mbx_journal_add(im->journal, &e) < 0) {
 			stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+		} else if (j->src_ck && l->src_ck && strcmp(j->src_ck, l->src_ck) != 0) {
+			/* the source changed since: the copy found is updated, as journal_says
+			 * would have it had the answer come */
+			j->recovered = 1;                /* counted when the update is done */
+			j->upd_id = s.id;
+			j->upd_ck = s.ck;
+			return 0;
 		} else {
-			mbx_debug("'%s': found in '%s' as '%s' (its answer was lost)", j->src_id,
-				  l->folder_id, s.id);
-			if (!j->folder_id || strcmp(j->folder_id, l->folder_id) != 0) {
-				free(j->folder_id);          /* another --under then: its path */
-				free(j->folder_path);        /* is not known here */
-				j->folder_id = mbx_strdup(l->folder_id);
-				j->folder_path = NULL;
-			}
 			emit(j, "created", s.id, s.ck);
 			im->st.ok++;
 			im->st.recovered++;
@@ -619,7 +629,8 @@ submit(struct job *j)
 	if (j->lost && !im->fatal) {
 		if (recover(j))
 			return;
-		free(j->lost->mailbox);                /* looked for once */
+		free(j->lost->src_ck);                 /* looked for once */
+		free(j->lost->mailbox);
 		free(j->lost->folder_id);
 		free(j->lost->key_id);
 		free(j->lost->key_value);
@@ -726,6 +737,7 @@ journal_says(struct job *j)
 			j->lost->mailbox = mbx_strdup(p->mailbox);
 			j->lost->folder_id = mbx_strdup(p->folder_id);
 			j->lost->time = p->time;
+			j->lost->src_ck = mbx_strdup(p->src_ck);
 			j->lost->key_id = mbx_strdup(p->key_id);
 			j->lost->key_value = mbx_strdup(p->key_value);
 		}
