@@ -13,7 +13,8 @@ static const char usage[] =
 
 enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
        OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA,
-       OPT_IMPORT_LIFETIME, OPT_FAULTS, OPT_WK, OPT_SCOPE };
+       OPT_IMPORT_LIFETIME, OPT_FAULTS, OPT_WK, OPT_SCOPE,
+       OPT_XPROPS };
 /* The command line: the emulator's own options, and of the common ones -h, -v and
  * --version only (it is not a Graph client). */
 static const struct mbx_optdef optdefs[] = {
@@ -37,6 +38,8 @@ static const struct mbx_optdef optdefs[] = {
 	{ "well-known-names", 0, 1, "WHICH",
 	  "all, none or NAME,...: the names a path may use", OPT_WK },
 	{ "folders-scope", 0, 1, "SCOPE", "what GET .../folders lists: tree or top", OPT_SCOPE },
+	{ "item-properties", 0, 1, "HOW",
+	  "$expand of extended properties on item listings: serve, refuse or ignore", OPT_XPROPS },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_VERBOSE };
@@ -198,6 +201,14 @@ parse_args(int argc, char **argv, struct config *cf)
 				mbx_die(MBX_EXIT_USAGE, "invalid --folders-scope '%s': expected tree "
 					"or top", optarg);
 			server.store.folders_top = strcmp(optarg, "top") == 0;
+			break;
+		case OPT_XPROPS:
+			if (!strcmp(optarg, "serve") || !strcmp(optarg, "refuse") || !strcmp(optarg, "ignore"))
+				server.store.item_props = *optarg == 's' ? GD_PROPS_SERVE :
+					*optarg == 'r' ? GD_PROPS_REFUSE : GD_PROPS_IGNORE;
+			else
+				mbx_die(MBX_EXIT_USAGE, "invalid --item-properties '%s': expected serve, "
+					"refuse or ignore", optarg);
 			break;
 		case OPT_TOKEN_LIFETIME:
 			if (mbx_parse_long(optarg, 1, 86400, &cf->token_lifetime) < 0)

@@ -130,6 +130,8 @@ stats_fields(struct mbx_jw *w, void *ctx)
 	mbx_jw_kint(w, "ok", (long long)st->ok);
 	mbx_jw_kint(w, "updated", (long long)st->updated);
 	mbx_jw_kint(w, "skipped", (long long)st->skipped);
+	mbx_jw_kint(w, "recovered", (long long)st->recovered);
+	mbx_jw_kint(w, "unverified", (long long)st->unverified);
 	mbx_jw_kint(w, "failed", (long long)st->failed);
 	mbx_jw_kint(w, "bytes", (long long)st->bytes);
 	mbx_jw_kint(w, "sessions", (long long)st->sessions);

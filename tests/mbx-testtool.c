@@ -261,19 +261,20 @@ tt_frames_write(int argc, char **argv)
 	return 0;
 }
 
-/* frames-read: "N OFFSET TYPE ID SIZE" per good frame on stdout, errors on stderr;
- * exit 5 when any frame was bad. */
+/* frames-read [MAX]: "N OFFSET TYPE ID SIZE" per good frame on stdout, errors on stderr;
+ * exit 5 when any frame was bad. MAX: the reader's payload limit (default the programs'). */
 static int
 tt_frames_read(int argc, char **argv)
 {
 	struct mbx_frame_reader r;
 	struct mbx_frame fr;
 	char err[512];
+	long max = 0;
 	int rc, bad = 0;
 
-	(void)argc;
-	(void)argv;
-	mbx_frame_reader_init(&r, stdin, "stdin", 0);
+	if (argc > 1 && mbx_parse_long(argv[1], 1, 1L << 30, &max) < 0)
+		mbx_die(2, "usage: frames-read [MAX]");
+	mbx_frame_reader_init(&r, stdin, "stdin", (size_t)max);
 	while ((rc = mbx_frame_read(&r, &fr, err, sizeof err)) != 0) {
 		if (rc < 0) {
 			mbx_err("%s", err);

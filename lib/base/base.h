@@ -287,6 +287,8 @@ struct mbx_frame_reader {
 	unsigned long index;       /* frames started so far */
 	size_t max_payload;
 	struct mbx_buf line;
+	unsigned long long lines;  /* lines read, while no frame-form payload came */
+	int binary;                /* a frame-form payload was read */
 	int broken;                /* lost sync: no further frames are read */
 };
 struct mbx_frame {

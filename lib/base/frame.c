@@ -10,6 +10,14 @@
 
 #define HEADER_MAX ((size_t)1 << 20)   /* a record, not a payload: 1 MiB is plenty */
 
+/* The longest line: a header, and in the NDJSON form the base64 of the largest payload
+ * (mbx-frames(5) "Reading"): 1 MiB + 4/3 of 256 MiB by default. */
+static size_t
+line_max(size_t max_payload)
+{
+	return HEADER_MAX + mbx_b64_encoded_len(max_payload);
+}
+
 void
 mbx_frame_reader_init(struct mbx_frame_reader *r, FILE *f, const char *name,
 		      size_t max_payload)
@@ -18,7 +26,7 @@ mbx_frame_reader_init(struct mbx_frame_reader *r, FILE *f, const char *name,
 	r->f = f;
 	r->name = name ? name : "stdin";
 	r->max_payload = max_payload ? max_payload : MBX_FRAME_MAX_PAYLOAD;
-	mbx_buf_init(&r->line, HEADER_MAX);
+	mbx_buf_init(&r->line, line_max(r->max_payload));   /* grows as lines need */
 }
 
 void
@@ -36,7 +44,7 @@ mbx_frame_clear(struct mbx_frame *fr)
 	memset(fr, 0, sizeof *fr);
 }
 
-/* One header line without its LF: 1, 0 at a clean end, -1 over HEADER_MAX. */
+/* One header line without its LF: 1, 0 at a clean end, -1 over line_max. */
 static int
 header_line(struct mbx_frame_reader *r)
 {
@@ -52,6 +60,7 @@ header_line(struct mbx_frame_reader *r)
 	if (c == EOF && ferror(r->f))
 		mbx_die(MBX_EXIT_IO, "cannot read %s: %s", r->name, strerror(errno));
 	r->pos += n + (c == '\n');
+	r->lines += c == '\n' || n > 0;
 	if (c == EOF && n == 0)
 		return 0;
 	return over ? -1 : 1;
@@ -89,6 +98,7 @@ read_payload(struct mbx_frame_reader *r, struct mbx_frame *fr, size_t size, char
 		got += k;
 	}
 	r->pos += got;
+	r->binary = 1;                          /* line numbers mean nothing from here on */
 	if (got < size) {
 		snprintf(what, sizeof what, "truncated: payload has %zu of %zu bytes", got, size);
 		return fail(r, fr, MBX_FRAME_BROKEN, err, n, what);
@@ -115,15 +125,24 @@ check_sha(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t n)
 	return 1;
 }
 
-/* The NDJSON form: payload from the base64 "data" member. */
+/* The NDJSON form: payload from the base64 "data" member. The rest of the record is
+ * held to a header's bound, as in the frame form. */
 static int
 inline_payload(struct mbx_frame_reader *r, struct mbx_frame *fr, const char *data,
 	       char *err, size_t n)
 {
+	size_t dlen = strlen(data);
+
+	if (r->line.len - (dlen < r->line.len ? dlen : r->line.len) > HEADER_MAX)
+		return fail(r, fr, MBX_FRAME_BAD, err, n,
+			    "record longer than 1 MiB without its \"data\"");
 	mbx_buf_init(&fr->payload, r->max_payload);
 	fr->ndjson = 1;
 	fr->has_payload = 1;
-	if (mbx_b64_decode(&fr->payload, data, strlen(data)) < 0)
+	if (dlen > mbx_b64_encoded_len(r->max_payload))
+		return fail(r, fr, MBX_FRAME_BAD, err, n,
+			    "\"data\" holds more than the reader's payload limit");
+	if (mbx_b64_decode(&fr->payload, data, dlen) < 0)
 		return fail(r, fr, MBX_FRAME_BAD, err, n, "\"data\" is not valid base64");
 	return check_sha(r, fr, err, n);
 }
@@ -179,10 +198,26 @@ mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size
 		if ((rc = header_line(r)) == 0)
 			return 0;
 	} while (rc > 0 && r->line.len == 0);   /* blank lines between frames are allowed */
-	if (rc < 0)
-		return fail(r, fr, MBX_FRAME_BROKEN, err, n, "header line longer than 1 MiB");
+	if (rc < 0) {
+		char what[160];
+
+		if (r->binary)
+			snprintf(what, sizeof what, "header line longer than %zu bytes",
+				 line_max(r->max_payload));
+		else if (r->max_payload % ((size_t)1 << 20) == 0)
+			snprintf(what, sizeof what, "line %llu is longer than %zu bytes (1 MiB of "
+				 "record and the base64 of the largest payload, %zu MiB)", r->lines,
+				 line_max(r->max_payload), r->max_payload >> 20);
+		else
+			snprintf(what, sizeof what, "line %llu is longer than %zu bytes (1 MiB of "
+				 "record and the base64 of the largest payload, %zu bytes)", r->lines,
+				 line_max(r->max_payload), r->max_payload);
+		return fail(r, fr, MBX_FRAME_BROKEN, err, n, what);
+	}
 	if ((rc = parse_header(r, fr, err, n)) != 1)
 		return rc;
+	if (!mbx_json_str(fr->hdr, "data") && r->line.len > HEADER_MAX)
+		return fail(r, fr, MBX_FRAME_BROKEN, err, n, "header line longer than 1 MiB");
 	if ((data = mbx_json_str(fr->hdr, "data")) != NULL)
 		return check_version(r, fr, err, n) == 1 ? inline_payload(r, fr, data, err, n)
 							  : MBX_FRAME_BAD;

@@ -153,6 +153,11 @@ char *fx_text(const struct fx_prop *p, size_t max);
 char *fx_text_at(const struct fx_prop *p, uint32_t i, size_t max);
 /* Integer16/32, ErrorCode, Boolean, Integer64, Time (raw FILETIME): 0, or -1. */
 int fx_int(const struct fx_prop *p, long long *out);
+/* What names msg's content in a copy of it: PidTagSearchKey, else its
+ * PidTagInternetMessageId. 0 with id the Graph extended property id ("Binary 0x300B",
+ * "String 0x1035") and *value (malloc'd; base64 for the binary one); -1 and *value NULL
+ * when it has neither. */
+int fx_content_key(const struct fx_obj *msg, char *id, size_t idn, char **value);
 /* The JSON report of fasttransfer.md 11.5 as one object. 0, or -1 (w->err). */
 int fx_report(struct mbx_jw *w, const struct fx_item *it);
 

@@ -228,3 +228,39 @@ fx_get_named(const struct fx_obj *o, const unsigned char guid[16], uint32_t lid,
 	}
 	return NULL;
 }
+
+/* The store gives a new message a PidTagSearchKey (MS-OXCMSG 3.2.5.2) and exports carry
+ * it (fasttransfer.md 8.1), so an import whose stream holds one makes a copy that has it
+ * (a guess: nothing documents what the service keeps); a message without one is named by
+ * its PidTagInternetMessageId. Both are named as Graph's singleValueExtendedProperties ids
+ * ("Binary 0x300B", "String 0x1035"), a binary value in base64 as that resource has it. */
+int
+fx_content_key(const struct fx_obj *msg, char *id, size_t idn, char **value)
+{
+	const struct fx_prop *p;
+	struct mbx_buf b;
+	char *s;
+
+	*value = NULL;
+	if (idn)
+		*id = '\0';
+	if ((p = fx_get(msg, 0x300B)) != NULL && (p->tag & 0xFFFF) == 0x0102 && p->len > 0 &&
+	    p->len <= 1024) {
+		mbx_buf_init(&b, 0);
+		if (mbx_b64_encode(&b, p->val, p->len) == 0) {
+			snprintf(id, idn, "Binary 0x300B");
+			*value = mbx_buf_steal(&b);
+			return 0;
+		}
+		mbx_buf_free(&b);
+	}
+	if ((p = fx_get(msg, 0x1035)) != NULL && (s = fx_text(p, 1024)) != NULL) {
+		if (*s) {
+			snprintf(id, idn, "String 0x1035");
+			*value = s;
+			return 0;
+		}
+		free(s);
+	}
+	return -1;
+}

@@ -1,17 +1,24 @@
 /* import.c: the import engine of mbx-import(1) (graph-api.md 3.14-3.17): items placed in
  * folders made on demand like mbx-mkfolder, uploaded through an import session per
  * mailbox with --jobs in flight, paced to the upload quota (quota.c), re-queued after a
- * renewal, a gone update or an archive redirect, and journalled (journal.c). */
+ * renewal, a gone update or an archive redirect, and journalled (journal.c): an intent
+ * before each create, so that a create whose answer was lost is looked for in its folder
+ * on the next run instead of being made twice (recover()). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include "fx.h"
 #include "mbx.h"
 
 #define MAX_TRIES 3            /* per item: session renewals and update->create */
 #define MAX_SESSIONS 16        /* the target and its auxiliary archive mailboxes */
+/* An intent's time is ours, an item's createdDateTime the service's: the lookup starts
+ * this much earlier, for the clocks' skew (and the second the service rounds to, 3.9). */
+#define SKEW_MARGIN 300
 
 struct job {
 	struct mbx_import *im;
@@ -20,6 +27,9 @@ struct job {
 	const char *src_mailbox, *src_id, *src_ck;
 	char *folder_id, *folder_path;
 	char *upd_id, *upd_ck;     /* Mode update over an earlier copy */
+	struct mbx_jentry *lost;   /* an intent of an earlier run without its done line */
+	int unverified;            /* sent again although the lookup could not tell */
+	int recovered;             /* an update over the copy that the lookup found */
 	int tries;
 	unsigned long gen;         /* the session generation it was sent with */
 	struct sess *sess;         /* the import session it goes through */
@@ -50,6 +60,7 @@ struct mbx_import {
 	struct fcache *folders;
 	struct job *retryq;
 	int inflight;
+	int warned;                /* the one warning of a run about lookups that cannot tell */
 	struct mbx_quota *quota;
 	struct mbx_import_stats st;
 	mbx_import_cb cb;
@@ -92,6 +103,14 @@ job_free(struct job *j)
 	free(j->folder_path);
 	free(j->upd_id);
 	free(j->upd_ck);
+	if (j->lost) {
+		free(j->lost->src_ck);
+		free(j->lost->mailbox);
+		free(j->lost->folder_id);
+		free(j->lost->key_id);
+		free(j->lost->key_value);
+		free(j->lost);
+	}
 	free(j);
 }
 
@@ -345,6 +364,7 @@ done_ok(struct job *j, struct mbx_req *r)
 		fail_job(j, "MalformedResponse", "the response has no itemId");
 		return;
 	}
+	memset(&e, 0, sizeof e);
 	e.src_mailbox = (char *)j->src_mailbox;
 	e.src_id = (char *)j->src_id;
 	e.src_ck = (char *)j->src_ck;
@@ -357,6 +377,8 @@ done_ok(struct job *j, struct mbx_req *r)
 		emit(j, j->upd_id ? "updated" : "created", id, ck);
 		im->st.ok++;
 		im->st.updated += j->upd_id != NULL;
+		im->st.unverified += j->unverified;
+		im->st.recovered += j->recovered;
 		im->st.bytes += j->payload.len;
 	}
 	free(id);
@@ -435,6 +457,167 @@ pace(struct mbx_import *im, size_t bytes)
 	}
 }
 
+/* ---------------------------------------------------------------- lost answers */
+
+/* One warning a run: more would say the same. */
+static void
+cannot_tell(struct job *j, const char *why)
+{
+	j->unverified = 1;
+	if (j->im->warned++)
+		return;
+	mbx_warn("cannot tell whether '%s' reached '%s' before its answer was lost (%s): "
+		 "sending it again, so it may exist twice (--stats: unverified)",
+		 j->src_id, j->lost->mailbox, why);
+}
+
+struct seek {
+	const struct mbx_import *im;
+	const char *key_id, *key_value;
+	unsigned long items, with_props;
+	char *id, *ck;             /* the copy found */
+};
+
+/* An item of the listing: is it a copy of the lost upload (its key, and no other source
+ * item's copy by the journal)? */
+static int
+seek_item(void *ctx, yajl_val it)
+{
+	struct seek *s = ctx;
+	yajl_val props = mbx_json_get(it, "singleValueExtendedProperties"), p;
+	const char *id = mbx_json_str(it, "id"), *pid, *val;
+	size_t i;
+
+	s->items++;
+	if (!props || !YAJL_IS_ARRAY(props))
+		return 0;
+	s->with_props++;
+	for (i = 0; !s->id && id && i < props->u.array.len; i++) {
+		p = props->u.array.values[i];
+		pid = mbx_json_str(p, "id");
+		val = mbx_json_str(p, "value");
+		if (pid && val && strcasecmp(pid, s->key_id) == 0 &&
+		    strcmp(val, s->key_value) == 0 && !mbx_journal_has_copy(s->im->journal, id)) {
+			s->id = mbx_strdup(id);
+			s->ck = mbx_strdup(mbx_json_str(it, "changeKey"));
+		}
+	}
+	return 0;
+}
+
+/* An earlier run wrote j's intent and never heard how the upload ended: look in its
+ * folder for items created since (createdDateTime, documented for $filter, 3.9) with the
+ * intent's key ($expand of singleValueExtendedProperties, observed, 3.9). Found: that is
+ * the copy, journalled as done, and 1 (j is freed). Not found: 0, j is sent. A lookup
+ * that cannot tell (refused, no key, the properties not in the answer): 0, j is sent
+ * and counted as unverified, with one warning a run: the duplicate stays within the
+ * bound of mbx-import(1) "Resuming", and the import goes on. */
+static int
+recover(struct job *j)
+{
+	struct mbx_import *im = j->im;
+	struct mbx_jentry *l = j->lost, e;
+	struct seek s = { 0 };
+	struct mbx_buf f, sel;
+	char msg[1024], when[32];
+	time_t t = (time_t)l->time - SKEW_MARGIN;
+	struct tm tm;
+	char *url;
+	int rc;
+
+	if (!l->key_id || !l->key_value) {
+		cannot_tell(j, "its stream has no search key or message id");
+		return 0;
+	}
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	mbx_buf_init(&f, 0);
+	mbx_buf_printf(&f, "createdDateTime ge %s", when);
+	mbx_buf_init(&sel, 0);
+	mbx_buf_printf(&sel, "singleValueExtendedProperties($filter=id eq '%s')", l->key_id);
+	url = mbx_graph_url(im->g, "admin/exchange/mailboxes/%s/folders/%s/items?$top=250"
+			    "&$filter=%s&$expand=%s", l->mailbox, l->folder_id, f.data, sel.data);
+	mbx_buf_free(&f);
+	mbx_buf_free(&sel);
+	s.im = im;
+	s.key_id = l->key_id;
+	s.key_value = l->key_value;
+	rc = mbx_graph_list(im->g, url, l->mailbox, seek_item, &s, msg, sizeof msg);
+	free(url);
+	if (rc == 0 && s.id) {
+		memset(&e, 0, sizeof e);
+		e.src_mailbox = (char *)j->src_mailbox;
+		e.src_id = (char *)j->src_id;
+		e.src_ck = l->src_ck;                   /* the version that was sent */
+		e.id = s.id;
+		e.ck = s.ck;
+		e.folder_id = l->folder_id;
+		if (!j->folder_id || strcmp(j->folder_id, l->folder_id) != 0) {
+			free(j->folder_id);                  /* another --under then: its path */
+			free(j->folder_path);                /* is not known here */
+			j->folder_id = mbx_strdup(l->folder_id);
+			j->folder_path = NULL;
+		}
+		mbx_debug("'%s': found in '%s' as '%s' (its answer was lost)", j->src_id,
+			  l->folder_id, s.id);
+		if (mbx_journal_add(im->journal, &e) < 0) {
+			stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+		} else if (j->src_ck && l->src_ck && strcmp(j->src_ck, l->src_ck) != 0) {
+			/* the source changed since: the copy found is updated, as journal_says
+			 * would have it had the answer come */
+			j->recovered = 1;                /* counted when the update is done */
+			j->upd_id = s.id;
+			j->upd_ck = s.ck;
+			return 0;
+		} else {
+			emit(j, "created", s.id, s.ck);
+			im->st.ok++;
+			im->st.recovered++;
+		}
+		free(s.id);
+		free(s.ck);
+		job_free(j);
+		return 1;
+	}
+	free(s.id);
+	free(s.ck);
+	if (rc != 0)
+		cannot_tell(j, msg);
+	else if (s.items > 0 && s.with_props == 0)
+		cannot_tell(j, "the listing did not expand singleValueExtendedProperties");
+	return 0;
+}
+
+/* The intent of a create, before it is sent: where it goes, when, and its content's key
+ * (fx_content_key). 0, or -1 when the journal cannot be written (the import ends). */
+static int
+intend(struct job *j)
+{
+	struct mbx_import *im = j->im;
+	struct mbx_jentry e;
+	struct fx_item it;
+	char kid[32];
+	int rc;
+
+	memset(&e, 0, sizeof e);
+	memset(&it, 0, sizeof it);
+	e.src_mailbox = (char *)j->src_mailbox;
+	e.src_id = (char *)j->src_id;
+	e.src_ck = (char *)j->src_ck;
+	e.mailbox = j->sess->s.mailbox;
+	e.folder_id = j->folder_id;
+	e.time = (double)time(NULL);
+	fx_parse(&it, j->payload.data ? j->payload.data : "", j->payload.len);
+	if (fx_content_key(&it.root, kid, sizeof kid, &e.key_value) == 0)
+		e.key_id = kid;
+	fx_item_free(&it);
+	rc = mbx_journal_intent(im->journal, &e);
+	free(e.key_value);
+	if (rc < 0)
+		stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+	return rc;
+}
+
 static void
 submit(struct job *j)
 {
@@ -443,6 +626,17 @@ submit(struct job *j)
 
 	if (!j->folder_id && place(j) < 0)
 		return;
+	if (j->lost && !im->fatal) {
+		if (recover(j))
+			return;
+		free(j->lost->src_ck);                 /* looked for once */
+		free(j->lost->mailbox);
+		free(j->lost->folder_id);
+		free(j->lost->key_id);
+		free(j->lost->key_value);
+		free(j->lost);
+		j->lost = NULL;
+	}
 	pace(im, mbx_b64_encoded_len(j->payload.len) + 256);
 	if (!j->sess)
 		j->sess = &im->sess[0];
@@ -452,6 +646,8 @@ submit(struct job *j)
 		fail_job(j, "SessionUnavailable", im->err);
 		return;
 	}
+	if (!im->fatal && im->journal && !j->upd_id)
+		intend(j);                       /* a failure ends the import: im->fatal */
 	if (im->fatal) {
 		job_free(j);
 		return;
@@ -532,9 +728,21 @@ journal_says(struct job *j)
 	struct mbx_import *im = j->im;
 	const struct mbx_jentry *e = im->journal ? mbx_journal_find(im->journal, j->src_mailbox,
 								    j->src_id) : NULL;
+	const struct mbx_jentry *p;
 
-	if (!e)
+	if (!e) {
+		p = im->journal ? mbx_journal_pending(im->journal, j->src_mailbox, j->src_id) : NULL;
+		if (p) {                             /* recover() looks for it */
+			j->lost = mbx_xcalloc(1, sizeof *j->lost);
+			j->lost->mailbox = mbx_strdup(p->mailbox);
+			j->lost->folder_id = mbx_strdup(p->folder_id);
+			j->lost->time = p->time;
+			j->lost->src_ck = mbx_strdup(p->src_ck);
+			j->lost->key_id = mbx_strdup(p->key_id);
+			j->lost->key_value = mbx_strdup(p->key_value);
+		}
 		return 0;
+	}
 	j->folder_id = mbx_strdup(e->folder_id);
 	if (!j->src_ck || !e->src_ck || strcmp(j->src_ck, e->src_ck) == 0) {
 		emit(j, "skipped", e->id, e->ck);

@@ -1,9 +1,18 @@
 /* journal.c: mbx-import's --journal (mbx-import(1) "Resuming"). An NDJSON file: a
- * header {"type":"journal","v":1,"target":MAILBOX}, then one line per imported item,
- * written and fsync'd before the item counts as done. A last line without its LF is a
- * write that a crash cut short: it is dropped (that item is imported again, which the
- * in-flight bound allows). Any other bad line means the file is not a journal. */
+ * header {"type":"journal","v":2,"target":MAILBOX}, then per item created an intent line
+ * ({"type":"intent",...}: where it goes, when and the key that names its content)
+ * written and fsync'd before the upload, and a done line (as in version 1: source, id,
+ * folderId) written and fsync'd before the item counts as done. An intent without its
+ * done line is an upload whose answer never came: the next run looks for the item
+ * before sending it again (import.c). Version 1 files (done lines only) load as they
+ * are, and their header becomes version 2 when the first intent is written, so that an
+ * older reader refuses the file by its version rather than at an intent line. A last
+ * line without its LF is a write that a crash cut short: it is dropped (that item is
+ * imported again, which the in-flight bound allows). Any other bad line means the file
+ * is not a journal. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +24,7 @@
 struct mbx_journal {
 	FILE *f;
 	char *path;
+	long v1_digit;             /* a version 1 header: the offset of its "1", else -1 */
 	struct mbx_jentry **slots; /* open addressing on "mailbox\nid" */
 	size_t cap, n;
 };
@@ -69,6 +79,9 @@ entry_free(struct mbx_jentry *e)
 	free(e->id);
 	free(e->ck);
 	free(e->folder_id);
+	free(e->mailbox);
+	free(e->key_id);
+	free(e->key_value);
 	free(e);
 }
 
@@ -88,10 +101,84 @@ put(struct mbx_journal *j, struct mbx_jentry *e)
 	*s = e;
 }
 
+static const struct mbx_jentry *
+lookup(const struct mbx_journal *j, const char *mailbox, const char *id)
+{
+	return j && j->cap ? *slot((struct mbx_journal *)j, mailbox, id) : NULL;
+}
+
 const struct mbx_jentry *
 mbx_journal_find(const struct mbx_journal *j, const char *mailbox, const char *id)
 {
-	return j && j->cap ? *slot((struct mbx_journal *)j, mailbox, id) : NULL;
+	const struct mbx_jentry *e = lookup(j, mailbox, id);
+
+	return e && !e->pending ? e : NULL;
+}
+
+const struct mbx_jentry *
+mbx_journal_pending(const struct mbx_journal *j, const char *mailbox, const char *id)
+{
+	const struct mbx_jentry *e = lookup(j, mailbox, id);
+
+	return e && e->pending ? e : NULL;
+}
+
+int
+mbx_journal_has_copy(const struct mbx_journal *j, const char *id)
+{
+	size_t i;
+
+	for (i = 0; j && i < j->cap; i++)
+		if (j->slots[i] && !j->slots[i]->pending && j->slots[i]->id &&
+		    strcmp(j->slots[i]->id, id) == 0)
+			return 1;
+	return 0;
+}
+
+static struct mbx_jentry *
+entry_copy(const struct mbx_jentry *e)
+{
+	struct mbx_jentry *c = mbx_xcalloc(1, sizeof *c);
+
+	c->src_mailbox = mbx_strdup(e->src_mailbox);
+	c->src_id = mbx_strdup(e->src_id);
+	c->src_ck = mbx_strdup(e->src_ck);
+	c->id = mbx_strdup(e->id);
+	c->ck = mbx_strdup(e->ck);
+	c->folder_id = mbx_strdup(e->folder_id);
+	c->pending = e->pending;
+	c->mailbox = mbx_strdup(e->mailbox);
+	c->time = e->time;
+	c->key_id = mbx_strdup(e->key_id);
+	c->key_value = mbx_strdup(e->key_value);
+	return c;
+}
+
+/* {"type":"intent","source":{...},"mailbox","folderId","time","key":{"id","value"}} */
+static struct mbx_jentry *
+intent_from(yajl_val v)
+{
+	yajl_val src = mbx_json_get(v, "source"), key = mbx_json_get(v, "key");
+	const char *sm = mbx_json_str(src, "mailbox"), *si = mbx_json_str(src, "id");
+	struct mbx_jentry *e;
+	long long t;
+
+	if (!sm || !si || !mbx_json_str(v, "mailbox") || !mbx_json_str(v, "folderId") ||
+	    mbx_json_num(v, "time", &t) < 0)
+		return NULL;
+	e = mbx_xcalloc(1, sizeof *e);
+	e->pending = 1;
+	e->src_mailbox = mbx_strdup(sm);
+	e->src_id = mbx_strdup(si);
+	e->src_ck = mbx_strdup(mbx_json_str(src, "changeKey"));
+	e->mailbox = mbx_strdup(mbx_json_str(v, "mailbox"));
+	e->folder_id = mbx_strdup(mbx_json_str(v, "folderId"));
+	e->time = (double)t;
+	if (mbx_json_str(key, "id") && mbx_json_str(key, "value")) {
+		e->key_id = mbx_strdup(mbx_json_str(key, "id"));
+		e->key_value = mbx_strdup(mbx_json_str(key, "value"));
+	}
+	return e;
 }
 
 static struct mbx_jentry *
@@ -99,8 +186,11 @@ entry_from(yajl_val v)
 {
 	yajl_val src = mbx_json_get(v, "source");
 	const char *sm = mbx_json_str(src, "mailbox"), *si = mbx_json_str(src, "id");
+	const char *type = mbx_json_str(v, "type");
 	struct mbx_jentry *e;
 
+	if (type && strcmp(type, "intent") == 0)
+		return intent_from(v);
 	if (!sm || !si || !mbx_json_str(v, "id") || !mbx_json_str(v, "folderId"))
 		return NULL;
 	e = mbx_xcalloc(1, sizeof *e);
@@ -129,10 +219,12 @@ next_line(FILE *f, struct mbx_buf *b)
 	return 1;
 }
 
-/* The first line: a journal header for target. */
+/* The first line: a journal header for target (version 1 or 2). */
 static int
-check_header(yajl_val v, const char *target, char *err, size_t n)
+check_header(struct mbx_journal *j, yajl_val v, const struct mbx_buf *line,
+	     const char *target, char *err, size_t n)
 {
+	const char *d;
 	const char *t = mbx_json_str(v, "target");
 	long long ver = 0;
 
@@ -141,10 +233,14 @@ check_header(yajl_val v, const char *target, char *err, size_t n)
 		snprintf(err, n, "not an mbx-import journal (no journal header on line 1)");
 		return -1;
 	}
-	if (ver != 1) {
+	if (ver != 1 && ver != 2) {
 		snprintf(err, n, "journal version %lld is not supported", ver);
 		return -1;
 	}
+	/* the header as version 1 wrote it, to be made version 2 in place (same length) */
+	if (ver == 1 && line->data && (d = strstr(line->data, "\"v\":1")) != NULL &&
+	    (d[5] == ',' || d[5] == '}'))
+		j->v1_digit = (long)(d + 4 - line->data);
 	if (strcasecmp(t, target) != 0) {
 		snprintf(err, n, "it belongs to another target ('%s')", t);
 		return -1;
@@ -162,7 +258,7 @@ take_line(struct mbx_journal *j, const struct mbx_buf *line, unsigned long linen
 	int rc = 0;
 
 	if (lineno == 1)
-		rc = check_header(v, target, err, n);
+		rc = check_header(j, v, line, target, err, n);
 	else if ((e = entry_from(v)) != NULL)
 		put(j, e);
 	else {
@@ -223,7 +319,7 @@ write_header(struct mbx_journal *j, const char *target)
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "journal");
-	mbx_jw_kint(&w, "v", 1);
+	mbx_jw_kint(&w, "v", 2);
 	mbx_jw_kstr(&w, "target", target);
 	mbx_jw_end(&w);
 	rc = write_line(j, &b);
@@ -242,6 +338,7 @@ mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 
 	*out = NULL;                             /* whatever the result (DESIGN-NOTES) */
 	j->path = mbx_strdup(path);
+	j->v1_digit = -1;
 	if (!(j->f = fopen(path, "a+"))) {
 		snprintf(err, n, "%s", strerror(errno));
 		mbx_journal_close(j);
@@ -291,13 +388,72 @@ mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e)
 	rc = w.err ? -1 : write_line(j, &b);
 	mbx_buf_free(&b);
 	if (rc == 0) {
-		copy = mbx_xcalloc(1, sizeof *copy);
-		copy->src_mailbox = mbx_strdup(e->src_mailbox);
-		copy->src_id = mbx_strdup(e->src_id);
-		copy->src_ck = mbx_strdup(e->src_ck);
-		copy->id = mbx_strdup(e->id);
-		copy->ck = mbx_strdup(e->ck);
-		copy->folder_id = mbx_strdup(e->folder_id);
+		copy = entry_copy(e);
+		copy->pending = 0;
+		put(j, copy);
+	}
+	return rc;
+}
+
+/* A version 1 header says 2 before the first intent follows it: written through a
+ * descriptor of its own, since one opened for appending writes at the end whatever the
+ * offset (pwrite(2) BUGS). */
+static int
+upgrade_header(struct mbx_journal *j)
+{
+	int fd, rc;
+
+	if (j->v1_digit < 0)
+		return 0;
+	if ((fd = open(j->path, O_WRONLY)) < 0)
+		return -1;
+	rc = pwrite(fd, "2", 1, j->v1_digit) == 1 && fsync(fd) == 0 ? 0 : -1;
+	if (close(fd) < 0)
+		rc = -1;
+	if (rc == 0)
+		j->v1_digit = -1;
+	return rc;
+}
+
+int
+mbx_journal_intent(struct mbx_journal *j, const struct mbx_jentry *e)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	struct mbx_jentry *copy;
+	int rc;
+
+	if (upgrade_header(j) < 0)
+		return -1;
+	mbx_buf_init(&b, LINE_MAX_BYTES);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "intent");
+	mbx_jw_key(&w, "source");
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "mailbox", e->src_mailbox);
+	mbx_jw_kstr(&w, "id", e->src_id);
+	if (e->src_ck)
+		mbx_jw_kstr(&w, "changeKey", e->src_ck);
+	mbx_jw_end(&w);
+	mbx_jw_kstr(&w, "mailbox", e->mailbox);
+	mbx_jw_kstr(&w, "folderId", e->folder_id);
+	mbx_jw_kint(&w, "time", (long long)e->time);
+	if (e->key_id && e->key_value) {
+		mbx_jw_key(&w, "key");
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "id", e->key_id);
+		mbx_jw_kstr(&w, "value", e->key_value);
+		mbx_jw_end(&w);
+	}
+	mbx_jw_end(&w);
+	rc = w.err ? -1 : write_line(j, &b);
+	if (w.err)
+		errno = ENOBUFS;
+	mbx_buf_free(&b);
+	if (rc == 0) {
+		copy = entry_copy(e);
+		copy->pending = 1;
 		put(j, copy);
 	}
 	return rc;

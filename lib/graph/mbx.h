@@ -225,6 +225,8 @@ struct mbx_import_rec {
 typedef void (*mbx_import_cb)(void *ctx, const struct mbx_import_rec *r);
 struct mbx_import_stats {
 	unsigned long items, ok, updated, skipped, failed, sessions;
+	unsigned long recovered;   /* of ok: an earlier run's upload found in its folder */
+	unsigned long unverified;  /* of ok: sent again, since the lookup could not tell */
 	unsigned long long bytes;
 	int worst;                 /* the exit status of the failures so far */
 };
@@ -281,10 +283,15 @@ int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size
 
 /* ------------------------------------------------------------ journal.c */
 
-/* mbx-import's --journal: what was imported, by source item, durable per item. */
+/* mbx-import's --journal: what was imported, by source item, durable per item; and what
+ * was about to be (an intent), so that a lost answer can be looked for. */
 struct mbx_jentry {
 	char *src_mailbox, *src_id, *src_ck;   /* the source item and its version */
-	char *id, *ck, *folder_id;             /* its copy in the target */
+	char *id, *ck, *folder_id;             /* its copy in the target (an intent: folder) */
+	int pending;                           /* an intent without its done line */
+	char *mailbox;                         /* an intent: the mailbox of the upload */
+	double time;                           /* an intent: Unix seconds before the upload */
+	char *key_id, *key_value;              /* an intent: fx_content_key, or NULL */
 };
 struct mbx_journal;
 /* Open (or create) the journal of target; -1 with err (and *out NULL) when it is
@@ -292,10 +299,18 @@ struct mbx_journal;
  * with a warning. */
 int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 		     char *err, size_t n);
+/* The done entry of a source item, or NULL (also when only an intent is there). */
 const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,
 					  const char *id);
-/* Append e and fsync: 0, or -1 (errno). */
+/* The intent of a source item that has no done line after it, or NULL. */
+const struct mbx_jentry *mbx_journal_pending(const struct mbx_journal *j,
+					     const char *mailbox, const char *id);
+/* Whether a done entry names this copy (an item of the target). */
+int mbx_journal_has_copy(const struct mbx_journal *j, const char *id);
+/* Append e as a done line (add) or an intent (intent: mailbox, folder_id, time, key),
+ * and fsync: 0, or -1 (errno). */
 int mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e);
+int mbx_journal_intent(struct mbx_journal *j, const struct mbx_jentry *e);
 void mbx_journal_close(struct mbx_journal *j);
 
 /* --------------------------------------------------------------- tree.c */

@@ -84,6 +84,7 @@ struct gd_app {
 	char **roles;
 };
 
+enum { GD_PROPS_SERVE, GD_PROPS_REFUSE, GD_PROPS_IGNORE };
 struct gd_fault;
 struct gd_upload { double t; size_t bytes; };
 
@@ -109,6 +110,8 @@ struct gd_store {
 	long long item_max;        /* the largest stream an import takes (graph-api.md 8.9) */
 	/* the other readings of graph-api.md 8.10 and 8.23 (mbx-graphd(1) CHOICES) */
 	int folders_top;           /* GET .../folders: the root's children only */
+	int item_props;            /* $expand=singleValueExtendedProperties on item listings
+				    * (3.9): GD_PROPS_SERVE, _REFUSE (400) or _IGNORE */
 	char **wk_names;           /* well-known names accepted in paths; NULL: all */
 	size_t nwk_names;
 	struct gd_log *log;        /* --state: the change log (changelog.c), or NULL */

@@ -158,14 +158,13 @@ item_size(const struct gd_item *it)
 	return it->blob ? (long long)it->blob->len : (long long)it->gen_size;
 }
 
-void
-gd_item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
+static void
+item_members(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
 {
 	char etag[160];
 	size_t i;
 
 	snprintf(etag, sizeof etag, "W/\"%s\"", it->change_key);
-	mbx_jw_obj(w);
 	mbx_jw_kstr(w, "@odata.type", "#microsoft.graph.mailboxItem");
 	mbx_jw_kstr(w, "@odata.etag", etag);
 	mbx_jw_kstr(w, "id", it->id);
@@ -186,7 +185,82 @@ gd_item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
 		mbx_jw_kstr(w, "type", it->cls);
 	if (gd_odata_selected(r, "size"))
 		mbx_jw_kint(w, "size", item_size(it));
+}
+
+void
+gd_item_json(struct gd_req *r, struct mbx_jw *w, const struct gd_item *it)
+{
+	mbx_jw_obj(w);
+	item_members(r, w, it);
 	mbx_jw_end(w);
+}
+
+/* $expand=singleValueExtendedProperties($filter=id eq 'Binary 0x300B'): the one form of
+ * 3.9 the emulator serves, for Binary and String properties of the message. The tag, its
+ * type (0x0102 or 0x001F) and the id as asked; -1 when it is not that form. */
+struct xprop {
+	unsigned tag, type;
+	char id[32];
+};
+
+static int
+xprop_parse(const char *ex, struct xprop *x)
+{
+	static const char head[] = "singleValueExtendedProperties($filter=id eq '";
+	char kind[8];
+	unsigned tag;
+	int end = 0;
+
+	memset(x, 0, sizeof *x);
+	if (strncasecmp(ex, head, sizeof head - 1) != 0)
+		return -1;
+	ex += sizeof head - 1;
+	if (sscanf(ex, "%7s 0x%4x')%n", kind, &tag, &end) != 2 || end == 0 || ex[end])
+		return -1;
+	if (!strcasecmp(kind, "Binary"))
+		x->type = 0x0102;
+	else if (!strcasecmp(kind, "String"))
+		x->type = 0x001F;
+	else
+		return -1;
+	x->tag = tag;
+	snprintf(x->id, sizeof x->id, "%s 0x%04X", x->type == 0x0102 ? "Binary" : "String", tag);
+	return 0;
+}
+
+/* The property from the item's stream (generated ones are made for it): absent when the
+ * stream lacks it, as the service leaves singleValueExtendedProperties out then. */
+static void
+item_xprop(struct mbx_jw *w, const struct gd_item *it, const struct xprop *x)
+{
+	struct mbx_buf b, v;
+	struct fx_item fi;
+	const struct fx_prop *p;
+	char *s = NULL;
+
+	mbx_buf_init(&b, GD_STREAM_MAX);
+	mbx_buf_init(&v, 0);
+	memset(&fi, 0, sizeof fi);
+	if (gd_item_stream(it, &b) == 0 && fx_parse_take(&fi, &b) != FX_CORRUPT &&
+	    (p = fx_get(&fi.root, (uint16_t)x->tag)) != NULL) {
+		if (x->type == 0x0102 && (p->tag & 0xFFFF) == 0x0102)
+			mbx_b64_encode(&v, p->val, p->len);
+		else if (x->type == 0x001F && (s = fx_text(p, 0)) != NULL)
+			mbx_buf_puts(&v, s);
+	}
+	if (v.data) {
+		mbx_jw_key(w, "singleValueExtendedProperties");
+		mbx_jw_arr(w);
+		mbx_jw_obj(w);
+		mbx_jw_kstr(w, "id", x->id);
+		mbx_jw_kstr(w, "value", v.data);
+		mbx_jw_end(w);
+		mbx_jw_end(w);
+	}
+	free(s);
+	fx_item_free(&fi);
+	mbx_buf_free(&b);
+	mbx_buf_free(&v);
 }
 
 static int
@@ -226,6 +300,7 @@ struct coll {
 	gd_prop_fn prop;
 	void (*json)(struct gd_req *, struct mbx_jw *, const void *);
 	const char *context;
+	const struct xprop *x;     /* items: the expanded property, or NULL */
 };
 
 static void fjson(struct gd_req *r, struct mbx_jw *w, const void *o) { gd_folder_json(r, w, o); }
@@ -236,6 +311,8 @@ static void
 collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 {
 	static const char *const opts[] = { "top", "skip", "select", "filter", "count", NULL };
+	static const char *const xopts[] = { "top", "skip", "select", "filter", "count", "expand",
+					     NULL };
 	const char *filter = gd_odata(r, "filter");
 	struct mbx_jw w;
 	struct mbx_buf next;
@@ -244,7 +321,7 @@ collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 	size_t i;
 	int m;
 
-	if (gd_no_options(r, opts) < 0)
+	if (gd_no_options(r, c->json == ijson ? xopts : opts) < 0)
 		return;
 	if (gd_odata_paging(r, sv->store.page_size, &top, &skip) < 0) {
 		gd_json_error(r, 400, "BadRequest", "Invalid $top or $skip.");
@@ -263,7 +340,13 @@ collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 			continue;
 		if (seen++ < skip || shown >= top)
 			continue;
-		c->json(r, &w, c->v[i]);
+		if (c->x) {
+			mbx_jw_obj(&w);
+			item_members(r, &w, c->v[i]);
+			item_xprop(&w, c->v[i], c->x);
+			mbx_jw_end(&w);
+		} else
+			c->json(r, &w, c->v[i]);
 		shown++;
 	}
 	mbx_jw_end(&w);
@@ -281,7 +364,8 @@ collection(struct gd_server *sv, struct gd_req *r, const struct coll *c)
 static void
 list_folders(struct gd_server *sv, struct gd_req *r, struct gd_mailbox *m)
 {
-	struct coll c = { NULL, 0, folder_prop, fjson, "admin/exchange/mailboxes/x/folders" };
+	struct coll c = { NULL, 0, folder_prop, fjson, "admin/exchange/mailboxes/x/folders",
+			  NULL };
 	size_t i;
 
 	c.v = mbx_xcalloc(m->nall + 1, sizeof *c.v);
@@ -297,7 +381,7 @@ static void
 list_children(struct gd_server *sv, struct gd_req *r, struct gd_folder *f)
 {
 	struct coll c = { NULL, 0, folder_prop, fjson,
-			  "admin/exchange/mailboxes/x/folders('x')/childFolders" };
+			  "admin/exchange/mailboxes/x/folders('x')/childFolders", NULL };
 	size_t i;
 
 	c.v = mbx_xcalloc(f->nkids + 1, sizeof *c.v);
@@ -319,12 +403,28 @@ visible_kids(const struct gd_folder *f)
 	return n;
 }
 
+/* $expand as 3.9 observed it; --item-properties plays the other readings: refused, or
+ * ignored (the answer as without it). */
 static void
 list_items(struct gd_server *sv, struct gd_req *r, struct gd_folder *f)
 {
 	struct coll c = { (void **)f->items, f->nitems, item_prop, ijson,
-			  "admin/exchange/mailboxes/x/folders('x')/items" };
+			  "admin/exchange/mailboxes/x/folders('x')/items", NULL };
+	const char *ex = gd_odata(r, "expand");
+	struct xprop x;
 
+	if (ex && sv->store.item_props == GD_PROPS_REFUSE) {
+		gd_json_error(r, 400, "BadRequest", "Could not find a property named "
+			      "'singleValueExtendedProperties' on type 'microsoft.graph.mailboxItem'.");
+		return;
+	}
+	if (ex && sv->store.item_props == GD_PROPS_SERVE) {
+		if (xprop_parse(ex, &x) < 0) {
+			gd_json_error(r, 400, "BadRequest", "Unsupported $expand '%.200s'.", ex);
+			return;
+		}
+		c.x = &x;
+	}
 	collection(sv, r, &c);
 }
 
