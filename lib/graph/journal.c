@@ -362,6 +362,19 @@ mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
 	return 0;
 }
 
+/* The "source" member of a done or an intent line: the item as the input named it. */
+static void
+put_source(struct mbx_jw *w, const struct mbx_jentry *e)
+{
+	mbx_jw_key(w, "source");
+	mbx_jw_obj(w);
+	mbx_jw_kstr(w, "mailbox", e->src_mailbox);
+	mbx_jw_kstr(w, "id", e->src_id);
+	if (e->src_ck)
+		mbx_jw_kstr(w, "changeKey", e->src_ck);
+	mbx_jw_end(w);
+}
+
 int
 mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e)
 {
@@ -373,13 +386,7 @@ mbx_journal_add(struct mbx_journal *j, const struct mbx_jentry *e)
 	mbx_buf_init(&b, LINE_MAX_BYTES);
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
-	mbx_jw_key(&w, "source");
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "mailbox", e->src_mailbox);
-	mbx_jw_kstr(&w, "id", e->src_id);
-	if (e->src_ck)
-		mbx_jw_kstr(&w, "changeKey", e->src_ck);
-	mbx_jw_end(&w);
+	put_source(&w, e);
 	mbx_jw_kstr(&w, "id", e->id);
 	if (e->ck)
 		mbx_jw_kstr(&w, "changeKey", e->ck);
@@ -429,13 +436,7 @@ mbx_journal_intent(struct mbx_journal *j, const struct mbx_jentry *e)
 	mbx_jw_init(&w, &b);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "intent");
-	mbx_jw_key(&w, "source");
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "mailbox", e->src_mailbox);
-	mbx_jw_kstr(&w, "id", e->src_id);
-	if (e->src_ck)
-		mbx_jw_kstr(&w, "changeKey", e->src_ck);
-	mbx_jw_end(&w);
+	put_source(&w, e);
 	mbx_jw_kstr(&w, "mailbox", e->mailbox);
 	mbx_jw_kstr(&w, "folderId", e->folder_id);
 	mbx_jw_kint(&w, "time", (long long)e->time);
