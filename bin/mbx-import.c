@@ -137,6 +137,16 @@ stats_fields(struct mbx_jw *w, void *ctx)
 	mbx_jw_kint(w, "sessions", (long long)st->sessions);
 }
 
+/* --under PATH: a folder path, so it starts with '/' */
+static const char *
+under_arg(const char *arg)
+{
+	if (!arg || *arg != '/')
+		mbx_die(MBX_EXIT_USAGE, "invalid --under '%s': a folder path starts with '/'",
+			arg ? arg : "");
+	return arg;
+}
+
 /* The options into the engine's: o holds the defaults (the service's quota). */
 static void
 parse_args(int argc, char **argv, struct mbx_import_opts *o)
@@ -147,7 +157,7 @@ parse_args(int argc, char **argv, struct mbx_import_opts *o)
 		if (c == OPT_FOLDER)
 			o->folder = optarg;
 		else if (c == OPT_UNDER)
-			o->under = optarg, under_set = 1;
+			o->under = under_arg(optarg), under_set = 1;
 		else if (c == OPT_JOURNAL)
 			o->journal = optarg;
 		else if (c == OPT_UPLOAD_LIMIT &&
@@ -159,9 +169,6 @@ parse_args(int argc, char **argv, struct mbx_import_opts *o)
 		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	if (o->folder && under_set)
 		mbx_die(MBX_EXIT_USAGE, "--folder and --under exclude each other");
-	if (*o->under != '/')
-		mbx_die(MBX_EXIT_USAGE, "invalid --under '%s': a folder path starts with '/'",
-			o->under);
 }
 
 int
