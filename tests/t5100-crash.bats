@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Crash and resume: the exporter and the emulator killed with SIGKILL at random points,
 # 20 seeds each (the importer's own loop is in t4020). After a re-run with the same
-# journal every item exists once, but for at most --jobs uploads in flight (mbx-import(1)).
+# journal every item exists once (mbx-import(1) allows --jobs extra copies against a
+# service whose lookup cannot tell; the emulator's can).
 
 load helpers
 
@@ -52,9 +53,12 @@ check() {
 	done
 }
 
-@test "mbx-graphd killed at 20 random points during an import and restarted with --state" {
+# Against the emulator the re-run's lookup (mbx-import(1) "Resuming") finds every create
+# whose answer the crash cut off, so not one copy too many either: before on_prereq
+# (lib/graph/http.c) every seed left 1 to 4, curl having resent a create on a fresh
+# connection that the dead emulator refused, which looked like a request never sent.
+@test "mbx-graphd killed at 20 random points during an import and restarted with --state: nothing twice" {
 	mbx-export <"$BATS_FILE_TMPDIR/items" >"$BATS_TEST_TMPDIR/frames"
-	worst=0
 	for seed in $(seq 1 20); do
 		p=/G$seed j=$BATS_TEST_TMPDIR/g$seed port=$GRAPHD_PORT
 		RANDOM=$seed
@@ -70,8 +74,6 @@ check() {
 		wait "$pid" || true            # uploads cut by the crash are reported, not resent
 		run --separate-stderr mbx-import --jobs 4 user2@contoso.com --under "$p" --journal "$j" <"$BATS_TEST_TMPDIR/frames"
 		assert_success
-		extra=$(check "$p" 4)
-		[ "$extra" -gt "$worst" ] && worst=$extra
+		check "$p" 0 >/dev/null
 	done
-	echo "# worst extra copies over 20 emulator kills: $worst (bound 4)" >&3
 }

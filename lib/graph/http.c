@@ -40,6 +40,7 @@ struct priv {
 	int refreshed, done, exit, too_large;
 	int hops;                  /* redirects followed */
 	int slot;                  /* the lane's slot held in flight (slots.c), 0 none */
+	int sent;                  /* this attempt's request went out (on_prereq), times */
 	double slot_wait;          /* since when it waits for one, 0 not */
 	char *visited[MAX_HOPS + 1];
 	char errbuf[CURL_ERROR_SIZE];      /* curl's detailed message of the last attempt */
@@ -436,6 +437,23 @@ set_tls(struct mbx_http *h, CURL *e)
 	}
 }
 
+/* libcurl calls this once a connection is ready, just before it sends the request; it
+ * calls it again when it resends on a fresh connection by itself (a reused connection that
+ * died before any answer byte: curl's "Connection died, retrying a fresh connect"). So
+ * sent > 0 says the request may have reached the service even when the attempt ends in
+ * CURLE_COULDNT_CONNECT (that fresh connect refused). */
+static int
+on_prereq(void *ctx, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+	  int conn_local_port)
+{
+	struct priv *p = ((struct mbx_req *)ctx)->priv;
+
+	(void)conn_primary_ip, (void)conn_local_ip, (void)conn_primary_port;
+	(void)conn_local_port;
+	p->sent++;
+	return CURL_PREREQFUNC_OK;
+}
+
 static CURL *
 easy_for(struct mbx_http *h, struct mbx_req *r)
 {
@@ -459,6 +477,9 @@ easy_for(struct mbx_http *h, struct mbx_req *r)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	((struct priv *)r->priv)->errbuf[0] = '\0';
+	((struct priv *)r->priv)->sent = 0;
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ((struct priv *)r->priv)->errbuf);
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
 	if (strcmp(r->method, "GET") != 0 || r->body.len) {
@@ -575,14 +596,19 @@ tls_fatal(CURLcode c)
 }
 
 /* A non-idempotent request (an import) that lost its connection may have been carried
- * out: only a connection that was never made is safe to try again. */
+ * out: only a request that never went out is safe to try again. A refused connect is
+ * not proof of that when curl had sent the request once on a reused connection (on_prereq):
+ * the service that took it and died is then refused on the fresh connect. */
 static int
 transport_retryable(struct mbx_req *r, CURLcode c)
 {
+	const struct priv *p = r->priv;
 	size_t k;
 
-	if (!(r->flags & MBX_REQ_UNSAFE) || c == CURLE_COULDNT_CONNECT ||
-	    c == CURLE_COULDNT_RESOLVE_HOST || c == CURLE_COULDNT_RESOLVE_PROXY)
+	if (!(r->flags & MBX_REQ_UNSAFE))
+		return 1;
+	if (!p->sent && (c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST ||
+			 c == CURLE_COULDNT_RESOLVE_PROXY))
 		return 1;
 	k = strlen(r->errmsg);
 	snprintf(r->errmsg + k, sizeof r->errmsg - k, " (the request may have been carried out)");
