@@ -272,6 +272,9 @@ void mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code,
 int mbx_exit_of(enum mbx_err_kind kind);
 /* The kind of an exit code, for the calls that still return one (http.c's requests). */
 enum mbx_err_kind mbx_err_kind_of(int exitcode);
+/* e's exit status, its message copied to msg (n > 0): the bridge for callers that still
+ * keep a message buffer. */
+int mbx_err_exit(const struct mbx_err *e, char *msg, size_t n);
 
 /* -------------------------------------------------------------- frame.c */
 

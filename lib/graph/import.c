@@ -204,18 +204,18 @@ folder_make(struct mbx_import *im, const char *path, const char *cls, int check_
 {
 	struct fcache *c;
 	struct mbx_folder f;
+	struct mbx_err e;
 	char msg[1024];
 	int created, rc;
 
-	rc = mbx_graph_mkpath(im->g, im->target, path, cls, im->dry_run, &f, &created, msg,
-			      sizeof msg);
-	if (rc && rc != MBX_EXIT_PARTIAL) {
-		stop(im, rc, "cannot create folder '%s': %s", path, msg);
+	rc = mbx_graph_mkpath(im->g, im->target, path, cls, im->dry_run, &f, &created, &e);
+	if (rc && mbx_exit_of(e.kind) != MBX_EXIT_PARTIAL) {
+		stop(im, mbx_exit_of(e.kind), "cannot create folder '%s': %s", path, e.msg);
 		return NULL;
 	}
 	c = cache_add(im, path);
 	if (rc)
-		c->err = mbx_strdup(msg);
+		c->err = mbx_strdup(e.msg);
 	else if (check_class && !created && f.cls && strncasecmp(f.cls, cls, strlen(cls)) != 0) {
 		snprintf(msg, sizeof msg, "'%s' is a folder of type '%s', not '%s'", path, f.cls, cls);
 		c->err = mbx_strdup(msg);
@@ -245,8 +245,7 @@ fixed_folder(struct mbx_import *im, char *msg, size_t n)
 {
 	const struct fcache *c;
 	struct mbx_folder f;
-	char why[1024];
-	int rc;
+	struct mbx_err e;
 
 	if (*im->folder == '/') {
 		if ((c = folder_make(im, im->folder, "IPF.Note", 0)) != NULL && c->err)
@@ -254,8 +253,8 @@ fixed_folder(struct mbx_import *im, char *msg, size_t n)
 			     c->err);
 		return outcome(im, msg, n);
 	}
-	if ((rc = mbx_graph_folder(im->g, im->target, im->folder, &f, why, sizeof why)) != 0) {
-		stop(im, rc, "cannot find folder '%s': %s", im->folder, why);
+	if (mbx_graph_folder(im->g, im->target, im->folder, &f, &e) < 0) {
+		stop(im, mbx_exit_of(e.kind), "cannot find folder '%s': %s", im->folder, e.msg);
 		return outcome(im, msg, n);
 	}
 	cache_add(im, im->folder)->id = mbx_strdup(f.id);
