@@ -236,20 +236,22 @@ struct mbx_import_stats {
 };
 struct mbx_import;
 /* An import into target (a mailbox id): opens the journal and resolves --folder. 0 and
- * *out; else an exit code and msg, and *out NULL (set on entry, whatever the result). */
+ * *out; else -1 with e, and *out NULL (both set on entry, whatever the result). */
 int mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_opts *o,
-		   mbx_import_cb on_record, void *ctx, struct mbx_import **out, char *msg,
-		   size_t n);
+		   mbx_import_cb on_record, void *ctx, struct mbx_import **out,
+		   struct mbx_err *e);
 /* An item: hdr (its record) and *payload are taken over, *payload left empty whatever
- * the result; a folder record: its folder made. Both return 0, or the exit code of a
- * failure that ends the import (msg says what); one item's failure is a record. */
-int mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, char *msg,
-		   size_t n);
-int mbx_import_folder(struct mbx_import *im, yajl_val rec, char *msg, size_t n);
+ * the result; its folder and session are resolved and its upload sent once fewer than
+ * jobs are in flight. A folder record: its folder made. Both return 0, or -1 with e
+ * (set whatever the result): the failure that ends the import (mbx_exit_of(e->kind) is
+ * the exit status); one item's failure is a record. */
+int mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload,
+		   struct mbx_err *e);
+int mbx_import_folder(struct mbx_import *im, yajl_val rec, struct mbx_err *e);
 /* Let uploads run until fewer than jobs are in flight (run: between records) or none
- * (finish: the input is over). 0, or an exit code as mbx_import_add. */
-int mbx_import_run(struct mbx_import *im, char *msg, size_t n);
-int mbx_import_finish(struct mbx_import *im, char *msg, size_t n);
+ * (finish: the input is over). 0, or -1 with e as mbx_import_add. */
+int mbx_import_run(struct mbx_import *im, struct mbx_err *e);
+int mbx_import_finish(struct mbx_import *im, struct mbx_err *e);
 void mbx_import_stats(const struct mbx_import *im, struct mbx_import_stats *out);
 void mbx_import_free(struct mbx_import *im);
 /* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1));
