@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# A folder lookup that failed is not "no such folder": mbx-mkfolder and mbx-import create a
-# folder only where the listing said it is missing (issue 12 item 3).
+# Issue 12 items 3 and 4: a folder lookup that failed is not "no such folder" (mbx-mkfolder
+# and mbx-import create a folder only where the listing said it is missing), and the HTTP
+# engine refuses to be driven from inside one of its callbacks.
 
 load helpers
 
@@ -69,4 +70,17 @@ parent_tree() {
 	assert_equal "$(jq -r '[.type, .code] | @tsv' <<<"$output" | sort | uniq -c | awk '{print $1, $2, $3}')" "6 error FolderUnavailable"
 	assert_equal "$(sort -u <<<"$stderr" | sed 's/cannot import .[^:]*:/cannot import ID:/' | sort -u)" "$(printf "mbx-import: cannot create folder '%s': 400 Bad Request: generalException: Injected fault\n" /Parent/Inbox /Parent/Inbox/Projects /Parent/Inbox/Projects/Receipts)"$'\n'"mbx-import: cannot import ID: 400 Bad Request: generalException: Injected fault"
 	assert_equal "$(parent_tree)" "/Parent /Parent/Child "
+}
+
+@test "a callback that drives its own engine is refused: exit 70, one line" {
+	url="$MBX_GRAPH_URL/admin/exchange/mailboxes/$MBX1/folders/inbox"
+	run --separate-stderr mbx-testtool http GET "$url" --lane "$MBX1" --reenter
+	assert_equal "$status" 70
+	assert_equal "$output" ""
+	assert_equal "$stderr" "mbx-testtool: internal error: the HTTP engine was driven from inside one of its callbacks"
+	# the same request without the re-entry is fine
+	run --separate-stderr mbx-testtool http GET "$url" --lane "$MBX1"
+	assert_success
+	assert_equal "$(jq -r .displayName <<<"$output")" Inbox
+	assert_equal "$stderr" "status 200 attempts 1"
 }
