@@ -99,6 +99,19 @@ outcome(const struct mbx_import *im, struct mbx_err *e)
 	return im->err.kind ? -1 : 0;
 }
 
+/* j's lost upload: looked for once, or j ends. */
+static void
+lost_forget(struct job *j)
+{
+	free(j->lost->src_ck);
+	free(j->lost->mailbox);
+	free(j->lost->folder_id);
+	free(j->lost->key_id);
+	free(j->lost->key_value);
+	free(j->lost);
+	j->lost = NULL;
+}
+
 static void
 job_free(struct job *j)
 {
@@ -108,14 +121,8 @@ job_free(struct job *j)
 	free(j->folder_path);
 	free(j->upd_id);
 	free(j->upd_ck);
-	if (j->lost) {
-		free(j->lost->src_ck);
-		free(j->lost->mailbox);
-		free(j->lost->folder_id);
-		free(j->lost->key_id);
-		free(j->lost->key_value);
-		free(j->lost);
-	}
+	if (j->lost)
+		lost_forget(j);
 	free(j);
 }
 
@@ -636,19 +643,6 @@ intend(struct job *j)
 	if (rc < 0)
 		stop(im, MBX_ERR_IO, NULL, "cannot write the journal: %s", strerror(errno));
 	return rc;
-}
-
-/* The looking-up of j's lost upload is done once. */
-static void
-lost_forget(struct job *j)
-{
-	free(j->lost->src_ck);
-	free(j->lost->mailbox);
-	free(j->lost->folder_id);
-	free(j->lost->key_id);
-	free(j->lost->key_value);
-	free(j->lost);
-	j->lost = NULL;
 }
 
 /* Everything j's upload needs, before it is queued: its folder (made on demand), the
