@@ -33,9 +33,11 @@ static int
 folders_of(const char *mailbox, const char *path)
 {
 	char msg[1024] = "";
+	struct mbx_err e;
 	int rc;
 
-	rc = mbx_folder_walk(&graph, mailbox, path, emit_folder, NULL, msg, sizeof msg);
+	rc = mbx_folder_walk(&graph, mailbox, path, emit_folder, NULL, &e)
+	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
 	if (rc && *msg)
 		mbx_report(rc, mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
 				 mailbox, msg);

@@ -46,10 +46,10 @@ on_record(void *ctx, const struct mbx_import_rec *r)
 /* A failure that ends the import ends the program, as mbx_die would have where it
  * happened: the uploads in flight are left to the service. */
 static void
-check(int rc, const char *msg)
+check(int rc, const struct mbx_err *e)
 {
 	if (rc)
-		mbx_die(rc, "%s", msg);
+		mbx_die(mbx_exit_of(e->kind), "%s", e->msg);
 }
 
 /* ---------------------------------------------------------------- input */
@@ -57,12 +57,12 @@ check(int rc, const char *msg)
 static void
 take_frame(struct run *run, struct mbx_frame *fr)
 {
-	char msg[1024];
+	struct mbx_err e;
 
 	if (!fr->has_payload && mbx_json_bool(fr->hdr, "removed")) {
 		mbx_debug("frame %lu: a removal, nothing to import", fr->index);
 	} else if (fr->type && strcmp(fr->type, "folder") == 0 && !fr->has_payload) {
-		check(mbx_import_folder(run->im, fr->hdr, msg, sizeof msg), msg);
+		check(mbx_import_folder(run->im, fr->hdr, &e), &e);
 		mbx_progress_folder(&run->prog, fr->hdr);
 	} else if (fr->type && strcmp(fr->type, "error") == 0) {
 		mbx_record_write(fr->hdr);           /* upstream failures travel on */
@@ -73,7 +73,7 @@ take_frame(struct run *run, struct mbx_frame *fr)
 				 fr->index, fr->offset);
 		run->worst = mbx_exit_worst(run->worst, MBX_EXIT_PARTIAL);
 	} else {
-		check(mbx_import_add(run->im, fr->hdr, &fr->payload, msg, sizeof msg), msg);
+		check(mbx_import_add(run->im, fr->hdr, &fr->payload, &e), &e);
 		fr->hdr = NULL;                      /* the engine's now */
 	}
 }
@@ -83,6 +83,7 @@ read_frames(struct run *run)
 {
 	struct mbx_frame_reader rd;
 	struct mbx_frame fr;
+	struct mbx_err e;
 	char err[1024];
 	int rc;
 
@@ -97,7 +98,7 @@ read_frames(struct run *run)
 			take_frame(run, &fr);
 		}
 		mbx_frame_clear(&fr);
-		check(mbx_import_run(run->im, err, sizeof err), err);
+		check(mbx_import_run(run->im, &e), &e);
 		mbx_progress_tick();
 	}
 	mbx_frame_reader_free(&rd);
@@ -180,7 +181,7 @@ main(int argc, char **argv)
 	struct mbx_import_stats st;
 	struct mbx_mailbox target;
 	struct run run = { 0 };
-	char msg[1024];
+	struct mbx_err e;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
@@ -189,15 +190,14 @@ main(int argc, char **argv)
 	o.dry_run = mbx_opt.dry_run;
 	mbx_graph_init(&graph);
 	mbx_graph_target(&graph, argv[optind], mbx_opt.archive, &target);
-	check(mbx_import_new(&graph, target.id, &o, on_record, &run, &run.im, msg, sizeof msg),
-	      msg);
+	check(mbx_import_new(&graph, target.id, &o, on_record, &run, &run.im, &e), &e);
 	run.prog.fill = progress_fill;
 	run.prog.ctx = &run;
 	mbx_progress_start(&run.prog);
 	read_frames(&run);
 	mbx_import_stats(run.im, &st);
 	run.prog.total = st.items;               /* the input is over: exactly these */
-	check(mbx_import_finish(run.im, msg, sizeof msg), msg);
+	check(mbx_import_finish(run.im, &e), &e);
 	mbx_progress_end();
 	mbx_import_stats(run.im, &st);
 	mbx_stats_write(&graph, stats_fields, &st);

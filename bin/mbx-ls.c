@@ -161,10 +161,12 @@ static int
 items_under(const char *mailbox, const char *spec)
 {
 	char msg[1024] = "";
+	struct mbx_err e;
 	int worst = 0, rc;
 
 	walked |= spec == NULL;
-	rc = mbx_folder_walk(&graph, mailbox, spec, walk_folder, &worst, msg, sizeof msg);
+	rc = mbx_folder_walk(&graph, mailbox, spec, walk_folder, &worst, &e)
+	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
 	if (rc && *msg)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
 				 spec ? spec : "/", msg);
@@ -177,9 +179,11 @@ items_in(const char *mailbox, const char *spec)
 {
 	struct mbx_folder f = { 0 };
 	char msg[1024];
+	struct mbx_err e;
 	int rc;
 
-	rc = mbx_graph_folder(&graph, mailbox, spec, &f, msg, sizeof msg);
+	rc = mbx_graph_folder(&graph, mailbox, spec, &f, &e)
+	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
 	if (rc)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
 				 spec, msg);

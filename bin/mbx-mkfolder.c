@@ -27,14 +27,14 @@ static int
 make(const char *path, const char *klass)
 {
 	struct mbx_folder f;
-	char msg[1024];
+	struct mbx_err e;
 	int created, rc;
 
-	rc = mbx_graph_mkpath(&graph, target.id, path, klass, mbx_opt.dry_run, &f, &created, msg,
-			      sizeof msg);
-	if (rc) {
+	if (mbx_graph_mkpath(&graph, target.id, path, klass, mbx_opt.dry_run, &f, &created,
+			     &e) < 0) {
+		rc = mbx_exit_of(e.kind);
 		mbx_report(rc, target.id, path, "FolderCreateFailed", "cannot create '%s': %s", path,
-			   msg);
+			   e.msg);
 		return rc;
 	}
 	mbx_folder_made_emit(target.id, &f, created, mbx_opt.dry_run);

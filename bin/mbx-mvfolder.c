@@ -60,23 +60,25 @@ static int
 mv(const char *mailbox, const char *spec, const char *name)
 {
 	struct mbx_folder f;
-	char msg[1024];
+	struct mbx_err e;
 	int rc;
 
-	if ((rc = mbx_graph_folder(&graph, mailbox, spec, &f, msg, sizeof msg)) != 0) {
-		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec, msg);
+	if (mbx_graph_folder(&graph, mailbox, spec, &f, &e) < 0) {
+		rc = mbx_exit_of(e.kind);
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec,
+			   e.msg);
 		return rc;
 	}
 	if (!f.parent_id || strcmp(f.path, "/") == 0)
-		rc = MBX_EXIT_PARTIAL, snprintf(msg, sizeof msg, "the root cannot be renamed");
+		mbx_err_set(&e, MBX_ERR_RECORD, NULL, "the root cannot be renamed");
 	else if (!*name || strchr(name, '/'))   /* a '/' would read as a path: say what happens */
-		rc = MBX_EXIT_PARTIAL, snprintf(msg, sizeof msg, "the new name must be one non-empty "
-						"name without '/' (the API renames, it does not move)");
+		mbx_err_set(&e, MBX_ERR_RECORD, NULL, "the new name must be one non-empty name "
+			    "without '/' (the API renames, it does not move)");
 	else if (!mbx_opt.dry_run)
-		rc = mbx_graph_rename(&graph, mailbox, f.id, name, msg, sizeof msg);
-	if (rc)
+		mbx_graph_rename(&graph, mailbox, f.id, name, &e);
+	if ((rc = mbx_exit_of(e.kind)) != 0)
 		mbx_report(rc, mailbox, f.path, "FolderRenameFailed", "cannot rename '%s' to '%s': %s",
-			   f.path, name, msg);
+			   f.path, name, e.msg);
 	else
 		emit(mailbox, &f, name);
 	mbx_folder_clear(&f);

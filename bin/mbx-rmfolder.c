@@ -55,23 +55,25 @@ static int
 rm(const char *mailbox, const char *spec)
 {
 	struct mbx_folder f;
-	char msg[1024];
+	struct mbx_err e;
 	int rc;
 
-	if ((rc = mbx_graph_folder(&graph, mailbox, spec, &f, msg, sizeof msg)) != 0) {
-		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec, msg);
+	if (mbx_graph_folder(&graph, mailbox, spec, &f, &e) < 0) {
+		rc = mbx_exit_of(e.kind);
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec,
+			   e.msg);
 		return rc;
 	}
 	if (!f.parent_id || strcmp(f.path, "/") == 0)
-		rc = MBX_EXIT_PARTIAL, snprintf(msg, sizeof msg, "the root cannot be deleted");
+		mbx_err_set(&e, MBX_ERR_RECORD, NULL, "the root cannot be deleted");
 	else if (f.well_known && !force)
-		rc = MBX_EXIT_PARTIAL, snprintf(msg, sizeof msg, "a well-known folder ('%s'); use "
-						"--force to delete it", f.well_known);
+		mbx_err_set(&e, MBX_ERR_RECORD, NULL, "a well-known folder ('%s'); use --force to "
+			    "delete it", f.well_known);
 	else if (!mbx_opt.dry_run)
-		rc = mbx_graph_rmfolder(&graph, mailbox, f.id, msg, sizeof msg);
-	if (rc)
+		mbx_graph_rmfolder(&graph, mailbox, f.id, &e);
+	if ((rc = mbx_exit_of(e.kind)) != 0)
 		mbx_report(rc, mailbox, f.path, "FolderDeleteFailed", "cannot delete '%s': %s", f.path,
-			   msg);
+			   e.msg);
 	else {
 		mbx_folder_removed_emit(mailbox, &f, mbx_opt.dry_run);
 		remember(mailbox, f.path);

@@ -1,10 +1,23 @@
 /* testtool-http.c: mbx-testtool http METHOD URL [--body S] [--lane L] [--noauth]
- * [--count N]: requests through lib/graph/http.c; bodies on stdout, "status N" on stderr. */
+ * [--count N] [--reenter]: requests through lib/graph/http.c; bodies on stdout, "status N"
+ * on stderr. --reenter: the first request's on_done performs one more request on the same
+ * engine, which http.c must refuse (http.h: callbacks do not drive their engine). */
 #include <stdlib.h>
 #include <string.h>
 #include "mbx.h"
 
 int tt_http(int argc, char **argv);
+
+static struct mbx_http *engine;
+
+static void
+reenter(struct mbx_req *r)
+{
+	struct mbx_req *again = mbx_req_new(r->method, r->url);
+
+	mbx_http_perform(engine, again);
+	mbx_req_free(again);
+}
 
 int
 tt_http(int argc, char **argv)
@@ -13,13 +26,15 @@ tt_http(int argc, char **argv)
 	struct mbx_req **reqs;
 	const char *body = NULL, *lane = "";
 	long count = 1, i;
-	int k, noauth = 0, worst = 0;
+	int k, noauth = 0, reent = 0, worst = 0;
 
 	if (argc < 3)
 		mbx_die(2, "usage: http METHOD URL [--body S] [--lane L] [--noauth] [--count N] [-v]");
 	for (k = 3; k < argc; k++) {
 		if (!strcmp(argv[k], "--noauth"))
 			noauth = 1;
+		else if (!strcmp(argv[k], "--reenter"))
+			reent = 1;
 		else if (!strcmp(argv[k], "-v"))
 			mbx_verbosity++;
 		else if (k + 1 < argc && !strcmp(argv[k], "--body"))
@@ -33,6 +48,7 @@ tt_http(int argc, char **argv)
 			mbx_die(2, "bad option '%s'", argv[k]);
 	}
 	mbx_graph_init(&g);
+	engine = g.http;
 	reqs = mbx_xcalloc((size_t)count, sizeof *reqs);
 	for (i = 0; i < count; i++) {
 		reqs[i] = mbx_req_new(argv[1], argv[2]);
@@ -42,6 +58,8 @@ tt_http(int argc, char **argv)
 			mbx_buf_puts(&reqs[i]->body, body);
 			reqs[i]->ctype = "application/json";
 		}
+		if (reent && i == 0)
+			reqs[i]->on_done = reenter;
 		mbx_http_submit(g.http, reqs[i]);
 	}
 	mbx_http_run(g.http);

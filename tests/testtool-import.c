@@ -40,15 +40,14 @@ static void
 add_all(struct mbx_import **im, int n, struct mbx_frame *fr)
 {
 	struct mbx_buf p;
-	char msg[1024];
+	struct mbx_err e;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		mbx_buf_init(&p, 0);
 		mbx_buf_append(&p, fr->payload.data, fr->payload.len);
-		if (mbx_import_add(im[i], copy_hdr(fr->hdr), &p, msg, sizeof msg) ||
-		    mbx_import_run(im[i], msg, sizeof msg))
-			mbx_die(MBX_EXIT_SERVICE, "%s", msg);
+		if (mbx_import_add(im[i], copy_hdr(fr->hdr), &p, &e) || mbx_import_run(im[i], &e))
+			mbx_die(MBX_EXIT_SERVICE, "%s", e.msg);
 	}
 }
 
@@ -62,6 +61,7 @@ tt_import_many(int argc, char **argv)
 	struct mbx_frame_reader rd;
 	struct mbx_frame fr;
 	struct mbx_graph g;
+	struct mbx_err e;
 	char msg[1024];
 	int i, n = argc - 2;
 
@@ -74,8 +74,8 @@ tt_import_many(int argc, char **argv)
 	mbx_opts_init();
 	mbx_graph_init(&g);
 	for (i = 0; i < n; i++)
-		if (mbx_import_new(&g, argv[i + 2], &o, print_rec, NULL, &im[i], msg, sizeof msg))
-			mbx_die(MBX_EXIT_SERVICE, "%s", msg);
+		if (mbx_import_new(&g, argv[i + 2], &o, print_rec, NULL, &im[i], &e))
+			mbx_die(MBX_EXIT_SERVICE, "%s", e.msg);
 	mbx_frame_reader_init(&rd, stdin, "stdin", 0);
 	while (mbx_frame_read(&rd, &fr, msg, sizeof msg) > 0) {
 		if (fr.has_payload && fr.type && strcmp(fr.type, "item") == 0)
@@ -84,8 +84,8 @@ tt_import_many(int argc, char **argv)
 	}
 	mbx_frame_reader_free(&rd);
 	for (i = 0; i < n; i++) {
-		if (mbx_import_finish(im[i], msg, sizeof msg))
-			mbx_die(MBX_EXIT_SERVICE, "%s", msg);
+		if (mbx_import_finish(im[i], &e))
+			mbx_die(MBX_EXIT_SERVICE, "%s", e.msg);
 		mbx_import_free(im[i]);
 	}
 	mbx_graph_free(&g);

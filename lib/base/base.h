@@ -245,8 +245,10 @@ int mbx_exit_worst(int a, int b);
 
 /* One error value: what kind of failure (which decides the exit status, in one place:
  * mbx_exit_of), the service's or mbx's code when there is one, and the one-line message.
- * So far the token sources (lib/graph/auth*.c) and the engine's auth path use it; the
- * rest still pass exit codes and message buffers (DESIGN-NOTES "Errors"). */
+ * The token sources (lib/graph/auth*.c), the engine's auth path, the folder calls
+ * (lib/graph/tree.c, graph.c's rename and delete) and the import engine's API use it;
+ * the rest still pass exit codes and message buffers (DESIGN-NOTES "Errors"). An
+ * out-parameter e is set on entry (mbx_err_clear), whatever the result. */
 enum mbx_err_kind {
 	MBX_ERR_NONE = 0,
 	MBX_ERR_RECORD,            /* one record or item failed: exit 1, an error record */
@@ -272,6 +274,9 @@ void mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code,
 int mbx_exit_of(enum mbx_err_kind kind);
 /* The kind of an exit code, for the calls that still return one (http.c's requests). */
 enum mbx_err_kind mbx_err_kind_of(int exitcode);
+/* e's exit status, its message copied to msg (n > 0): the bridge for callers that still
+ * keep a message buffer. */
+int mbx_err_exit(const struct mbx_err *e, char *msg, size_t n);
 
 /* -------------------------------------------------------------- frame.c */
 

@@ -289,6 +289,13 @@ mbx_exit_of(enum mbx_err_kind kind)
 		: MBX_EXIT_SOFTWARE;
 }
 
+int
+mbx_err_exit(const struct mbx_err *e, char *msg, size_t n)
+{
+	mbx_strlcpy(msg, e->msg, n);
+	return mbx_exit_of(e->kind);
+}
+
 enum mbx_err_kind
 mbx_err_kind_of(int exitcode)
 {

@@ -395,36 +395,42 @@ mbx_folder_from_json(struct mbx_folder *f, yajl_val v)
 
 /* ---------------------------------------------------------------- rename, delete */
 
+/* Run r and free it: 0, or -1 with e (the kind of mbx_graph_run's exit code). */
+static int
+run_err(struct mbx_graph *g, struct mbx_req *r, struct mbx_err *e)
+{
+	char msg[sizeof e->msg];
+	int rc = mbx_graph_run(g, r, msg, sizeof msg);
+
+	mbx_req_free(r);
+	mbx_err_clear(e);
+	if (rc)
+		mbx_err_set(e, mbx_err_kind_of(rc), NULL, "%s", msg);
+	return rc ? -1 : 0;
+}
+
 /* PATCH displayName (graph-api.md 3.6). */
 int
 mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id, const char *name,
-		 char *msg, size_t n)
+		 struct mbx_err *e)
 {
 	struct mbx_req *r = mbx_graph_req("PATCH", mailbox, mbx_graph_url(g,
 		"admin/exchange/mailboxes/%s/folders/%s", mailbox, id), 1);
 	struct mbx_jw w;
-	int rc;
 
 	mbx_jw_init(&w, &r->body);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "displayName", name);
 	mbx_jw_end(&w);
-	rc = mbx_graph_run(g, r, msg, n);
-	mbx_req_free(r);
-	return rc;
+	return run_err(g, r, e);
 }
 
 /* DELETE with the /$ref of the v1.0 page (3.7; the emulator takes both forms). */
 int
-mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
-		   size_t n)
+mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, struct mbx_err *e)
 {
-	struct mbx_req *r = mbx_graph_req("DELETE", mailbox, mbx_graph_url(g,
-		"admin/exchange/mailboxes/%s/folders/%s/$ref", mailbox, id), 0);
-	int rc = mbx_graph_run(g, r, msg, n);
-
-	mbx_req_free(r);
-	return rc;
+	return run_err(g, mbx_graph_req("DELETE", mailbox, mbx_graph_url(g,
+		"admin/exchange/mailboxes/%s/folders/%s/$ref", mailbox, id), 0), e);
 }
 
 /* The mailbox a writer works on: resolved, or reported (an error record when the

@@ -56,6 +56,7 @@ struct mbx_http {
 	int warned_insecure;
 	int reached;               /* an answer came back: connection errors are weather now */
 	struct mbx_http *apart;    /* the engine of mbx_http_perform_apart, made when needed */
+	int in_step;               /* inside a round: transfers and their callbacks running */
 };
 
 static void slots_idle(struct mbx_http *h);
@@ -873,12 +874,21 @@ step(struct mbx_http *h, int max_ms)
 	int running, left;
 	long wait;
 
+	/* A round inside a round: a callback (on_done, on_body, on_reset) drove the engine
+	 * that runs it, which the callers must not do (http.h; a request's own engine for a
+	 * token is mbx_http_perform_apart). Checked always: it is cheap, and a re-entry
+	 * runs other requests' callbacks in the middle of one's. */
+	if (h->in_step)
+		mbx_die(MBX_EXIT_SOFTWARE, "internal error: the HTTP engine was driven from "
+			"inside one of its callbacks");
+	h->in_step = 1;
 	pump(h);
 	curl_multi_perform(h->multi, &running);
 	while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
 		if (m->msg == CURLMSG_DONE)
 			complete(h, m->easy_handle, m->data.result);
 	wait = pump(h);
+	h->in_step = 0;
 	if ((h->inflight == 0 && h->queued == 0) || max_ms <= 0)
 		return;
 	curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < max_ms ? (int)wait : max_ms, NULL);

@@ -10,9 +10,11 @@
 /* Which calls may run callbacks: only mbx_http_run, mbx_http_step and
  * mbx_http_perform drive the engine, so only they run requests' on_done/on_body/on_reset
  * (of any request of the engine, not only the caller's) and start queued requests; every
- * other function here runs none. A token is fetched inside a request's start, on an
- * engine of its own (mbx_http_perform_apart): it runs no callback of the caller's engine
- * and never re-enters it.
+ * other function here runs none. A callback never drives its own engine: one of those
+ * three called from inside a callback of the same engine is an internal error (exit 70,
+ * http.c's step()); a callback may submit. A token is fetched inside a request's start,
+ * on an engine of its own (mbx_http_perform_apart): it runs no callback of the caller's
+ * engine and never re-enters it.
  *
  * Token sources, in order: MBX_ACCESS_TOKEN; MBX_TOKEN_COMMAND; AZURE_CLIENT_SECRET;
  * AZURE_CLIENT_CERTIFICATE_PATH (JWT assertion, MBX_JWT_ALG=PS256|RS256); device code
@@ -89,8 +91,8 @@ int mbx_http_run(struct mbx_http *h);
  * reading its input. Runs the callbacks of whichever requests of h complete. */
 int mbx_http_step(struct mbx_http *h, int wait_ms);
 /* Submit r and drive the engine until r is done. Returns r->status (0 if no response).
- * Runs the callbacks of h's other requests too (it is mbx_http_step until r is done):
- * a caller inside a callback of h re-enters h. */
+ * Runs the callbacks of h's other requests too (it is mbx_http_step until r is done), so
+ * it may not be called from inside a callback of h (exit 70). */
 long mbx_http_perform(struct mbx_http *h, struct mbx_req *r);
 /* As mbx_http_perform, on an engine of h's own (its own multi handle, connections and
  * lanes, made on first use): runs only r's callbacks, never one of h's other requests,

@@ -34,7 +34,7 @@ struct job {
 	unsigned long gen;         /* the session generation it was sent with */
 	struct sess *sess;         /* the import session it goes through */
 	struct mbx_quota_slot *win;
-	struct job *next;          /* the retry queue */
+	struct job *next;          /* the queue it waits in: pending or retry */
 };
 
 /* One import session per mailbox: the target, and the auxiliary archive mailboxes its
@@ -58,6 +58,7 @@ struct mbx_import {
 	int nsess;
 	struct mbx_journal *journal;
 	struct fcache *folders;
+	struct job *pending, **pending_tail;   /* new jobs, in input order */
 	struct job *retryq;
 	int inflight;
 	int warned;                /* the one warning of a run about lookups that cannot tell */
@@ -65,33 +66,50 @@ struct mbx_import {
 	struct mbx_import_stats st;
 	mbx_import_cb cb;
 	void *ctx;
-	int fatal;                 /* the exit code of the failure that ended it, or 0 */
-	char err[1024];
+	struct mbx_err err;        /* the failure that ended it; kind NONE while it runs */
 };
 
 /* ---------------------------------------------------------------- outcomes */
 
-static void stop(struct mbx_import *im, int rc, const char *fmt, ...) MBX_ATTR_PRINTF(3, 4);
+static void stop(struct mbx_import *im, enum mbx_err_kind kind, const char *code,
+		 const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
 
-/* A failure that ends the import: the first one is the one reported. */
+/* A failure that ends the import: the first one is the one reported. code: the error
+ * record's code for the job that met it, when the failure is of one record's kind
+ * (halted()). */
 static void
-stop(struct mbx_import *im, int rc, const char *fmt, ...)
+stop(struct mbx_import *im, enum mbx_err_kind kind, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (im->fatal)
+	if (im->err.kind)
 		return;
+	im->err.kind = kind;
+	mbx_strlcpy(im->err.code, code ? code : "", sizeof im->err.code);
 	va_start(ap, fmt);
-	vsnprintf(im->err, sizeof im->err, fmt, ap);
+	vsnprintf(im->err.msg, sizeof im->err.msg, fmt, ap);
 	va_end(ap);
-	im->fatal = rc;
 }
 
+/* What every call of the API answers: 0, or -1 with the failure that ended the import. */
 static int
-outcome(const struct mbx_import *im, char *msg, size_t n)
+outcome(const struct mbx_import *im, struct mbx_err *e)
 {
-	mbx_strlcpy(msg, im->fatal ? im->err : "", n);
-	return im->fatal;
+	*e = im->err;
+	return im->err.kind ? -1 : 0;
+}
+
+/* j's lost upload: looked for once, or j ends. */
+static void
+lost_forget(struct job *j)
+{
+	free(j->lost->src_ck);
+	free(j->lost->mailbox);
+	free(j->lost->folder_id);
+	free(j->lost->key_id);
+	free(j->lost->key_value);
+	free(j->lost);
+	j->lost = NULL;
 }
 
 static void
@@ -103,14 +121,8 @@ job_free(struct job *j)
 	free(j->folder_path);
 	free(j->upd_id);
 	free(j->upd_ck);
-	if (j->lost) {
-		free(j->lost->src_ck);
-		free(j->lost->mailbox);
-		free(j->lost->folder_id);
-		free(j->lost->key_id);
-		free(j->lost->key_value);
-		free(j->lost);
-	}
+	if (j->lost)
+		lost_forget(j);
 	free(j);
 }
 
@@ -131,6 +143,21 @@ fail_job(struct job *j, const char *code, const char *why)
 	im->st.failed++;
 	im->st.worst = mbx_exit_worst(im->st.worst, MBX_EXIT_PARTIAL);
 	job_free(j);
+}
+
+/* j cannot go on: the import has ended. A failure of one record's kind (exit 1, which
+ * says the records tell what failed: an import session refused with 400, 404 or 409) is
+ * told by the record of the job that met it; any other is told by the exit status and
+ * stderr alone, as before. */
+static void
+halted(struct job *j)
+{
+	const struct mbx_err *e = &j->im->err;
+
+	if (e->kind == MBX_ERR_RECORD && *e->code)
+		fail_job(j, e->code, e->msg);
+	else
+		job_free(j);
 }
 
 static void
@@ -204,18 +231,18 @@ folder_make(struct mbx_import *im, const char *path, const char *cls, int check_
 {
 	struct fcache *c;
 	struct mbx_folder f;
+	struct mbx_err e;
 	char msg[1024];
 	int created, rc;
 
-	rc = mbx_graph_mkpath(im->g, im->target, path, cls, im->dry_run, &f, &created, msg,
-			      sizeof msg);
-	if (rc && rc != MBX_EXIT_PARTIAL) {
-		stop(im, rc, "cannot create folder '%s': %s", path, msg);
+	rc = mbx_graph_mkpath(im->g, im->target, path, cls, im->dry_run, &f, &created, &e);
+	if (rc && mbx_exit_of(e.kind) != MBX_EXIT_PARTIAL) {
+		stop(im, e.kind, NULL, "cannot create folder '%s': %s", path, e.msg);
 		return NULL;
 	}
 	c = cache_add(im, path);
 	if (rc)
-		c->err = mbx_strdup(msg);
+		c->err = mbx_strdup(e.msg);
 	else if (check_class && !created && f.cls && strncasecmp(f.cls, cls, strlen(cls)) != 0) {
 		snprintf(msg, sizeof msg, "'%s' is a folder of type '%s', not '%s'", path, f.cls, cls);
 		c->err = mbx_strdup(msg);
@@ -240,27 +267,25 @@ folder_for(struct mbx_import *im, const char *path, const char *cls, int check_c
 }
 
 /* --folder ID: used as given, after one GET to learn its path. */
-static int
-fixed_folder(struct mbx_import *im, char *msg, size_t n)
+static void
+fixed_folder(struct mbx_import *im)
 {
 	const struct fcache *c;
 	struct mbx_folder f;
-	char why[1024];
-	int rc;
+	struct mbx_err e;
 
 	if (*im->folder == '/') {
 		if ((c = folder_make(im, im->folder, "IPF.Note", 0)) != NULL && c->err)
-			stop(im, MBX_EXIT_PARTIAL, "cannot create folder '%s': %s", im->folder,
+			stop(im, MBX_ERR_RECORD, NULL, "cannot create folder '%s': %s", im->folder,
 			     c->err);
-		return outcome(im, msg, n);
+		return;
 	}
-	if ((rc = mbx_graph_folder(im->g, im->target, im->folder, &f, why, sizeof why)) != 0) {
-		stop(im, rc, "cannot find folder '%s': %s", im->folder, why);
-		return outcome(im, msg, n);
+	if (mbx_graph_folder(im->g, im->target, im->folder, &f, &e) < 0) {
+		stop(im, e.kind, NULL, "cannot find folder '%s': %s", im->folder, e.msg);
+		return;
 	}
 	cache_add(im, im->folder)->id = mbx_strdup(f.id);
 	mbx_folder_clear(&f);
-	return outcome(im, msg, n);
 }
 
 /* Fill j's target folder: 0, or -1 after failing (or, when the import ends, freeing) j. */
@@ -333,7 +358,8 @@ archive_redirect(struct mbx_import *im, const struct mbx_req *r)
 	return *id ? session_for(im, id) : NULL;
 }
 
-/* 0, or -1 when the session cannot be had and the import ends. */
+/* 0, or -1 when the session cannot be had and the import ends (SessionUnavailable for
+ * the job that needed it, when the refusal is of one record's kind). */
 static int
 ensure_session(struct mbx_import *im, struct sess *s)
 {
@@ -343,7 +369,8 @@ ensure_session(struct mbx_import *im, struct sess *s)
 	if (!s->renew && !mbx_isession_due(&s->s))
 		return 0;
 	if ((rc = mbx_isession_open(im->g, &s->s, s->s.mailbox, msg, sizeof msg)) != 0) {
-		stop(im, rc, "cannot create import session for '%s': %s", s->s.mailbox, msg);
+		stop(im, mbx_err_kind_of(rc), "SessionUnavailable",
+		     "cannot create import session for '%s': %s", s->s.mailbox, msg);
 		return -1;
 	}
 	s->renew = 0;
@@ -372,7 +399,7 @@ done_ok(struct job *j, struct mbx_req *r)
 	e.ck = ck;
 	e.folder_id = j->folder_id;
 	if (im->journal && mbx_journal_add(im->journal, &e) < 0)
-		stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+		stop(im, MBX_ERR_IO, NULL, "cannot write the journal: %s", strerror(errno));
 	else {
 		emit(j, j->upd_id ? "updated" : "created", id, ck);
 		im->st.ok++;
@@ -431,7 +458,7 @@ on_done(struct mbx_req *r)
 	im->inflight--;
 	mbx_quota_done(j->win);
 	j->win = NULL;
-	if (im->fatal) {
+	if (im->err.kind) {
 		job_free(j);                     /* the import has ended: nothing more to say */
 	} else if (rc == 0 && r->status >= 200 && r->status < 300) {
 		done_ok(j, r);
@@ -451,7 +478,7 @@ pace(struct mbx_import *im, size_t bytes)
 {
 	double w;
 
-	while (!im->fatal && (w = mbx_quota_wait(im->quota, bytes)) != 0) {
+	while (!im->err.kind && (w = mbx_quota_wait(im->quota, bytes)) != 0) {
 		mbx_http_step(im->g->http, w < 0 || w > 1 ? 1000 : (int)ceil(w * 1000));
 		mbx_progress_tick();
 	}
@@ -561,7 +588,7 @@ recover(struct job *j)
 		mbx_debug("'%s': found in '%s' as '%s' (its answer was lost)", j->src_id,
 			  l->folder_id, s.id);
 		if (mbx_journal_add(im->journal, &e) < 0) {
-			stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+			stop(im, MBX_ERR_IO, NULL, "cannot write the journal: %s", strerror(errno));
 		} else if (j->src_ck && l->src_ck && strcmp(j->src_ck, l->src_ck) != 0) {
 			/* the source changed since: the copy found is updated, as journal_says
 			 * would have it had the answer come */
@@ -614,44 +641,50 @@ intend(struct job *j)
 	rc = mbx_journal_intent(im->journal, &e);
 	free(e.key_value);
 	if (rc < 0)
-		stop(im, MBX_EXIT_IO, "cannot write the journal: %s", strerror(errno));
+		stop(im, MBX_ERR_IO, NULL, "cannot write the journal: %s", strerror(errno));
 	return rc;
 }
 
+/* Everything j's upload needs, before it is queued: its folder (made on demand), the
+ * lookup of an upload whose answer was lost, room in the upload quota, its import
+ * session, the intent. Called from drain() only, at the top level of the API, never
+ * from an on_done: the calls here that drive the engine (mkpath, the session, the
+ * lookup, pacing) do not re-enter it from inside its callbacks (http.c checks), though
+ * they run the callbacks of the uploads in flight. 0: ready; -1: j is gone (failed,
+ * found, or ended with the import). */
+static int
+prepare(struct job *j)
+{
+	struct mbx_import *im = j->im;
+
+	if (!j->folder_id && place(j) < 0)
+		return -1;
+	if (j->lost && !im->err.kind) {
+		if (recover(j))
+			return -1;
+		lost_forget(j);
+	}
+	pace(im, mbx_b64_encoded_len(j->payload.len) + 256);
+	if (!j->sess)
+		j->sess = &im->sess[0];
+	if (!im->err.kind)
+		ensure_session(im, j->sess);
+	if (!im->err.kind && im->journal && !j->upd_id)
+		intend(j);                       /* a failure ends the import: im->err */
+	if (im->err.kind) {
+		halted(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* Queue j's upload, all it needs resolved (prepare). Drives nothing. */
 static void
 submit(struct job *j)
 {
 	struct mbx_import *im = j->im;
 	struct mbx_req *r;
 
-	if (!j->folder_id && place(j) < 0)
-		return;
-	if (j->lost && !im->fatal) {
-		if (recover(j))
-			return;
-		free(j->lost->src_ck);                 /* looked for once */
-		free(j->lost->mailbox);
-		free(j->lost->folder_id);
-		free(j->lost->key_id);
-		free(j->lost->key_value);
-		free(j->lost);
-		j->lost = NULL;
-	}
-	pace(im, mbx_b64_encoded_len(j->payload.len) + 256);
-	if (!j->sess)
-		j->sess = &im->sess[0];
-	if (!im->fatal && ensure_session(im, j->sess) < 0 && im->fatal == MBX_EXIT_PARTIAL) {
-		/* A refusal that is neither auth nor the service gone (400, 404, 409) ends the
-		 * import with exit 1, which says records tell what failed: this frame's does. */
-		fail_job(j, "SessionUnavailable", im->err);
-		return;
-	}
-	if (!im->fatal && im->journal && !j->upd_id)
-		intend(j);                       /* a failure ends the import: im->fatal */
-	if (im->fatal) {
-		job_free(j);
-		return;
-	}
 	r = mbx_import_req(&j->sess->s, j->folder_id, j->payload.data, j->payload.len, j->upd_id,
 			   j->upd_ck);
 	if (!r) {
@@ -666,19 +699,37 @@ submit(struct job *j)
 	mbx_http_submit(im->g->http, r);
 }
 
-/* Keep --jobs uploads in flight and no more frames in memory than that. */
+/* The next job to send: a retry first (it came before the new ones), else the oldest
+ * new one; NULL when none waits. */
+static struct job *
+next_job(struct mbx_import *im)
+{
+	struct job *j;
+
+	if ((j = im->retryq) != NULL) {
+		im->retryq = j->next;
+	} else if ((j = im->pending) != NULL) {
+		if (!(im->pending = j->next))
+			im->pending_tail = &im->pending;
+	}
+	if (j)
+		j->next = NULL;
+	return j;
+}
+
+/* Keep --jobs uploads in flight and no more frames in memory than that: jobs are
+ * prepared and submitted here, then the engine is stepped until fewer than room are in
+ * flight and none waits. */
 static void
 drain(struct mbx_import *im, int room)
 {
 	struct job *j;
 
-	while (!im->fatal) {
-		while (im->retryq && im->inflight < im->jobs && !im->fatal) {
-			j = im->retryq;
-			im->retryq = j->next;
-			submit(j);
-		}
-		if (im->fatal || (im->inflight < room && !im->retryq))
+	while (!im->err.kind) {
+		while (im->inflight < im->jobs && !im->err.kind && (j = next_job(im)) != NULL)
+			if (prepare(j) == 0)
+				submit(j);
+		if (im->err.kind || (im->inflight < room && !im->retryq && !im->pending))
 			return;
 		mbx_http_step(im->g->http, 1000);
 		mbx_progress_tick();
@@ -689,14 +740,15 @@ drain(struct mbx_import *im, int room)
 
 int
 mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_opts *o,
-	       mbx_import_cb on_record, void *ctx, struct mbx_import **out, char *msg, size_t n)
+	       mbx_import_cb on_record, void *ctx, struct mbx_import **out, struct mbx_err *e)
 {
 	struct mbx_import *im = mbx_xcalloc(1, sizeof *im);
 	char why[1024];
 
 	*out = NULL;
-	mbx_strlcpy(msg, "", n);
+	mbx_err_clear(e);
 	im->g = g;
+	im->pending_tail = &im->pending;
 	mbx_strlcpy(im->target, target, sizeof im->target);
 	im->folder = o->folder ? mbx_strdup(o->folder) : NULL;
 	im->under = mbx_strdup(o->under ? o->under : "/");
@@ -708,11 +760,11 @@ mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_
 	session_for(im, im->target);             /* sess[0]: the target's */
 	if (o->journal && mbx_journal_open(o->journal, im->target, &im->journal, why,
 					   sizeof why) < 0)
-		stop(im, MBX_EXIT_BADINPUT, "cannot use journal '%s': %s", o->journal, why);
+		stop(im, MBX_ERR_INPUT, NULL, "cannot use journal '%s': %s", o->journal, why);
 	else if (im->folder)
-		fixed_folder(im, why, sizeof why);
-	if (im->fatal) {
-		int rc = outcome(im, msg, n);
+		fixed_folder(im);
+	if (im->err.kind) {
+		int rc = outcome(im, e);
 
 		mbx_import_free(im);
 		return rc;
@@ -755,9 +807,17 @@ journal_says(struct job *j)
 	return 0;
 }
 
+/* An upload waits among the pending jobs for drain() to prepare and send it. */
+static void
+queue(struct job *j)
+{
+	*j->im->pending_tail = j;
+	j->im->pending_tail = &j->next;
+}
+
 int
-mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, char *msg,
-	       size_t n)
+mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload,
+	       struct mbx_err *e)
 {
 	struct job *j = mbx_xcalloc(1, sizeof *j);
 
@@ -765,9 +825,9 @@ mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, cha
 	j->hdr = hdr;
 	j->payload = *payload;
 	mbx_buf_init(payload, 0);
-	if (im->fatal) {
+	if (im->err.kind) {
 		job_free(j);
-		return outcome(im, msg, n);
+		return outcome(im, e);
 	}
 	j->src_mailbox = mbx_json_str(hdr, "mailbox");
 	j->src_id = mbx_json_str(hdr, "id");
@@ -777,27 +837,28 @@ mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, cha
 		fail_job(j, "BadRecord", "the frame has no mailbox or id");
 	else if (journal_says(j))
 		;
-	else if (!im->dry_run)
-		submit(j);
-	else if (j->folder_id || place(j) == 0) {
+	else if (!im->dry_run) {
+		queue(j);
+		drain(im, im->jobs);
+	} else if (j->folder_id || place(j) == 0) {
 		emit(j, j->upd_id ? "would-update" : "would-create", NULL, NULL);
 		job_free(j);
 	}
-	return outcome(im, msg, n);
+	return outcome(im, e);
 }
 
 /* A folder record (mbx-ls passes them on): the folder is made even if it stays empty,
  * so the target's tree is the source's. With --folder there is nothing to make. */
 int
-mbx_import_folder(struct mbx_import *im, yajl_val rec, char *msg, size_t n)
+mbx_import_folder(struct mbx_import *im, yajl_val rec, struct mbx_err *e)
 {
 	const char *cls = mbx_json_str(rec, "class");
 	const struct fcache *c;
 	struct mbx_import_rec r = { 0 };
 	char *path, why[1024];
 
-	if (im->fatal || im->folder || !(path = under_path(im, mbx_json_str(rec, "path"))))
-		return outcome(im, msg, n);
+	if (im->err.kind || im->folder || !(path = under_path(im, mbx_json_str(rec, "path"))))
+		return outcome(im, e);
 	c = folder_for(im, path, cls && strncmp(cls, "IPF", 3) == 0 ? cls : "IPF.Note", 1);
 	if (c && c->err) {
 		snprintf(why, sizeof why, "cannot create folder '%s': %s", path, c->err);
@@ -809,21 +870,21 @@ mbx_import_folder(struct mbx_import *im, yajl_val rec, char *msg, size_t n)
 		im->st.worst = mbx_exit_worst(im->st.worst, MBX_EXIT_PARTIAL);
 	}
 	free(path);
-	return outcome(im, msg, n);
+	return outcome(im, e);
 }
 
 int
-mbx_import_run(struct mbx_import *im, char *msg, size_t n)
+mbx_import_run(struct mbx_import *im, struct mbx_err *e)
 {
 	drain(im, im->jobs);
-	return outcome(im, msg, n);
+	return outcome(im, e);
 }
 
 int
-mbx_import_finish(struct mbx_import *im, char *msg, size_t n)
+mbx_import_finish(struct mbx_import *im, struct mbx_err *e)
 {
 	drain(im, 1);
-	return outcome(im, msg, n);
+	return outcome(im, e);
 }
 
 void
@@ -847,14 +908,12 @@ mbx_import_free(struct mbx_import *im)
 
 	if (!im)
 		return;
-	if (!im->fatal && im->inflight)
-		stop(im, MBX_EXIT_SERVICE, "the import was ended with uploads in flight");
+	if (!im->err.kind && im->inflight)
+		stop(im, MBX_ERR_SERVICE, NULL, "the import was ended with uploads in flight");
 	while (im->inflight)
 		mbx_http_step(im->g->http, 1000);
-	while ((j = im->retryq) != NULL) {
-		im->retryq = j->next;
+	while ((j = next_job(im)) != NULL)
 		job_free(j);
-	}
 	while ((c = im->folders) != NULL) {
 		im->folders = c->next;
 		free(c->path);

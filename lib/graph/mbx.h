@@ -82,16 +82,20 @@ struct mbx_folder {
 void mbx_folder_clear(struct mbx_folder *f);
 /* Folder from a Graph mailboxFolder object (path left NULL). */
 int mbx_folder_from_json(struct mbx_folder *f, yajl_val v);
+/* The folder calls below answer 0, or -1 with e (DESIGN-NOTES "Errors"): kind NOTFOUND
+ * when the service said there is no such folder, another kind when a call failed; *out
+ * and e are set on entry, whatever the result. */
 /* Resolve spec (path or id) in mailbox to a folder with its path filled. */
 int mbx_graph_folder(struct mbx_graph *g, const char *mailbox, const char *spec,
-		     struct mbx_folder *out, char *msg, size_t n);
+		     struct mbx_folder *out, struct mbx_err *e);
 /* The folder at path, created with its missing parents (graph-api.md 3.5; existing folders
  * are reused, so it is idempotent). cls is the class of folders it creates. dry: create
  * nothing, the missing ones come back without an id. *created says whether the last one
- * was (or would be) created. */
+ * was (or would be) created. A folder is created only where the lookup said NOTFOUND,
+ * never after a listing that failed. */
 int mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path,
-		     const char *cls, int dry, struct mbx_folder *out, int *created, char *msg,
-		     size_t n);
+		     const char *cls, int dry, struct mbx_folder *out, int *created,
+		     struct mbx_err *e);
 
 /* A request on mailbox's lane; url (malloc'd) is taken over; json: a JSON body. */
 struct mbx_req *mbx_graph_req(const char *method, const char *mailbox, char *url, int json);
@@ -104,11 +108,11 @@ void mbx_stats_write(const struct mbx_graph *g,
 		     void (*fields)(struct mbx_jw *w, void *ctx), void *ctx);
 /* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
 int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
-/* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or an exit code + msg. */
+/* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or -1 with e. */
 int mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id,
-		     const char *name, char *msg, size_t n);
-int mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, char *msg,
-		       size_t n);
+		     const char *name, struct mbx_err *e);
+int mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id,
+		       struct mbx_err *e);
 
 /* ------------------------------------------------------------- export.c */
 
@@ -232,20 +236,22 @@ struct mbx_import_stats {
 };
 struct mbx_import;
 /* An import into target (a mailbox id): opens the journal and resolves --folder. 0 and
- * *out; else an exit code and msg, and *out NULL (set on entry, whatever the result). */
+ * *out; else -1 with e, and *out NULL (both set on entry, whatever the result). */
 int mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_opts *o,
-		   mbx_import_cb on_record, void *ctx, struct mbx_import **out, char *msg,
-		   size_t n);
+		   mbx_import_cb on_record, void *ctx, struct mbx_import **out,
+		   struct mbx_err *e);
 /* An item: hdr (its record) and *payload are taken over, *payload left empty whatever
- * the result; a folder record: its folder made. Both return 0, or the exit code of a
- * failure that ends the import (msg says what); one item's failure is a record. */
-int mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload, char *msg,
-		   size_t n);
-int mbx_import_folder(struct mbx_import *im, yajl_val rec, char *msg, size_t n);
+ * the result; its folder and session are resolved and its upload sent once fewer than
+ * jobs are in flight. A folder record: its folder made. Both return 0, or -1 with e
+ * (set whatever the result): the failure that ends the import (mbx_exit_of(e->kind) is
+ * the exit status); one item's failure is a record. */
+int mbx_import_add(struct mbx_import *im, yajl_val hdr, struct mbx_buf *payload,
+		   struct mbx_err *e);
+int mbx_import_folder(struct mbx_import *im, yajl_val rec, struct mbx_err *e);
 /* Let uploads run until fewer than jobs are in flight (run: between records) or none
- * (finish: the input is over). 0, or an exit code as mbx_import_add. */
-int mbx_import_run(struct mbx_import *im, char *msg, size_t n);
-int mbx_import_finish(struct mbx_import *im, char *msg, size_t n);
+ * (finish: the input is over). 0, or -1 with e as mbx_import_add. */
+int mbx_import_run(struct mbx_import *im, struct mbx_err *e);
+int mbx_import_finish(struct mbx_import *im, struct mbx_err *e);
 void mbx_import_stats(const struct mbx_import *im, struct mbx_import_stats *out);
 void mbx_import_free(struct mbx_import *im);
 /* Write r (an item's outcome, status not NULL) as an imported record (mbx-import(1));
@@ -321,11 +327,13 @@ void mbx_journal_close(struct mbx_journal *j);
  * childFolders (3.4) only for folders whose childFolderCount exceeds the children the list
  * showed, so either scope of /folders (8.10) gives the whole tree; no well-known name is
  * needed (8.23).
- * 0 ok; else an exit code with msg filled, or with msg "" when the failures were already
- * reported as error records (folders below the top that could not be listed). */
+ * each() returns 0 or an exit code, which ends the walk.
+ * 0 ok; else -1 with e (cleared on entry): its message says what failed, or is "" when
+ * the failures were already reported (error records of the folders below the top that
+ * could not be listed, or each()'s: then e's kind is that of each()'s exit code). */
 typedef int (*mbx_folder_cb)(void *ctx, const char *mailbox, const struct mbx_folder *f);
 int mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
-		    mbx_folder_cb each, void *ctx, char *msg, size_t n);
+		    mbx_folder_cb each, void *ctx, struct mbx_err *e);
 /* ------------------------------------------------------------------ emit.c */
 
 /* The Graph record shapes of mbx(7) RECORD FORMAT, each written to stdout (through

@@ -10,6 +10,18 @@
 #define PAGE "250"             /* $top of folder listings: few requests (graph-api.md 8.12) */
 #define NONE ((size_t)-1)
 
+/* The calls of graph.c still answer an exit code and a message: e from them, -1 on a
+ * failure (mbx_err_kind_of: a refusal that is neither auth nor the service gone is
+ * RECORD, never NOTFOUND, so a failed listing is not taken for "no such folder"). */
+static int
+from_rc(struct mbx_err *e, int rc, const char *msg)
+{
+	if (rc == 0)
+		return 0;
+	mbx_err_set(e, mbx_err_kind_of(rc), NULL, "%s", msg);
+	return -1;
+}
+
 /* A mailbox's folders as far as they are known: from the flat /folders list (3.2), and
  * childFolders (3.4) of the folders whose childFolderCount exceeds the children the list
  * showed, so that either reading of 8.10 gives the whole tree. Node 0 is the root: the
@@ -164,11 +176,11 @@ out:
 
 /* Load the flat list and link every folder to its parent, in the list's order. */
 static int
-tree_load(struct ftree *t, struct mbx_graph *g, const char *mailbox, char *msg, size_t n)
+tree_load(struct ftree *t, struct mbx_graph *g, const char *mailbox, struct mbx_err *e)
 {
 	struct mbx_folder root = { 0 };
 	const char *rid;
-	char *url;
+	char *url, msg[sizeof e->msg];
 	size_t i, p;
 	int rc;
 
@@ -179,10 +191,10 @@ tree_load(struct ftree *t, struct mbx_graph *g, const char *mailbox, char *msg, 
 	t->v[0].f.path = mbx_strdup("/");
 	t->v[0].f.child_count = -1;
 	url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders?$top=" PAGE, mailbox);
-	rc = mbx_graph_list(g, url, mailbox, collect, t, msg, n);
+	rc = mbx_graph_list(g, url, mailbox, collect, t, msg, sizeof msg);
 	free(url);
-	if (rc)
-		return rc;
+	if (from_rc(e, rc, msg) < 0)
+		return -1;
 	if ((rid = root_of(t)) != NULL) {
 		i = tree_find(t, rid);
 		if (i != NONE) {           /* the root was listed: node 0 takes its place */
@@ -244,19 +256,19 @@ collect_kid(void *ctx, yajl_val v)
 
 /* Ask childFolders of node i: its children become that answer. */
 static int
-expand(struct ftree *t, size_t i, char *msg, size_t n)
+expand(struct ftree *t, size_t i, struct mbx_err *e)
 {
 	struct kids k = { t, i, NULL, 0, 0 };
-	char *url;
+	char *url, msg[sizeof e->msg];
 	int rc;
 
 	url = mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders/%s/childFolders?$top="
 			    PAGE, t->mailbox, t->v[i].f.id);
-	rc = mbx_graph_list(t->g, url, t->mailbox, collect_kid, &k, msg, n);
+	rc = mbx_graph_list(t->g, url, t->mailbox, collect_kid, &k, msg, sizeof msg);
 	free(url);
-	if (rc) {
+	if (from_rc(e, rc, msg) < 0) {
 		free(k.v);
-		return rc;
+		return -1;
 	}
 	free(t->v[i].kids);
 	t->v[i].kids = k.v;
@@ -277,16 +289,16 @@ set_path(struct ftree *t, size_t parent, size_t k)
 	t->v[k].f.path = mbx_buf_steal(&path);
 }
 
-/* The child of node p named name (Exchange names are unique without regard to case). */
+/* The child of node p named name (Exchange names are unique without regard to case):
+ * 0, or -1 with e: NOTFOUND only when p's children are known and none has the name. */
 static int
-child_named(struct ftree *t, size_t p, const char *name, size_t *out, char *msg, size_t n)
+child_named(struct ftree *t, size_t p, const char *name, size_t *out, struct mbx_err *e)
 {
 	size_t i, k;
-	int rc;
 
 	*out = NONE;
-	if (incomplete(t, p) && (rc = expand(t, p, msg, n)) != 0)
-		return rc;
+	if (incomplete(t, p) && expand(t, p, e) < 0)
+		return -1;
 	for (i = 0; i < t->v[p].nkids; i++) {
 		k = t->v[p].kids[i];
 		if (t->v[k].f.display_name && strcasecmp(t->v[k].f.display_name, name) == 0) {
@@ -295,8 +307,8 @@ child_named(struct ftree *t, size_t p, const char *name, size_t *out, char *msg,
 			return 0;
 		}
 	}
-	snprintf(msg, n, "no folder '%s' under '%s'", name, t->v[p].f.path);
-	return MBX_EXIT_PARTIAL;
+	mbx_err_set(e, MBX_ERR_NOTFOUND, NULL, "no folder '%s' under '%s'", name, t->v[p].f.path);
+	return -1;
 }
 
 static void
@@ -313,37 +325,36 @@ folder_copy(struct mbx_folder *dst, const struct mbx_folder *src)
 
 static int
 get_folder(struct mbx_graph *g, const char *mailbox, const char *id, struct mbx_folder *f,
-	   char *msg, size_t n)
+	   struct mbx_err *e)
 {
 	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s", mailbox, id);
+	char msg[sizeof e->msg];
 	yajl_val v;
 	int rc;
 
 	memset(f, 0, sizeof *f);
-	rc = mbx_graph_get(g, url, mailbox, &v, msg, n);
+	rc = mbx_graph_get(g, url, mailbox, &v, msg, sizeof msg);
 	free(url);
 	if (rc == 0 && mbx_folder_from_json(f, v) < 0) {
-		snprintf(msg, n, "folder '%s' without an id in the response", id);
+		snprintf(msg, sizeof msg, "folder '%s' without an id in the response", id);
 		rc = MBX_EXIT_SERVICE;
 	}
 	yajl_tree_free(v);
-	return rc;
+	return from_rc(e, rc, msg);
 }
 
 /* The root as a whole folder, for "/" itself: the list gave its id only. */
 static int
-root_full(struct ftree *t, char *msg, size_t n)
+root_full(struct ftree *t, struct mbx_err *e)
 {
 	struct mbx_folder f;
-	int rc;
 
 	if (t->v[0].f.display_name)
 		return 0;
 	/* an empty mailbox lists nothing: then the well-known name is the only way */
-	rc = get_folder(t->g, t->mailbox, t->v[0].f.id ? t->v[0].f.id : "msgfolderroot", &f,
-			msg, n);
-	if (rc)
-		return rc;
+	if (get_folder(t->g, t->mailbox, t->v[0].f.id ? t->v[0].f.id : "msgfolderroot", &f,
+		       e) < 0)
+		return -1;
 	free(f.path);
 	f.path = mbx_strdup("/");
 	if (!t->v[0].f.id) {
@@ -360,7 +371,7 @@ root_full(struct ftree *t, char *msg, size_t n)
 
 /* "/A/B" -> its node, one level at a time from the root. */
 static int
-node_by_path(struct ftree *t, const char *spec, size_t *out, char *msg, size_t n)
+node_by_path(struct ftree *t, const char *spec, size_t *out, struct mbx_err *e)
 {
 	char **segs;
 	size_t nseg, i, cur = 0;
@@ -368,13 +379,14 @@ node_by_path(struct ftree *t, const char *spec, size_t *out, char *msg, size_t n
 
 	*out = NONE;
 	if (mbx_path_split(spec, &segs, &nseg) < 0) {
-		snprintf(msg, n, "bad folder path '%s' (write '/' in a name as '\\/')", spec);
-		return MBX_EXIT_PARTIAL;
+		mbx_err_set(e, MBX_ERR_RECORD, NULL,
+			    "bad folder path '%s' (write '/' in a name as '\\/')", spec);
+		return -1;
 	}
 	if (nseg == 0)
-		rc = root_full(t, msg, n);
+		rc = root_full(t, e);
 	for (i = 0; rc == 0 && i < nseg; i++)
-		rc = child_named(t, cur, segs[i], &cur, msg, n);
+		rc = child_named(t, cur, segs[i], &cur, e);
 	mbx_path_free(segs, nseg);
 	if (rc == 0)
 		*out = cur;
@@ -410,65 +422,65 @@ path_up(const struct ftree *t, size_t k)
 /* An id or well-known name -> its node; the parents that the list did not show (a
  * folder below the top under the other reading of 8.10) are asked one by one. */
 static int
-node_by_id(struct ftree *t, const char *spec, size_t *out, char *msg, size_t n)
+node_by_id(struct ftree *t, const char *spec, size_t *out, struct mbx_err *e)
 {
 	struct mbx_folder f;
 	size_t k, i;
 	const char *up;
-	int rc, depth = 0;
+	int depth = 0;
 
 	*out = NONE;
-	if ((rc = get_folder(t->g, t->mailbox, spec, &f, msg, n)) != 0)
-		return rc;
+	if (get_folder(t->g, t->mailbox, spec, &f, e) < 0)
+		return -1;
 	if (!f.parent_id || (t->v[0].f.id && strcmp(f.id, t->v[0].f.id) == 0)) {
 		mbx_folder_clear(&f);
-		if ((rc = root_full(t, msg, n)) == 0)
-			*out = 0;
-		return rc;
+		if (root_full(t, e) < 0)
+			return -1;
+		*out = 0;
+		return 0;
 	}
 	k = tree_add(t, &f);
-	for (i = k; rc == 0 && tree_find(t, up = t->v[i].f.parent_id) == NONE; ) {
-		if (!t->v[0].f.id || ++depth > MAX_DEPTH) {
-			snprintf(msg, n, "folder '%s' is not under the mailbox's root", spec);
-			return MBX_EXIT_SERVICE;
+	for (i = k; tree_find(t, up = t->v[i].f.parent_id) == NONE; ) {
+		if (!t->v[0].f.id || ++depth > MAX_DEPTH)
+			goto not_under;
+		if (get_folder(t->g, t->mailbox, up, &f, e) < 0)
+			return -1;
+		if (!f.parent_id) {    /* the root: the list had none to show */
+			mbx_folder_clear(&f);
+			goto not_under;
 		}
-		if ((rc = get_folder(t->g, t->mailbox, up, &f, msg, n)) == 0) {
-			if (!f.parent_id) {    /* the root: the list had none to show */
-				mbx_folder_clear(&f);
-				snprintf(msg, n, "folder '%s' is not under the mailbox's root", spec);
-				return MBX_EXIT_SERVICE;
-			}
-			i = tree_add(t, &f);
-		}
+		i = tree_add(t, &f);
 	}
-	if (rc)
-		return rc;
 	free(t->v[k].f.path);
 	if (!(t->v[k].f.path = path_up(t, k))) {
-		snprintf(msg, n, "folder '%s' is nested too deep (a parent loop?)", spec);
-		return MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL,
+			    "folder '%s' is nested too deep (a parent loop?)", spec);
+		return -1;
 	}
 	*out = k;
 	return 0;
+not_under:
+	mbx_err_set(e, MBX_ERR_SERVICE, NULL, "folder '%s' is not under the mailbox's root", spec);
+	return -1;
 }
 
 static int
-node_of(struct ftree *t, const char *spec, size_t *out, char *msg, size_t n)
+node_of(struct ftree *t, const char *spec, size_t *out, struct mbx_err *e)
 {
-	return *spec == '/' ? node_by_path(t, spec, out, msg, n) : node_by_id(t, spec, out, msg, n);
+	return *spec == '/' ? node_by_path(t, spec, out, e) : node_by_id(t, spec, out, e);
 }
 
 int
 mbx_graph_folder(struct mbx_graph *g, const char *mailbox, const char *spec,
-		 struct mbx_folder *out, char *msg, size_t n)
+		 struct mbx_folder *out, struct mbx_err *e)
 {
 	struct ftree t;
 	size_t k;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = tree_load(&t, g, mailbox, msg, n)) == 0 &&
-	    (rc = node_of(&t, spec, &k, msg, n)) == 0)
+	mbx_err_clear(e);
+	if ((rc = tree_load(&t, g, mailbox, e)) == 0 && (rc = node_of(&t, spec, &k, e)) == 0)
 		folder_copy(out, &t.v[k].f);
 	tree_free(&t);
 	return rc;
@@ -489,15 +501,16 @@ static int
 walk(struct walk *w, size_t p, int depth)
 {
 	struct ftree *t = w->t;
-	char msg[1024];
+	struct mbx_err e;
 	size_t i, k;
 	int rc = 0;
 
 	if (t->v[p].f.child_count == 0 || depth >= MAX_DEPTH)
 		return 0;
-	if (incomplete(t, p) && (rc = expand(t, p, msg, sizeof msg)) != 0) {
+	if (incomplete(t, p) && expand(t, p, &e) < 0) {
+		rc = mbx_exit_of(e.kind);
 		mbx_report(rc, t->mailbox, t->v[p].f.path, "FolderListFailed",
-			   "cannot list folders under '%s': %s", t->v[p].f.path, msg);
+			   "cannot list folders under '%s': %s", t->v[p].f.path, e.msg);
 		w->partial = 1;
 		return rc == MBX_EXIT_PARTIAL ? 0 : rc;
 	}
@@ -511,9 +524,11 @@ walk(struct walk *w, size_t p, int depth)
 	return rc;
 }
 
+/* The failures of each() and of the listings below the top were reported where they
+ * happened: e says only their kind, with no message. */
 int
 mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
-		mbx_folder_cb each, void *ctx, char *msg, size_t n)
+		mbx_folder_cb each, void *ctx, struct mbx_err *e)
 {
 	struct ftree t;
 	struct walk w = { &t, each, ctx, 0 };
@@ -521,37 +536,37 @@ mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 	size_t top = 0;
 	int rc;
 
-	rc = tree_load(&t, g, mailbox, msg, n);
-	if (rc == 0 && !is_root)
-		rc = node_of(&t, spec, &top, msg, n);
-	if (rc == 0 && top != 0)
-		rc = each(ctx, mailbox, &t.v[top].f);
+	mbx_err_clear(e);
+	if (tree_load(&t, g, mailbox, e) < 0 || (!is_root && node_of(&t, spec, &top, e) < 0)) {
+		tree_free(&t);
+		return -1;
+	}
+	rc = top != 0 ? each(ctx, mailbox, &t.v[top].f) : 0;
 	if (rc == 0)
 		rc = walk(&w, top, 0);
 	tree_free(&t);
-	if (rc == 0 && w.partial) {
-		/* already reported, one error record per failed listing */
-		if (n)
-			*msg = '\0';
+	if (rc == 0 && w.partial)
 		rc = MBX_EXIT_PARTIAL;
-	}
-	return rc;
+	if (rc)
+		e->kind = mbx_err_kind_of(rc);
+	return rc ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- creating folders */
 
 /* POST a folder (graph-api.md 3.5) under node p, or a top-level one with POST .../folders
  * when the root is not known (a mailbox that lists no folder). 0 and *out; a 409 (made
- * by someone else meanwhile) is MBX_EXIT_PARTIAL with *exists. */
+ * by someone else meanwhile) is -1 with *exists. */
 static int
 create_child(struct ftree *t, size_t p, const char *name, const char *cls,
-	     struct mbx_folder *out, int *exists, char *msg, size_t n)
+	     struct mbx_folder *out, int *exists, struct mbx_err *e)
 {
 	struct mbx_req *r = mbx_graph_req("POST", t->mailbox, t->v[p].f.id
 		? mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders/%s/childFolders",
 				t->mailbox, t->v[p].f.id)
 		: mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders", t->mailbox), 1);
 	struct mbx_jw w;
+	char msg[sizeof e->msg];
 	yajl_val v;
 	int rc;
 
@@ -561,35 +576,36 @@ create_child(struct ftree *t, size_t p, const char *name, const char *cls,
 	mbx_jw_kstr(&w, "displayName", name);
 	mbx_jw_kstr(&w, "type", cls ? cls : "IPF.Note");
 	mbx_jw_end(&w);
-	rc = mbx_graph_run(t->g, r, msg, n);
+	rc = mbx_graph_run(t->g, r, msg, sizeof msg);
 	*exists = r->status == 409;
 	if (rc == 0) {
 		v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, NULL, 0);
 		if (!v || mbx_folder_from_json(out, v) < 0) {
-			snprintf(msg, n, "malformed JSON in response: no folder id");
+			snprintf(msg, sizeof msg, "malformed JSON in response: no folder id");
 			rc = MBX_EXIT_SERVICE;
 		}
 		yajl_tree_free(v);
 	}
 	mbx_req_free(r);
-	return rc;
+	return from_rc(e, rc, msg);
 }
 
-/* One level of mkpath: the child named name under node *cur, made when missing. */
+/* One level of mkpath: the child named name under node *cur, made when the lookup said
+ * there is none (NOTFOUND), never after a lookup that failed. */
 static int
 mkpath_step(struct ftree *t, size_t *cur, const char *name, const char *cls, int *created,
-	    char *msg, size_t n)
+	    struct mbx_err *e)
 {
 	struct mbx_folder f;
 	size_t k;
 	int rc, exists = 0;
 
-	rc = child_named(t, *cur, name, &k, msg, n);
-	if (rc == MBX_EXIT_PARTIAL) {
-		rc = create_child(t, *cur, name, cls, &f, &exists, msg, n);
+	rc = child_named(t, *cur, name, &k, e);
+	if (rc < 0 && e->kind == MBX_ERR_NOTFOUND) {
+		rc = create_child(t, *cur, name, cls, &f, &exists, e);
 		if (rc && exists && t->v[*cur].f.id) {    /* lost a race: it is there now */
-			if ((rc = expand(t, *cur, msg, n)) == 0)
-				rc = child_named(t, *cur, name, &k, msg, n);
+			if ((rc = expand(t, *cur, e)) == 0)
+				rc = child_named(t, *cur, name, &k, e);
 		} else if (rc == 0) {
 			if (!t->v[*cur].f.id && f.parent_id) {   /* now the root is known */
 				t->v[*cur].f.id = mbx_strdup(f.parent_id);
@@ -608,7 +624,7 @@ mkpath_step(struct ftree *t, size_t *cur, const char *name, const char *cls, int
 
 int
 mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, const char *cls,
-		 int dry, struct mbx_folder *out, int *created, char *msg, size_t n)
+		 int dry, struct mbx_folder *out, int *created, struct mbx_err *e)
 {
 	struct ftree t;
 	struct mbx_buf pb;
@@ -618,26 +634,28 @@ mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, con
 
 	*created = 0;
 	memset(out, 0, sizeof *out);
+	mbx_err_clear(e);
 	if (mbx_path_split(path, &segs, &nseg) < 0) {
-		snprintf(msg, n, "bad folder path '%s' (write '/' in a name as '\\/')", path);
-		return MBX_EXIT_PARTIAL;
+		mbx_err_set(e, MBX_ERR_RECORD, NULL,
+			    "bad folder path '%s' (write '/' in a name as '\\/')", path);
+		return -1;
 	}
-	rc = tree_load(&t, g, mailbox, msg, n);
+	rc = tree_load(&t, g, mailbox, e);
 	if (rc == 0 && nseg == 0)
-		rc = root_full(&t, msg, n);
+		rc = root_full(&t, e);
 	for (i = 0; rc == 0 && i < nseg; i++) {
 		int made = 0;
 		if (dry) {
 			size_t k;
-			if ((rc = child_named(&t, cur, segs[i], &k, msg, n)) == MBX_EXIT_PARTIAL)
+			if ((rc = child_named(&t, cur, segs[i], &k, e)) < 0)
 				break;
 			cur = k;
 		} else {
-			rc = mkpath_step(&t, &cur, segs[i], cls, &made, msg, n);
+			rc = mkpath_step(&t, &cur, segs[i], cls, &made, e);
 		}
 		*created |= made && i + 1 == nseg;
 	}
-	if (rc == MBX_EXIT_PARTIAL && dry) {
+	if (rc < 0 && dry && e->kind == MBX_ERR_NOTFOUND) {
 		/* a dry run pretends to make the rest: no ids, as under a folder not made */
 		mbx_buf_init(&pb, 0);
 		mbx_buf_puts(&pb, t.v[cur].f.path);
@@ -652,6 +670,7 @@ mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, con
 		out->cls = mbx_strdup(cls);
 		out->path = mbx_buf_steal(&pb);
 		*created = 1;
+		mbx_err_clear(e);
 		rc = 0;
 	} else if (rc == 0) {
 		folder_copy(out, &t.v[cur].f);

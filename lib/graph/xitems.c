@@ -1,4 +1,4 @@
-/* exportitems.c: the exportItems response (graph-api.md 3.13) read as it streams.
+/* xitems.c: the exportItems response (graph-api.md 3.13) read as it streams.
  * A general JSON parser would scan, copy and re-parse each item's base64 "data" several
  * times; this reader walks the bytes once, decodes "data" straight into the item's buffer
  * as it arrives, and keeps the other members of an element (itemId, changeKey,
