@@ -10,10 +10,11 @@ static const char usage[] =
 	"       mbx-folders [options] --delta STATE MAILBOX\n"
 	"       mbx-folders [options] < mailbox-records";
 
-enum { OPT_DELTA = MBX_OPT_FIRST_LOCAL };
+enum { OPT_DELTA = MBX_OPT_FIRST_LOCAL, OPT_MAILBOXES };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
 static const struct mbx_optdef optdefs[] = {
 	{ "delta", 0, 1, "STATE", "print what changed since the run that wrote STATE", OPT_DELTA },
+	{ "mailboxes", 0, 1, "N", "list at most N mailboxes at once (default 16)", OPT_MAILBOXES },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
@@ -55,6 +56,15 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 		return MBX_EXIT_PARTIAL;
 	}
 	return folders_of(id, NULL);
+}
+
+static const char *
+record_key(yajl_val rec, const char *type)
+{
+	const char *k = mbx_json_str(rec, "id");
+
+	(void)type;
+	return k ? k : "";
 }
 
 static int
@@ -317,6 +327,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const types[] = { "mailbox", NULL };
+	struct mbx_tasks_opts o = { types, record_key, from_record, NULL, MBX_TASKS_MAILBOXES,
+				    MBX_TASKS_QUEUE };
 	const char *delta = NULL;
 	struct mbx_mailbox m;
 	int c, rc;
@@ -326,6 +338,8 @@ main(int argc, char **argv)
 	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1)
 		if (c == OPT_DELTA)
 			delta = optarg;
+		else if (c == OPT_MAILBOXES)
+			o.mailboxes = mbx_parse_mailboxes(optarg);
 	argc -= optind;
 	argv += optind;
 	if (argc > 2 || (delta && argc != 1))
@@ -337,7 +351,7 @@ main(int argc, char **argv)
 	} else if (argc > 0)
 		rc = from_args(argv[0], argc > 1 ? argv[1] : NULL);
 	else
-		rc = mbx_records_run(types, from_record, NULL);
+		rc = mbx_tasks_run(&graph, &o);
 	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;

@@ -12,21 +12,24 @@ static const char usage[] =
 	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] MAILBOX [PATH...]\n"
 	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] < records";
 
-enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL, OPT_ALL };
+enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL, OPT_ALL,
+       OPT_MAILBOXES };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
 static const struct mbx_optdef optdefs[] = {
-	{ "mailboxes", 'M', 0, NULL, "list the mailboxes of the USERs", 'M' },
+	{ "list-mailboxes", 'M', 0, NULL, "list the mailboxes of the USERs", 'M' },
 	{ "all", 0, 0, NULL, "with -M: every user of the tenant (needs User.Read.All)", OPT_ALL },
 	{ "delta", 0, 1, "STATE", "list what changed since the run that wrote STATE", OPT_DELTA },
 	{ "since", 0, 1, "TIME", "only items last modified at or after TIME", OPT_SINCE },
 	{ "until", 0, 1, "TIME", "only items last modified before TIME", OPT_UNTIL },
 	{ "page-size", 0, 1, "N", "ask the service for N items a page (1..1000)", OPT_PAGE_SIZE },
+	{ "mailboxes", 0, 1, "N", "list at most N mailboxes at once (default 16)", OPT_MAILBOXES },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
 static struct mbx_graph graph;
 static long page_size = 250;   /* $top: fewer round trips than the service's default 10 */
 static char since[32], until[32];   /* normalised UTC, "" when not given */
+static int mailboxes = MBX_TASKS_MAILBOXES;
 
 /* --delta: per folder, the deltaLink of its last round (mbx(7) "DELTA STATE"). */
 struct dfolder {
@@ -36,6 +39,7 @@ struct dfolder {
 static const char *delta_path;
 static int all_users;          /* -M --all */
 static char delta_mailbox[192];
+static char run_mailbox[192];  /* --delta: the one mailbox of this run */
 static struct dfolder *dfolders;
 static size_t ndfolders;
 static int walked;             /* a whole mailbox was listed: unseen folders are gone */
@@ -265,6 +269,11 @@ items_delta(const char *mailbox, const char *folder_id, const char *path, yajl_v
 	char msg[1024], *link = NULL;
 	int rc;
 
+	if (*run_mailbox && strcasecmp(run_mailbox, mailbox) != 0)
+		mbx_die(MBX_EXIT_USAGE, "cannot use --delta '%s' with records of more than one "
+			"mailbox ('%s' after '%s'): a state file is of one mailbox", delta_path,
+			mailbox, run_mailbox);
+	mbx_strlcpy(run_mailbox, mailbox, sizeof run_mailbox);
 	if (*delta_mailbox && strcasecmp(delta_mailbox, mailbox) != 0) {
 		mbx_record_error(mailbox, path, "DeltaStateMailbox", "cannot list '%s' with --delta "
 				 "'%s': that state is of mailbox '%s'", path, delta_path,
@@ -517,6 +526,15 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 	return items_of(mbx, id, path);
 }
 
+/* The mailbox a record's task is of: a mailbox record is its own. */
+static const char *
+record_key(yajl_val rec, const char *type)
+{
+	const char *k = mbx_json_str(rec, strcmp(type, "mailbox") == 0 ? "id" : "mailbox");
+
+	return k ? k : "";
+}
+
 static int
 run(int list_mailboxes, int argc, char **argv)
 {
@@ -532,8 +550,13 @@ run(int list_mailboxes, int argc, char **argv)
 			rc = mbx_exit_worst(rc, mailboxes_of(argv[i]));
 		return rc;
 	}
-	if (argc == 0)
+	if (argc == 0 && delta_path)    /* one mailbox: its state is one file */
 		return mbx_records_run(types, from_record, NULL);
+	if (argc == 0) {
+		struct mbx_tasks_opts o = { types, record_key, from_record, NULL, mailboxes,
+					    MBX_TASKS_QUEUE };
+		return mbx_tasks_run(&graph, &o);
+	}
 	rc = mbx_graph_mailbox(&graph, argv[0], mbx_opt.archive, &m, msg, sizeof msg);
 	if (rc) {
 		mbx_report(rc, NULL, argv[0], "MailboxNotFound", "cannot find mailbox of '%s': %s",
@@ -561,6 +584,8 @@ main(int argc, char **argv)
 			all_users = 1;
 		else if (c == OPT_PAGE_SIZE && mbx_parse_long(optarg, 1, 1000, &page_size) < 0)
 			mbx_die(MBX_EXIT_USAGE, "invalid --page-size '%s': expected 1..1000", optarg);
+		else if (c == OPT_MAILBOXES)
+			mailboxes = mbx_parse_mailboxes(optarg);
 		else if (c == OPT_DELTA)
 			delta_path = optarg;
 		else if ((c == OPT_SINCE || c == OPT_UNTIL) &&

@@ -272,6 +272,40 @@ typedef int (*mbx_usettings_cb)(void *ctx, const struct mbx_usettings *s);  /* n
 int mbx_graph_settings_many(struct mbx_graph *g, const char *const *users, size_t nusers,
 			    size_t window, mbx_usettings_cb each, void *ctx);
 
+/* --------------------------------------------------------------- task.c */
+
+/* Many mailboxes at once for the sequential listers (DESIGN-NOTES "Many mailboxes in the
+ * listers"): the records of stdin, each to each() on the task of its mailbox (key()),
+ * a mailbox's records in input order; up to mailboxes tasks at once, queue_max records
+ * in memory. Inside a task mbx_graph_run waits for its request while the other tasks and
+ * the engine run. Returns the worst exit code of each() and of the input's bad lines. */
+#define MBX_TASKS_MAILBOXES 16      /* --mailboxes: the default */
+#define MBX_TASKS_QUEUE 1024        /* records read ahead, all mailboxes */
+struct mbx_tasks_opts {
+	const char *const *types;   /* accepted record types */
+	const char *(*key)(yajl_val rec, const char *type);   /* its mailbox, never NULL */
+	mbx_record_cb each;
+	void *ctx;
+	int mailboxes;
+	size_t queue_max;
+};
+int mbx_tasks_run(struct mbx_graph *g, const struct mbx_tasks_opts *o);
+/* The task running the caller, or NULL outside tasks. */
+struct mbx_task;
+struct mbx_task *mbx_task_self(void);
+/* In a task: submit r (its on_done and ctx are the task's) and wait until it is done. */
+void mbx_task_perform(struct mbx_http *h, struct mbx_req *r);
+/* Requests a task has in flight on its own on_done (mbx-rm): hold one when it is
+ * submitted, release it in its on_done (which resumes the task); drain waits until at
+ * most max are held. A task ends only when it holds none. */
+void mbx_task_hold(struct mbx_task *t);
+void mbx_task_release(struct mbx_task *t);
+void mbx_task_drain(long max);
+/* Whether a read of in would block now (nothing buffered, nothing to read). */
+int mbx_input_waits(FILE *in);
+/* --mailboxes N: N, or a usage error that ends the program. */
+int mbx_parse_mailboxes(const char *arg);
+
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
