@@ -8,7 +8,7 @@
 static const char usage[] =
 	"mbx-folders [options] [MAILBOX [PATH]]\n"
 	"       mbx-folders [options] --delta STATE MAILBOX\n"
-	"       mbx-folders [options] < mailbox-records";
+	"       mbx-folders [options] [--mailboxes N] < mailbox-records";
 
 enum { OPT_DELTA = MBX_OPT_FIRST_LOCAL, OPT_MAILBOXES };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */

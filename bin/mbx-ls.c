@@ -10,7 +10,7 @@ static const char usage[] =
 	"mbx-ls [options] -M USER...\n"
 	"       mbx-ls [options] -M --all\n"
 	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] MAILBOX [PATH...]\n"
-	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] < records";
+	"       mbx-ls [options] [--delta STATE] [--since TIME] [--until TIME] [--mailboxes N] < records";
 
 enum { OPT_PAGE_SIZE = MBX_OPT_FIRST_LOCAL, OPT_DELTA, OPT_SINCE, OPT_UNTIL, OPT_ALL,
        OPT_MAILBOXES };

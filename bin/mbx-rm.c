@@ -8,7 +8,7 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-rm [options] [--hard] < item or imported records\n"
+	"mbx-rm [options] [--hard] [--mailboxes N] < item or imported records\n"
 	"       mbx-rm [options] [--hard] MAILBOX FOLDER ID...";
 
 enum { OPT_HARD = MBX_OPT_FIRST_LOCAL, OPT_MAILBOXES };
