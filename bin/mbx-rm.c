@@ -34,26 +34,7 @@ static unsigned long deleted, failed;
 static void
 emit(const struct del *d)
 {
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "item");
-	mbx_jw_kstr(&w, "mailbox", d->mailbox);
-	mbx_jw_kstr(&w, "folderId", d->folder);
-	mbx_jw_kstr(&w, "id", d->id);
-	mbx_jw_key(&w, "removed");
-	mbx_jw_bool(&w, 1);
-	mbx_jw_kstr(&w, "disposalType", disposal);
-	if (mbx_opt.dry_run) {
-		mbx_jw_key(&w, "dryRun");
-		mbx_jw_bool(&w, 1);
-	}
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
+	mbx_item_removed_emit(d->mailbox, d->folder, d->id, disposal, mbx_opt.dry_run);
 }
 
 static void

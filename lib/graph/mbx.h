@@ -306,6 +306,39 @@ int mbx_input_waits(FILE *in);
 /* --mailboxes N: N, or a usage error that ends the program. */
 int mbx_parse_mailboxes(const char *arg);
 
+/* --------------------------------------------------------------- list.c */
+
+/* The listings of mbx-ls(1), over g: set up once, before any. */
+struct mbx_list_opts {
+	long page_size;            /* --page-size: $top */
+	char since[32], until[32]; /* --since/--until normalised (mbx_parse_time), or "" */
+	const char *delta;         /* --delta STATE, or NULL */
+};
+void mbx_list_setup(struct mbx_graph *g, const struct mbx_list_opts *o);
+/* The items of the folder at spec (path or id) and below it (spec NULL: the mailbox), or
+ * of that one folder (mbx_list_in): item records, failures reported; the exit code. */
+int mbx_list_under(const char *mailbox, const char *spec);
+int mbx_list_in(const char *mailbox, const char *spec);
+/* A folder or mailbox record of the input (an mbx_record_cb), and the mailbox it is of
+ * (for mbx_tasks_run). With --delta, a record of a second mailbox ends the program
+ * with a usage error: a state file is of one mailbox. */
+int mbx_list_record(void *ctx, yajl_val rec, const char *type, unsigned long line);
+const char *mbx_list_key(yajl_val rec, const char *type);
+/* --delta: load the state (dies when it cannot be used); save it after a complete run
+ * (rc 0), with the folders a whole-mailbox listing no longer saw reported removed. */
+void mbx_list_delta_load(void);
+void mbx_list_delta_save(int rc);
+/* The mailbox records of a user (one settings call, 3.1), or of every user of the tenant
+ * (-M --all: users a page at a time, their settings many at once): the exit code. */
+int mbx_list_user(const char *user);
+int mbx_list_tenant(void);
+/* mbx-folders(1): the folder tree of mailbox (from the folder at path; NULL: all) as
+ * folder records; the same for a mailbox record of the input (ctx: the graph), and its
+ * key; failures reported, the exit code. */
+int mbx_folders_of(struct mbx_graph *g, const char *mailbox, const char *path);
+int mbx_folders_record(void *ctx, yajl_val rec, const char *type, unsigned long line);
+const char *mbx_folders_key(yajl_val rec, const char *type);
+
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
@@ -314,6 +347,10 @@ int mbx_parse_mailboxes(const char *arg);
 int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
 		    char *err, size_t n);
 int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n);
+/* mbx-folders --delta STATE: the folders of mailbox that changed since the state's round
+ * (all the first time), removals first, then parents before children; the state saved
+ * when the round is complete. Dies when the state cannot be used; the exit code. */
+int mbx_folders_delta(struct mbx_graph *g, const char *path, const char *mailbox);
 
 /* ------------------------------------------------------------ journal.c */
 
