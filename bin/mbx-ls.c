@@ -38,11 +38,8 @@ run(int list_mailboxes, int argc, char **argv)
 
 	if (list_mailboxes && all_users)
 		return mbx_list_tenant();
-	if (list_mailboxes) {
-		for (i = 0; i < argc && (rc == 0 || rc == MBX_EXIT_PARTIAL); i++)
-			rc = mbx_exit_worst(rc, mbx_list_user(argv[i]));
-		return rc;
-	}
+	if (list_mailboxes)
+		return mbx_list_users(argv, argc);
 	if (argc == 0 && lo.delta)      /* one mailbox: its state is one file */
 		return mbx_records_run(types, mbx_list_record, NULL);
 	if (argc == 0) {

@@ -350,30 +350,6 @@ mbx_list_delta_save(int rc)
 
 static void emit_ids(const char *user, const char *primary, const char *archive);
 
-/* One settings call gives both mailboxes of a user (graph-api.md 3.1). */
-int
-mbx_list_user(const char *user)
-{
-	struct mbx_mailbox m;
-	char msg[1024], primary[192], archive[192];
-	int rc;
-
-	if (strncmp(user, "MBX:", 4) == 0) {
-		mbx_graph_mailbox(lg, user, 0, &m, msg, sizeof msg);
-		mbx_mailbox_emit(&m);
-		return 0;
-	}
-	rc = mbx_graph_settings(lg, user, primary, sizeof primary, archive, sizeof archive,
-				msg, sizeof msg);
-	if (rc) {
-		mbx_report(rc, NULL, user, "MailboxNotFound", "cannot find mailboxes of '%s': %s",
-			   user, msg);
-		return rc;
-	}
-	emit_ids(user, primary, archive);
-	return 0;
-}
-
 /* -M --all: the users of the tenant a page at a time, their settings many at once. */
 #define USERS_BATCH 999         /* a page of Graph "List users" at $top=999 */
 #define SETTINGS_WINDOW 64      /* settings calls in flight: a tenant is not found serially */
@@ -429,6 +405,30 @@ tenant_flush(struct tenant *t)
 		free(t->users[i]);
 	t->n = 0;
 	return t->rc != 0 && t->rc != MBX_EXIT_PARTIAL;
+}
+
+/* -M USER...: one settings call gives both mailboxes of a user (graph-api.md 3.1), many
+ * users' at once as for --all, in the order of the arguments; an id is its own record. */
+int
+mbx_list_users(char *const *users, int n)
+{
+	struct mbx_mailbox m;
+	char msg[8];
+	int i = 0, k, rc = 0;
+
+	while (i < n && (rc == 0 || rc == MBX_EXIT_PARTIAL)) {
+		if (strncmp(users[i], "MBX:", 4) == 0) {
+			mbx_graph_mailbox(lg, users[i++], 0, &m, msg, sizeof msg);
+			mbx_mailbox_emit(&m);
+			continue;
+		}
+		for (k = i; k < n && strncmp(users[k], "MBX:", 4) != 0; k++)
+			;
+		rc = mbx_exit_worst(rc, mbx_graph_settings_many(lg, (const char *const *)users + i,
+				    (size_t)(k - i), SETTINGS_WINDOW, tenant_mailboxes, NULL));
+		i = k;
+	}
+	return rc;
 }
 
 /* Called once the page is in (graph.c reads a page whole): the engine is idle here. */

@@ -328,9 +328,10 @@ const char *mbx_list_key(yajl_val rec, const char *type);
  * (rc 0), with the folders a whole-mailbox listing no longer saw reported removed. */
 void mbx_list_delta_load(void);
 void mbx_list_delta_save(int rc);
-/* The mailbox records of a user (one settings call, 3.1), or of every user of the tenant
- * (-M --all: users a page at a time, their settings many at once): the exit code. */
-int mbx_list_user(const char *user);
+/* The mailbox records of users (-M USER...: one settings call each, 3.1, many at once,
+ * in the order given), or of every user of the tenant (-M --all: users a page at a
+ * time, their settings many at once): the exit code. */
+int mbx_list_users(char *const *users, int n);
 int mbx_list_tenant(void);
 /* mbx-folders(1): the folder tree of mailbox (from the folder at path; NULL: all) as
  * folder records; the same for a mailbox record of the input (ctx: the graph), and its
