@@ -1,7 +1,8 @@
 /* dstate.c: the --delta STATE files of mbx-ls and mbx-folders (mbx(7) "DELTA STATE").
  * One JSON document: {"type": TOOL, "v": 1, "mailbox": ID, ...}; read whole (bounded),
  * written whole to a temporary file, synced and renamed over the old one, so a run that
- * fails or is killed leaves the previous state intact. */
+ * fails or is killed leaves the previous state intact. Also mbx-folders --delta, whose
+ * state is the folder tree itself. Bare section numbers are those of docs/graph-api.md. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
