@@ -301,8 +301,6 @@ void mbx_task_perform(struct mbx_http *h, struct mbx_req *r);
 void mbx_task_hold(struct mbx_task *t);
 void mbx_task_release(struct mbx_task *t);
 void mbx_task_drain(long max);
-/* Whether a read of in would block now (nothing buffered, nothing to read). */
-int mbx_input_waits(FILE *in);
 /* --mailboxes N: N, or a usage error that ends the program. */
 int mbx_parse_mailboxes(const char *arg);
 

@@ -9,7 +9,6 @@
  * time, so the engine, stdio and the programs' state need no locking, and the mutex
  * orders every hand-over (ASan, valgrind and TSan see plain threads). */
 #include <pthread.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mbx.h"
@@ -273,20 +272,6 @@ run_ready(struct mbx_tasks *s)
 	}
 	start_waiting(s);
 	return ran;
-}
-
-/* Whether a read of in would block (the engine should run meanwhile). */
-int
-mbx_input_waits(FILE *in)
-{
-#ifdef __GLIBC__
-	struct pollfd p = { fileno(in), POLLIN, 0 };
-
-	return in->_IO_read_ptr >= in->_IO_read_end && poll(&p, 1, 0) == 0;
-#else
-	(void)in;
-	return 0;                   /* unknown buffer: read, as before */
-#endif
 }
 
 static int
