@@ -143,7 +143,7 @@ of() { jq -c --arg m "$2" 'select(.mailbox == $m)' "$1"; }
 }
 
 @test "mbx-rm: the items of 8 mailboxes deleted in one run, concurrently, each once (a mailbox's deletes finish in any order: --jobs in flight)" {
-	admin POST /faults -d 'match=/items/,method=DELETE,latency=60,count=0' >/dev/null
+	admin POST /faults -d 'match=/items/,method=DELETE,latency=300,count=0' >/dev/null
 	jq -c 'select(.type == "item" and .folderPath == "/Inbox")' "$BATS_FILE_TMPDIR/single-items" \
 		>"$BATS_TEST_TMPDIR/in"
 	n=$(wc -l <"$BATS_TEST_TMPDIR/in")
