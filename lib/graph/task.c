@@ -13,7 +13,9 @@
 #include <string.h>
 #include "mbx.h"
 
-#define TASK_STACK ((size_t)1 << 20)   /* per task; pages are touched only as used */
+/* per task: a walk 256 folders deep needs about 300 KiB, twice that under ASan; the
+ * pages are virtual until touched */
+#define TASK_STACK ((size_t)2 << 20)
 
 struct qrec {                   /* an input record waiting for its mailbox's task */
 	yajl_val rec;
@@ -43,6 +45,9 @@ struct mbx_tasks {
 	struct qrec *wait_head, *wait_tail;   /* records of mailboxes without a task */
 	size_t queued;              /* records in memory, all mailboxes */
 	int worst;
+	int stopped;                /* a failure of every call (no token, 401): read no more */
+	char **failed;              /* mailboxes stopped by a failure of their own */
+	size_t nfailed;
 };
 
 static pthread_mutex_t baton = PTHREAD_MUTEX_INITIALIZER;
@@ -102,6 +107,10 @@ mbx_task_perform(struct mbx_http *h, struct mbx_req *r)
 	mbx_http_submit(h, r);
 	while (!t->req_done)       /* a refused request is done inside submit */
 		mbx_task_yield();
+	/* as the export engine: no token or a 401 fails every mailbox's calls; a 403 is
+	 * one mailbox's refusal */
+	if (mbx_http_exit_code(r) == MBX_EXIT_AUTH && r->status != 403)
+		t->s->stopped = MBX_EXIT_AUTH;
 }
 
 void
@@ -145,6 +154,37 @@ push(struct qrec **head, struct qrec **tail, struct qrec *q)
 	*tail = q;
 }
 
+static void
+qrec_free(struct mbx_tasks *s, struct qrec *q)
+{
+	s->queued--;
+	yajl_tree_free(q->rec);
+	free(q->type);
+	free(q);
+}
+
+static int
+has_failed(const struct mbx_tasks *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfailed; i++)
+		if (strcmp(s->failed[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A mailbox's failure that is not one record's (exit 1) ends its listing, as when it is
+ * listed alone (mbx_records_run stops there): its later records are not listed. */
+static void
+mark_failed(struct mbx_tasks *s, const char *key, int rc)
+{
+	if (rc == MBX_EXIT_OK || rc == MBX_EXIT_PARTIAL || has_failed(s, key))
+		return;
+	s->failed = mbx_xrealloc(s->failed, (s->nfailed + 1) * sizeof *s->failed);
+	s->failed[s->nfailed++] = mbx_strdup(key);
+}
+
 /* A task's life: its mailbox's records in order, then what it still has in flight. */
 static void *
 task_main(void *arg)
@@ -168,12 +208,12 @@ task_main(void *arg)
 			mbx_task_yield();
 			continue;
 		}
-		rc = s->o->each(s->o->ctx, q->rec, q->type, q->line);
-		s->worst = mbx_exit_worst(s->worst, rc);
-		s->queued--;
-		yajl_tree_free(q->rec);
-		free(q->type);
-		free(q);
+		if (!s->stopped && !has_failed(s, t->key)) {
+			rc = s->o->each(s->o->ctx, q->rec, q->type, q->line);
+			s->worst = mbx_exit_worst(s->worst, rc);
+			mark_failed(s, t->key, rc);
+		}
+		qrec_free(s, q);
 	}
 	pthread_mutex_lock(&baton);
 	t->done = 1;
@@ -240,6 +280,10 @@ start_waiting(struct mbx_tasks *s)
 
 	while ((q = pop(&s->wait_head, &s->wait_tail)) != NULL) {
 		key = s->o->key(q->rec, q->type);
+		if (s->stopped || has_failed(s, key)) {
+			qrec_free(s, q);
+			continue;
+		}
 		if (!(t = task_of(s, key)) && s->ntasks < s->o->mailboxes) {
 			task_start(s, key);
 			t = s->all;
@@ -324,7 +368,7 @@ take(struct mbx_tasks *s, struct mbx_reader *rd, int rc, yajl_val rec, const cha
 int
 mbx_tasks_run(struct mbx_graph *g, const struct mbx_tasks_opts *o)
 {
-	struct mbx_tasks s = { g, o, NULL, 0, NULL, NULL, 0, 0 };
+	struct mbx_tasks s = { g, o, NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0 };
 	struct mbx_reader rd;
 	char err[512];
 	yajl_val rec;
@@ -334,6 +378,8 @@ mbx_tasks_run(struct mbx_graph *g, const struct mbx_tasks_opts *o)
 	for (;;) {
 		while (run_ready(&s))
 			;
+		if (s.stopped)
+			eof = 1;
 		if (!eof && s.queued < o->queue_max &&
 		    (s.ntasks == 0 || !mbx_input_waits(stdin))) {
 			rc = mbx_reader_next(&rd, &rec, err, sizeof err);
@@ -348,6 +394,9 @@ mbx_tasks_run(struct mbx_graph *g, const struct mbx_tasks_opts *o)
 		mbx_http_step(g->http, eof || s.queued >= o->queue_max ? 1000 : 10);
 	}
 	mbx_reader_free(&rd);
+	while (s.nfailed)
+		free(s.failed[--s.nfailed]);
+	free(s.failed);
 	return s.worst;
 }
 
