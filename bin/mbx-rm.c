@@ -8,19 +8,22 @@
 #include "mbx.h"
 
 static const char usage[] =
-	"mbx-rm [options] [--hard] < item or imported records\n"
+	"mbx-rm [options] [--hard] [--mailboxes N] < item or imported records\n"
 	"       mbx-rm [options] [--hard] MAILBOX FOLDER ID...";
 
-enum { OPT_HARD = MBX_OPT_FIRST_LOCAL };
+enum { OPT_HARD = MBX_OPT_FIRST_LOCAL, OPT_MAILBOXES };
 /* The command line (mbx(7) COMMON OPTIONS; --help prints this table). */
 static const struct mbx_optdef optdefs[] = {
 	{ "hard", 0, 0, NULL, "delete for good, not to Recoverable Items", OPT_HARD },
+	{ "mailboxes", 0, 1, "N", "delete in at most N mailboxes at once (default 16)",
+	  OPT_MAILBOXES },
 	{ NULL, 0, 0, NULL, NULL, 0 }
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT | MBX_COMMON_DRYRUN };
 
 struct del {
 	char *mailbox, *folder, *id;
+	struct mbx_task *task;     /* of its mailbox, or NULL (MAILBOX FOLDER ID...) */
 };
 
 static struct mbx_graph graph;
@@ -31,26 +34,7 @@ static unsigned long deleted, failed;
 static void
 emit(const struct del *d)
 {
-	struct mbx_buf b;
-	struct mbx_jw w;
-
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "item");
-	mbx_jw_kstr(&w, "mailbox", d->mailbox);
-	mbx_jw_kstr(&w, "folderId", d->folder);
-	mbx_jw_kstr(&w, "id", d->id);
-	mbx_jw_key(&w, "removed");
-	mbx_jw_bool(&w, 1);
-	mbx_jw_kstr(&w, "disposalType", disposal);
-	if (mbx_opt.dry_run) {
-		mbx_jw_key(&w, "dryRun");
-		mbx_jw_bool(&w, 1);
-	}
-	mbx_jw_end(&w);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
+	mbx_item_removed_emit(d->mailbox, d->folder, d->id, disposal, mbx_opt.dry_run);
 }
 
 static void
@@ -66,6 +50,7 @@ static void
 on_done(struct mbx_req *r)
 {
 	struct del *d = r->ctx;
+	struct mbx_task *t = d->task;
 	char msg[1024], code[128];
 	int rc = mbx_http_exit_code(r);
 
@@ -82,6 +67,8 @@ on_done(struct mbx_req *r)
 	}
 	del_free(d);
 	mbx_req_free(r);
+	if (t)
+		mbx_task_release(t);
 }
 
 /* DELETE .../folders/{f}/items/{id}?disposalType=..., --jobs in flight per mailbox. */
@@ -104,6 +91,13 @@ submit(const char *mailbox, const char *folder, const char *id)
 	r->on_done = on_done;
 	r->ctx = d;
 	pending++;
+	if ((d->task = mbx_task_self()) != NULL) {
+		/* its mailbox's task: 2 x --jobs queued keeps the lane busy, the others run */
+		mbx_task_hold(d->task);
+		mbx_http_submit(graph.http, r);
+		mbx_task_drain(2L * mbx_opt.jobs);
+		return;
+	}
 	mbx_http_submit(graph.http, r);
 	while (pending >= 4 * mbx_opt.jobs)
 		mbx_http_step(graph.http, 1000);
@@ -131,8 +125,17 @@ from_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 	if (mbx_json_bool(it, "removed"))
 		return 0;                   /* already gone (a delta listing's removal) */
 	submit(m, f, id);
-	mbx_http_step(graph.http, 0);
 	return 0;
+}
+
+/* The mailbox whose task deletes what a record names. */
+static const char *
+record_key(yajl_val rec, const char *type)
+{
+	yajl_val it = strcmp(type, "imported") == 0 ? mbx_json_get(rec, "source") : rec;
+	const char *m = mbx_json_str(it, "mailbox");
+
+	return m ? m : "";
 }
 
 static int
@@ -161,6 +164,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const types[] = { "item", "imported", "folder", NULL };
+	struct mbx_tasks_opts o = { types, record_key, from_record, NULL, MBX_TASKS_MAILBOXES,
+				    MBX_TASKS_QUEUE };
 	int c, rc;
 
 	mbx_log_init(argv[0]);
@@ -168,6 +173,8 @@ main(int argc, char **argv)
 	while ((c = mbx_opts_next(&cmdline, argc, argv)) != -1)
 		if (c == OPT_HARD)
 			disposal = "hardDelete";
+		else if (c == OPT_MAILBOXES)
+			o.mailboxes = mbx_parse_mailboxes(optarg);
 	argc -= optind;
 	argv += optind;
 	if (argc == 0 && isatty(STDIN_FILENO))
@@ -176,7 +183,7 @@ main(int argc, char **argv)
 	if (argc != 0 && argc < 3)
 		mbx_usage(&cmdline, MBX_EXIT_USAGE);
 	mbx_graph_init(&graph);
-	rc = argc ? from_args(argc, argv) : mbx_records_run(types, from_record, NULL);
+	rc = argc ? from_args(argc, argv) : mbx_tasks_run(&graph, &o);
 	mbx_http_run(graph.http);
 	mbx_debug("%lu deleted, %lu failed", deleted, failed);
 	mbx_stats_write(&graph, NULL, NULL);

@@ -181,6 +181,8 @@ void mbx_reader_init(struct mbx_reader *r, FILE *f, const char *name, size_t max
  *     the caller reports it and carries on. */
 int mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errlen);
 void mbx_reader_free(struct mbx_reader *r);
+/* Whether a read of in would block now: the engine should run meanwhile. */
+int mbx_input_waits(FILE *in);
 /* Record type ("mailbox", "folder", "item", "error", ...), or NULL. */
 const char *mbx_record_type(yajl_val rec);
 /* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. The

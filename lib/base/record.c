@@ -1,5 +1,6 @@
 /* record.c: NDJSON records in and out (mbx(7) RECORD FORMAT). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base.h"
@@ -370,4 +371,21 @@ mbx_report(int rc, const char *mailbox, const char *subject, const char *code,
 		mbx_record_error(mailbox, subject, code, "%s", msg);
 	else
 		mbx_err("%s", msg);
+}
+
+/* Nothing left in stdio's buffer (glibc's own fields, as gnulib's freadahead reads them)
+ * and nothing on the descriptor. A read that blocks stops the engine too: with an
+ * upstream mbx-ls still listing, the calls of the mailboxes already read would sit
+ * finished and unreplaced. */
+int
+mbx_input_waits(FILE *in)
+{
+#ifdef __GLIBC__
+	struct pollfd p = { fileno(in), POLLIN, 0 };
+
+	return in->_IO_read_ptr >= in->_IO_read_end && poll(&p, 1, 0) == 0;
+#else
+	(void)in;
+	return 0;                   /* unknown buffer: read, as before */
+#endif
 }

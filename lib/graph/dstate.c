@@ -1,7 +1,8 @@
 /* dstate.c: the --delta STATE files of mbx-ls and mbx-folders (mbx(7) "DELTA STATE").
  * One JSON document: {"type": TOOL, "v": 1, "mailbox": ID, ...}; read whole (bounded),
  * written whole to a temporary file, synced and renamed over the old one, so a run that
- * fails or is killed leaves the previous state intact. */
+ * fails or is killed leaves the previous state intact. Also mbx-folders --delta, whose
+ * state is the folder tree itself. Bare section numbers are those of docs/graph-api.md. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,3 +97,250 @@ mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n
 	mbx_buf_free(&tmp);
 	return ok ? 0 : -1;
 }
+
+/* ------------------------------------------------------- mbx-folders --delta */
+
+static struct mbx_graph *fg;
+
+/* The folders a --delta state knows, with what it takes to make their paths. */
+struct dnode {
+	struct mbx_folder f;
+	int changed, removed, seen;
+};
+static struct dnode *nodes;
+static size_t nnodes;
+static char *root_id;
+
+static struct dnode *
+node(const char *id, int add)
+{
+	size_t i;
+
+	for (i = 0; i < nnodes; i++)
+		if (strcmp(nodes[i].f.id, id) == 0)
+			return &nodes[i];
+	if (!add)
+		return NULL;
+	nodes = mbx_xrealloc(nodes, (nnodes + 1) * sizeof *nodes);
+	memset(&nodes[nnodes], 0, sizeof *nodes);
+	nodes[nnodes].f.id = mbx_strdup(id);
+	return &nodes[nnodes++];
+}
+
+/* "/A/B" from the parent chain up to the root; depth in *depth. NULL if it breaks. */
+static char *
+path_of(const struct dnode *d, int *depth)
+{
+	const char *names[64];
+	struct mbx_buf b, next;
+	int n = 0, i;
+
+	*depth = 0;
+	for (;;) {
+		if (n == 64 || !d->f.parent_id)
+			return NULL;
+		names[n++] = d->f.display_name ? d->f.display_name : "";
+		if (root_id && strcmp(d->f.parent_id, root_id) == 0)
+			break;
+		if (!(d = node(d->f.parent_id, 0)))
+			return NULL;
+	}
+	*depth = n;
+	mbx_buf_init(&b, 0);
+	mbx_buf_puts(&b, "/");
+	for (i = n - 1; i >= 0; i--) {
+		mbx_buf_init(&next, 0);
+		mbx_path_append(&next, b.data, names[i]);
+		mbx_buf_free(&b);
+		b = next;
+	}
+	return mbx_buf_steal(&b);
+}
+
+static int
+delta_elem(void *ctx, yajl_val e)
+{
+	struct dnode *d;
+	const char *id = mbx_json_str(e, "id");
+
+	(void)ctx;
+	if (!id)
+		return 0;
+	if (mbx_json_get(e, "@removed")) {
+		if ((d = node(id, 0)) != NULL)
+			d->removed = 1;
+		return 0;
+	}
+	if (!mbx_json_str(e, "parentFolderId")) {     /* the root, empty name (8.11) */
+		free(root_id);
+		root_id = mbx_strdup(id);
+		return 0;
+	}
+	d = node(id, 1);
+	mbx_folder_clear(&d->f);
+	mbx_folder_from_json(&d->f, e);
+	d->changed = d->seen = 1;
+	d->removed = 0;
+	return 0;
+}
+
+/* Removals first (with the paths they had), then changes, parents before children. */
+static void
+delta_emit(const char *mailbox)
+{
+	int depth, d;
+	size_t i;
+	char *p;
+
+	for (i = 0; i < nnodes; i++)
+		if (nodes[i].removed) {
+			p = path_of(&nodes[i], &depth);
+			mbx_mark_emit("folder", mailbox, NULL, p, nodes[i].f.id, "removed");
+			free(p);
+		}
+	for (d = 1; d < 64; d++)
+		for (i = 0; i < nnodes; i++) {
+			if (!nodes[i].changed || nodes[i].removed)
+				continue;
+			p = path_of(&nodes[i], &depth);
+			if (depth == d && p) {
+				free(nodes[i].f.path);
+				nodes[i].f.path = p;
+				mbx_folder_emit(mailbox, &nodes[i].f);
+			} else
+				free(p);
+		}
+}
+
+static char *
+delta_load(const char *path, const char *mailbox)
+{
+	char err[512], *link;
+	yajl_val st, fs, v;
+	struct dnode *d;
+	size_t i;
+
+	if (mbx_dstate_load(path, "mbx-folders", mailbox, &st, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", path, err);
+	if (!st)
+		return NULL;
+	fs = mbx_json_get(st, "folders");
+	if (!mbx_json_str(st, "link") || !mbx_json_str(st, "root") || !fs || !YAJL_IS_OBJECT(fs))
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no link, root or folders", path);
+	link = mbx_strdup(mbx_json_str(st, "link"));
+	root_id = mbx_strdup(mbx_json_str(st, "root"));
+	for (i = 0; i < fs->u.object.len; i++) {
+		v = fs->u.object.values[i];
+		d = node(fs->u.object.keys[i], 1);
+		d->f.parent_id = mbx_strdup(mbx_json_str(v, "parent"));
+		d->f.display_name = mbx_strdup(mbx_json_str(v, "name"));
+		d->f.cls = mbx_strdup(mbx_json_str(v, "class"));
+		d->f.well_known = mbx_strdup(mbx_json_str(v, "wellKnownName"));
+	}
+	yajl_tree_free(st);
+	return link;
+}
+
+static void
+delta_save(const char *path, const char *mailbox, const char *link)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char err[512];
+	size_t i;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "mbx-folders");
+	mbx_jw_kint(&w, "v", 1);
+	mbx_jw_kstr(&w, "mailbox", mailbox);
+	mbx_jw_kstr(&w, "link", link);
+	mbx_jw_kstr(&w, "root", root_id);
+	mbx_jw_key(&w, "folders");
+	mbx_jw_obj(&w);
+	for (i = 0; i < nnodes; i++) {
+		if (nodes[i].removed)
+			continue;
+		mbx_jw_key(&w, nodes[i].f.id);
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "parent", nodes[i].f.parent_id);
+		mbx_jw_kstr(&w, "name", nodes[i].f.display_name);
+		mbx_jw_kstr(&w, "class", nodes[i].f.cls);
+		mbx_jw_kstr(&w, "wellKnownName", nodes[i].f.well_known);
+		mbx_jw_end(&w);
+	}
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	if (mbx_dstate_save(path, &b, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_IO, "%s", err);
+	mbx_buf_free(&b);
+}
+
+static int
+delta_round(const char *mailbox, const char *saved, char **link, char *msg, size_t n)
+{
+	char *url = saved ? mbx_strdup(saved)
+		    : mbx_graph_url(fg, "admin/exchange/mailboxes/%s/folders/delta", mailbox);
+	int rc = mbx_graph_delta(fg, url, mailbox, delta_elem, NULL, link, msg, n);
+
+	free(url);
+	return rc;
+}
+
+/* A first round without the root (3.8 only observes it there): the root is the parent
+ * that is not itself listed (8.11), the one most folders hang from. */
+static void
+root_guess(void)
+{
+	size_t i, j, run, best = 0;
+
+	for (i = 0; i < nnodes; i++) {
+		const char *p = nodes[i].f.parent_id;
+		if (!p || node(p, 0))
+			continue;
+		for (run = 0, j = 0; j < nnodes; j++)
+			run += nodes[j].f.parent_id && strcmp(nodes[j].f.parent_id, p) == 0;
+		if (run > best) {
+			best = run;
+			free(root_id);
+			root_id = mbx_strdup(p);
+		}
+	}
+}
+
+/* --delta STATE: what changed since the state's round (all folders the first time). */
+int
+mbx_folders_delta(struct mbx_graph *g, const char *path, const char *mailbox)
+{
+	char *saved, *link = NULL, msg[1024];
+	size_t i;
+	int rc;
+
+	fg = g;
+	saved = delta_load(path, mailbox);
+	rc = delta_round(mailbox, saved, &link, msg, sizeof msg);
+
+	if (rc == MBX_DELTA_EXPIRED && saved) {
+		mbx_warn("the delta state of '%s' has expired: listing every folder", mailbox);
+		for (i = 0; i < nnodes; i++)
+			nodes[i].seen = 0;
+		rc = delta_round(mailbox, NULL, &link, msg, sizeof msg);
+		for (i = 0; rc == 0 && i < nnodes; i++)
+			nodes[i].removed = !nodes[i].seen;
+	}
+	free(saved);
+	if (rc) {
+		rc = rc == MBX_DELTA_EXPIRED ? MBX_EXIT_SERVICE : rc;
+		mbx_report(rc, mailbox, NULL, "FolderDeltaFailed", "cannot list folder changes of "
+			   "'%s': %s", mailbox, msg);
+		return rc;
+	}
+	if (!root_id)
+		root_guess();
+	delta_emit(mailbox);
+	delta_save(path, mailbox, link);
+	free(link);
+	return 0;
+}
+

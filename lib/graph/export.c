@@ -5,7 +5,6 @@
  * wait in per-mailbox queues; past a bounded read-ahead they spill to an unlinked
  * temporary file, per mailbox in chunks, and come back in order (DESIGN-NOTES "Export"). */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -634,23 +633,6 @@ mbx_export_wait(struct mbx_export *x)
 		mbx_progress_tick();
 }
 
-/* Whether reading in now would block: nothing left in stdio's buffer (glibc's own
- * fields, as gnulib's freadahead reads them) and nothing on the descriptor. A read that
- * blocks stops the engine too: with an upstream mbx-ls still listing, the calls of the
- * mailboxes already read would sit finished and unreplaced. */
-static int
-input_waits(FILE *in)
-{
-#ifdef __GLIBC__
-	struct pollfd p = { fileno(in), POLLIN, 0 };
-
-	return in->_IO_read_ptr >= in->_IO_read_end && poll(&p, 1, 0) == 0;
-#else
-	(void)in;
-	return 0;                   /* unknown buffer: read, as before */
-#endif
-}
-
 unsigned long
 mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take, void *ctx)
 {
@@ -662,7 +644,7 @@ mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take, void *c
 
 	mbx_reader_init(&rd, in, "stdin", (size_t)16 << 20);
 	for (;;) {
-		while (!x->stopped && input_waits(in) && mbx_export_poll(x, 10) > 0)
+		while (!x->stopped && mbx_input_waits(in) && mbx_export_poll(x, 10) > 0)
 			mbx_progress_tick();
 		if (x->stopped || (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) == 0)
 			break;

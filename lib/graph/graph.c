@@ -185,7 +185,10 @@ mbx_graph_req(const char *method, const char *mailbox, char *url, int json)
 int
 mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n)
 {
-	mbx_http_perform(g->http, r);
+	if (mbx_task_self())
+		mbx_task_perform(g->http, r);       /* the other mailboxes run meanwhile */
+	else
+		mbx_http_perform(g->http, r);
 	if (r->status >= 200 && r->status < 300 && mbx_http_exit_code(r) == 0)
 		return 0;
 	mbx_graph_errmsg(r, msg, n);

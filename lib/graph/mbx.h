@@ -278,6 +278,72 @@ typedef int (*mbx_usettings_cb)(void *ctx, const struct mbx_usettings *s);  /* n
 int mbx_graph_settings_many(struct mbx_graph *g, const char *const *users, size_t nusers,
 			    size_t window, mbx_usettings_cb each, void *ctx);
 
+/* --------------------------------------------------------------- task.c */
+
+/* Many mailboxes at once for the sequential listers (DESIGN-NOTES "Many mailboxes in the
+ * listers"): the records of stdin, each to each() on the task of its mailbox (key()),
+ * a mailbox's records in input order; up to mailboxes tasks at once, queue_max records
+ * in memory. Inside a task mbx_graph_run waits for its request while the other tasks and
+ * the engine run. Returns the worst exit code of each() and of the input's bad lines. */
+#define MBX_TASKS_MAILBOXES 16      /* --mailboxes: the default */
+#define MBX_TASKS_QUEUE 1024        /* records read ahead, all mailboxes */
+struct mbx_tasks_opts {
+	const char *const *types;   /* accepted record types */
+	const char *(*key)(yajl_val rec, const char *type);   /* its mailbox, never NULL */
+	mbx_record_cb each;
+	void *ctx;
+	int mailboxes;
+	size_t queue_max;
+};
+int mbx_tasks_run(struct mbx_graph *g, const struct mbx_tasks_opts *o);
+/* The task running the caller, or NULL outside tasks. */
+struct mbx_task;
+struct mbx_task *mbx_task_self(void);
+/* In a task: submit r (its on_done and ctx are the task's) and wait until it is done. */
+void mbx_task_perform(struct mbx_http *h, struct mbx_req *r);
+/* Requests a task has in flight on its own on_done (mbx-rm): hold one when it is
+ * submitted, release it in its on_done (which resumes the task); drain waits until at
+ * most max are held. A task ends only when it holds none. */
+void mbx_task_hold(struct mbx_task *t);
+void mbx_task_release(struct mbx_task *t);
+void mbx_task_drain(long max);
+/* --mailboxes N: N, or a usage error that ends the program. */
+int mbx_parse_mailboxes(const char *arg);
+
+/* --------------------------------------------------------------- list.c */
+
+/* The listings of mbx-ls(1), over g: set up once, before any. */
+struct mbx_list_opts {
+	long page_size;            /* --page-size: $top */
+	char since[32], until[32]; /* --since/--until normalised (mbx_parse_time), or "" */
+	const char *delta;         /* --delta STATE, or NULL */
+};
+void mbx_list_setup(struct mbx_graph *g, const struct mbx_list_opts *o);
+/* The items of the folder at spec (path or id) and below it (spec NULL: the mailbox), or
+ * of that one folder (mbx_list_in): item records, failures reported; the exit code. */
+int mbx_list_under(const char *mailbox, const char *spec);
+int mbx_list_in(const char *mailbox, const char *spec);
+/* A folder or mailbox record of the input (an mbx_record_cb), and the mailbox it is of
+ * (for mbx_tasks_run). With --delta, a record of a second mailbox ends the program
+ * with a usage error: a state file is of one mailbox. */
+int mbx_list_record(void *ctx, yajl_val rec, const char *type, unsigned long line);
+const char *mbx_list_key(yajl_val rec, const char *type);
+/* --delta: load the state (dies when it cannot be used); save it after a complete run
+ * (rc 0), with the folders a whole-mailbox listing no longer saw reported removed. */
+void mbx_list_delta_load(void);
+void mbx_list_delta_save(int rc);
+/* The mailbox records of users (-M USER...: one settings call each, 3.1, many at once,
+ * in the order given), or of every user of the tenant (-M --all: users a page at a
+ * time, their settings many at once): the exit code. */
+int mbx_list_users(char *const *users, int n);
+int mbx_list_tenant(void);
+/* mbx-folders(1): the folder tree of mailbox (from the folder at path; NULL: all) as
+ * folder records; the same for a mailbox record of the input (ctx: the graph), and its
+ * key; failures reported, the exit code. */
+int mbx_folders_of(struct mbx_graph *g, const char *mailbox, const char *path);
+int mbx_folders_record(void *ctx, yajl_val rec, const char *type, unsigned long line);
+const char *mbx_folders_key(yajl_val rec, const char *type);
+
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
@@ -286,6 +352,10 @@ int mbx_graph_settings_many(struct mbx_graph *g, const char *const *users, size_
 int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
 		    char *err, size_t n);
 int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n);
+/* mbx-folders --delta STATE: the folders of mailbox that changed since the state's round
+ * (all the first time), removals first, then parents before children; the state saved
+ * when the round is complete. Dies when the state cannot be used; the exit code. */
+int mbx_folders_delta(struct mbx_graph *g, const char *path, const char *mailbox);
 
 /* ------------------------------------------------------------ journal.c */
 

@@ -1,0 +1,550 @@
+/* list.c: the listings of mbx-ls(1): the items of folders as item records, with
+ * --since/--until and --delta state (mbx(7) "DELTA STATE"), and the mailboxes of users or
+ * of the whole tenant. Each listing is sequential code: run in a task (task.c), many
+ * mailboxes' listings go at once. Bare section numbers are those of docs/graph-api.md. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "mbx.h"
+
+static struct mbx_graph *lg;
+static long page_size = 250;   /* $top: fewer round trips than the service's default 10 */
+static char since[32], until[32];   /* normalised UTC, "" when not given */
+static const char *delta_path;
+
+void
+mbx_list_setup(struct mbx_graph *g, const struct mbx_list_opts *o)
+{
+	lg = g;
+	page_size = o->page_size;
+	mbx_strlcpy(since, o->since, sizeof since);
+	mbx_strlcpy(until, o->until, sizeof until);
+	delta_path = o->delta;
+}
+
+/* --delta: per folder, the deltaLink of its last round (mbx(7) "DELTA STATE"). */
+struct dfolder {
+	char *id, *path, *link;
+	int seen;
+};
+static char delta_mailbox[192];
+static char run_mailbox[192];  /* --delta: the one mailbox of this run */
+static struct dfolder *dfolders;
+static size_t ndfolders;
+static int walked;             /* a whole mailbox was listed: unseen folders are gone */
+
+/* The context of one folder's listing, stamped onto every item record. */
+struct folder_ctx {
+	const char *mailbox, *folder_id, *folder_path;
+	unsigned long count;
+};
+
+/* --since/--until on lastModifiedDateTime: by the service when listing, by us in delta
+ * rounds (items/delta filters only receivedDateTime, graph-api.md 3.11). */
+static int
+in_window(yajl_val item)
+{
+	const char *t = mbx_json_str(item, "lastModifiedDateTime");
+
+	if (!*since && !*until)
+		return 1;
+	return t && (!*since || strcmp(t, since) >= 0) && (!*until || strcmp(t, until) < 0);
+}
+
+static int
+emit_item(void *ctx, yajl_val item)
+{
+	struct folder_ctx *f = ctx;
+
+	if (delta_path && !in_window(item))
+		return 0;
+	mbx_item_emit(f->mailbox, f->folder_id, f->folder_path, item);
+	f->count++;
+	return 0;
+}
+
+/* The listing URL, with the service's $filter for --since/--until (3.9). */
+static char *
+items_url(const char *mailbox, const char *folder_id, const char *top)
+{
+	struct mbx_buf f;
+	char *url;
+
+	if (!*since && !*until)
+		return mbx_graph_url(lg, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s",
+				     mailbox, folder_id, top);
+	mbx_buf_init(&f, 0);
+	if (*since)
+		mbx_buf_printf(&f, "lastModifiedDateTime ge %s", since);
+	if (*until)
+		mbx_buf_printf(&f, "%slastModifiedDateTime lt %s", *since ? " and " : "", until);
+	url = mbx_graph_url(lg, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s"
+			    "&$filter=%s", mailbox, folder_id, top, f.data);
+	mbx_buf_free(&f);
+	return url;
+}
+
+static int items_delta(const char *mailbox, const char *folder_id, const char *path,
+		       yajl_val rec, const struct mbx_folder *walk);
+
+static int
+items_of(const char *mailbox, const char *folder_id, const char *folder_path)
+{
+	struct folder_ctx f = { mailbox, folder_id, folder_path, 0 };
+	char msg[1024], top[32];
+	char *url;
+	int rc;
+
+	snprintf(top, sizeof top, "%ld", page_size);
+	url = items_url(mailbox, folder_id, top);
+	rc = mbx_graph_list(lg, url, mailbox, emit_item, &f, msg, sizeof msg);
+	free(url);
+	if (rc)
+		mbx_report(rc, mailbox, folder_path, "ItemListFailed",
+				 "cannot list items of '%s': %s", folder_path, msg);
+	else
+		mbx_debug("%s: %lu items", folder_path, f.count);
+	return rc;
+}
+
+static int
+walk_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
+{
+	int *worst = ctx;
+	int rc = delta_path ? items_delta(mailbox, f->id, f->path, NULL, f)
+		 : items_of(mailbox, f->id, f->path);
+
+	*worst = mbx_exit_worst(*worst, rc);
+	/* keep walking after one folder failed; stop on what fails every call */
+	return rc == MBX_EXIT_PARTIAL ? 0 : rc;
+}
+
+/* Every item of the folder named by spec and its subfolders (spec NULL: the mailbox). */
+int
+mbx_list_under(const char *mailbox, const char *spec)
+{
+	char msg[1024] = "";
+	struct mbx_err e;
+	int worst = 0, rc;
+
+	walked |= spec == NULL;
+	rc = mbx_folder_walk(lg, mailbox, spec, walk_folder, &worst, &e)
+	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
+	if (rc && *msg)
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
+				 spec ? spec : "/", msg);
+	return mbx_exit_worst(worst, rc);
+}
+
+/* One folder named by path or id, without its subfolders. */
+int
+mbx_list_in(const char *mailbox, const char *spec)
+{
+	struct mbx_folder f = { 0 };
+	char msg[1024];
+	struct mbx_err e;
+	int rc;
+
+	rc = mbx_graph_folder(lg, mailbox, spec, &f, &e) ? mbx_err_exit(&e, msg, sizeof msg) : 0;
+	if (rc)
+		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
+				 spec, msg);
+	else
+		rc = delta_path ? items_delta(mailbox, f.id, f.path, NULL, &f)
+		     : items_of(mailbox, f.id, f.path);
+	mbx_folder_clear(&f);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- --delta */
+
+static struct dfolder *
+dfolder(const char *id, int add)
+{
+	size_t i;
+
+	for (i = 0; i < ndfolders; i++)
+		if (strcmp(dfolders[i].id, id) == 0)
+			return &dfolders[i];
+	if (!add)
+		return NULL;
+	dfolders = mbx_xrealloc(dfolders, (ndfolders + 1) * sizeof *dfolders);
+	memset(&dfolders[ndfolders], 0, sizeof *dfolders);
+	dfolders[ndfolders].id = mbx_strdup(id);
+	return &dfolders[ndfolders++];
+}
+
+/* A changed item, or {"id", "@removed"}: an item record, or one marked removed. */
+static int
+delta_elem(void *ctx, yajl_val e)
+{
+	struct folder_ctx *f = ctx;
+
+	if (!mbx_json_get(e, "@removed"))
+		return emit_item(ctx, e);
+	mbx_mark_emit("item", f->mailbox, f->folder_id, f->folder_path, mbx_json_str(e, "id"), "removed");
+	return 0;
+}
+
+/* The folder record of a folder new to the state; a listing in full again says so. */
+static void
+pass_folder(const char *mailbox, const char *id, const char *path, yajl_val rec,
+	    const struct mbx_folder *walk, int resync)
+{
+	if (resync)
+		mbx_mark_emit("folder", mailbox, NULL, path, id, "resync");
+	else if (rec)
+		mbx_record_write(rec);
+	else if (walk)
+		mbx_folder_emit(mailbox, walk);
+}
+
+static int
+round_of(struct dfolder *d, struct folder_ctx *fc, char **link, char *msg, size_t n)
+{
+	char *url = d->link ? mbx_strdup(d->link)
+		    : mbx_graph_url(lg, "admin/exchange/mailboxes/%s/folders/%s/items/delta",
+				    fc->mailbox, fc->folder_id);
+	int rc = mbx_graph_delta(lg, url, fc->mailbox, delta_elem, fc, link, msg, n);
+
+	free(url);
+	return rc;
+}
+
+static int
+delta_failed(int rc, const char *mailbox, const char *path, const char *msg)
+{
+	if (rc == MBX_DELTA_EXPIRED)
+		rc = MBX_EXIT_SERVICE;
+	mbx_report(rc, mailbox, path, "ItemDeltaFailed", "cannot list changes of '%s': %s", path,
+		   msg);
+	return rc;
+}
+
+/* One folder's items since its saved deltaLink (all of them the first time). */
+static int
+items_delta(const char *mailbox, const char *folder_id, const char *path, yajl_val rec,
+	    const struct mbx_folder *walk)
+{
+	struct folder_ctx fc = { mailbox, folder_id, path, 0 };
+	struct dfolder *d;
+	char msg[1024], *link = NULL;
+	int rc;
+
+	if (*run_mailbox && strcasecmp(run_mailbox, mailbox) != 0)
+		mbx_die(MBX_EXIT_USAGE, "cannot use --delta '%s' with records of more than one "
+			"mailbox ('%s' after '%s'): a state file is of one mailbox", delta_path,
+			mailbox, run_mailbox);
+	mbx_strlcpy(run_mailbox, mailbox, sizeof run_mailbox);
+	if (*delta_mailbox && strcasecmp(delta_mailbox, mailbox) != 0) {
+		mbx_record_error(mailbox, path, "DeltaStateMailbox", "cannot list '%s' with --delta "
+				 "'%s': that state is of mailbox '%s'", path, delta_path,
+				 delta_mailbox);
+		return MBX_EXIT_PARTIAL;
+	}
+	mbx_strlcpy(delta_mailbox, mailbox, sizeof delta_mailbox);
+	d = dfolder(folder_id, 1);
+	if (!d->link)
+		pass_folder(mailbox, folder_id, path, rec, walk, 0);
+	rc = round_of(d, &fc, &link, msg, sizeof msg);
+	if (rc == MBX_DELTA_EXPIRED && d->link) {
+		mbx_warn("the delta state of '%s' has expired: listing it in full", path);
+		free(d->link);
+		d->link = NULL;
+		pass_folder(mailbox, folder_id, path, rec, walk, 1);
+		rc = round_of(d, &fc, &link, msg, sizeof msg);
+	}
+	if (rc)
+		return delta_failed(rc, mailbox, path, msg);
+	free(d->link);
+	d->link = link;
+	free(d->path);
+	d->path = mbx_strdup(path);
+	d->seen = 1;
+	return 0;
+}
+
+void
+mbx_list_delta_load(void)
+{
+	char err[512];
+	yajl_val st, fs, v;
+	struct dfolder *d;
+	size_t i;
+
+	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", delta_path, err);
+	if (!st)
+		return;
+	mbx_strlcpy(delta_mailbox, mbx_json_str(st, "mailbox"), sizeof delta_mailbox);
+	fs = mbx_json_get(st, "folders");
+	if (!fs || !YAJL_IS_OBJECT(fs))
+		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no \"folders\"", delta_path);
+	for (i = 0; i < fs->u.object.len; i++) {
+		v = fs->u.object.values[i];
+		if (!mbx_json_str(v, "link") || !mbx_json_str(v, "path"))
+			mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': folder %zu has no "
+				"link or path", delta_path, i + 1);
+		d = dfolder(fs->u.object.keys[i], 1);
+		d->link = mbx_strdup(mbx_json_str(v, "link"));
+		d->path = mbx_strdup(mbx_json_str(v, "path"));
+	}
+	yajl_tree_free(st);
+}
+
+/* After a whole mailbox was listed, folders it no longer has are reported removed. */
+static void
+delta_gone(void)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < ndfolders; i++) {
+		if (walked && !dfolders[i].seen && dfolders[i].link) {
+			mbx_mark_emit("folder", delta_mailbox, NULL, dfolders[i].path, dfolders[i].id,
+			     "removed");
+			free(dfolders[i].id);
+			free(dfolders[i].path);
+			free(dfolders[i].link);
+			continue;
+		}
+		dfolders[k++] = dfolders[i];
+	}
+	ndfolders = k;
+}
+
+/* Saved only when everything worked: a partial run is repeated from the old state. */
+void
+mbx_list_delta_save(int rc)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	char err[512];
+	size_t i;
+
+	delta_gone();
+	if (rc != 0 || !*delta_mailbox) {
+		if (rc)
+			mbx_warn("--delta '%s' not updated: the run was not complete", delta_path);
+		return;
+	}
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "mbx-ls");
+	mbx_jw_kint(&w, "v", 1);
+	mbx_jw_kstr(&w, "mailbox", delta_mailbox);
+	mbx_jw_key(&w, "folders");
+	mbx_jw_obj(&w);
+	for (i = 0; i < ndfolders; i++) {
+		if (!dfolders[i].link)
+			continue;
+		mbx_jw_key(&w, dfolders[i].id);
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "path", dfolders[i].path);
+		mbx_jw_kstr(&w, "link", dfolders[i].link);
+		mbx_jw_end(&w);
+	}
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	if (mbx_dstate_save(delta_path, &b, err, sizeof err) < 0)
+		mbx_die(MBX_EXIT_IO, "%s", err);
+	mbx_buf_free(&b);
+}
+
+static void emit_ids(const char *user, const char *primary, const char *archive);
+
+/* -M --all: the users of the tenant a page at a time, their settings many at once. */
+#define USERS_BATCH 999         /* a page of Graph "List users" at $top=999 */
+#define SETTINGS_WINDOW 64      /* settings calls in flight: a tenant is not found serially */
+struct tenant {
+	char *users[USERS_BATCH];
+	size_t n;
+	int rc;
+};
+
+static void
+emit_ids(const char *user, const char *primary, const char *archive)
+{
+	struct mbx_mailbox m;
+
+	memset(&m, 0, sizeof m);
+	mbx_strlcpy(m.user, user, sizeof m.user);
+	mbx_strlcpy(m.id, primary, sizeof m.id);
+	mbx_strlcpy(m.kind, "primary", sizeof m.kind);
+	mbx_mailbox_emit(&m);
+	if (*archive) {
+		mbx_strlcpy(m.id, archive, sizeof m.id);
+		mbx_strlcpy(m.kind, "archive", sizeof m.kind);
+		mbx_mailbox_emit(&m);
+	}
+}
+
+static int
+tenant_mailboxes(void *ctx, const struct mbx_usettings *s)
+{
+	(void)ctx;
+	if (s->rc) {
+		/* a user without an Exchange Online mailbox is 404: an error record, go on */
+		mbx_report(s->rc, NULL, s->user, "MailboxNotFound",
+			   "cannot find mailboxes of '%s': %s", s->user, s->msg);
+		return s->rc != MBX_EXIT_PARTIAL;
+	}
+	emit_ids(s->user, s->primary, s->archive);
+	return 0;
+}
+
+static int
+tenant_flush(struct tenant *t)
+{
+	size_t i;
+	int rc;
+
+	if (t->rc == 0 || t->rc == MBX_EXIT_PARTIAL) {
+		rc = mbx_graph_settings_many(lg, (const char *const *)t->users, t->n,
+					     SETTINGS_WINDOW, tenant_mailboxes, NULL);
+		t->rc = mbx_exit_worst(t->rc, rc);
+	}
+	for (i = 0; i < t->n; i++)
+		free(t->users[i]);
+	t->n = 0;
+	return t->rc != 0 && t->rc != MBX_EXIT_PARTIAL;
+}
+
+/* -M USER...: one settings call gives both mailboxes of a user (graph-api.md 3.1), many
+ * users' at once as for --all, in the order of the arguments; an id is its own record. */
+int
+mbx_list_users(char *const *users, int n)
+{
+	struct mbx_mailbox m;
+	char msg[8];
+	int i = 0, k, rc = 0;
+
+	while (i < n && (rc == 0 || rc == MBX_EXIT_PARTIAL)) {
+		if (strncmp(users[i], "MBX:", 4) == 0) {
+			mbx_graph_mailbox(lg, users[i++], 0, &m, msg, sizeof msg);
+			mbx_mailbox_emit(&m);
+			continue;
+		}
+		for (k = i; k < n && strncmp(users[k], "MBX:", 4) != 0; k++)
+			;
+		rc = mbx_exit_worst(rc, mbx_graph_settings_many(lg, (const char *const *)users + i,
+				    (size_t)(k - i), SETTINGS_WINDOW, tenant_mailboxes, NULL));
+		i = k;
+	}
+	return rc;
+}
+
+/* Called once the page is in (graph.c reads a page whole): the engine is idle here. */
+static int
+tenant_user(void *ctx, yajl_val u)
+{
+	struct tenant *t = ctx;
+	const char *upn = mbx_json_str(u, "userPrincipalName");
+
+	if (!upn)
+		upn = mbx_json_str(u, "id");
+	if (!upn) {
+		mbx_record_error(NULL, NULL, "BadRecord", "a user without id or userPrincipalName");
+		t->rc = mbx_exit_worst(t->rc, MBX_EXIT_PARTIAL);
+		return 0;
+	}
+	t->users[t->n++] = mbx_strdup(upn);
+	return t->n == USERS_BATCH ? tenant_flush(t) : 0;
+}
+
+int
+mbx_list_tenant(void)
+{
+	struct tenant t = { .n = 0, .rc = 0 };
+	char msg[1024];
+	int rc;
+
+	rc = mbx_graph_users(lg, tenant_user, &t, msg, sizeof msg);
+	if (rc && *msg)
+		mbx_report(rc, NULL, "/users", "UserListFailed", "cannot list the users of the "
+			   "tenant: %s%s", msg, strncmp(msg, "403", 3) == 0 ? " (needs the application "
+			   "permission User.Read.All or Directory.Read.All)" : "");
+	tenant_flush(&t);
+	return mbx_exit_worst(t.rc, rc);
+}
+
+int
+mbx_list_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
+{
+	const char *mbx = mbx_json_str(rec, "mailbox");
+	const char *id = mbx_json_str(rec, "id");
+	const char *path = mbx_json_str(rec, "path");
+
+	(void)ctx;
+	if (!mbx || !id || (strcmp(type, "folder") == 0 && !path)) {
+		mbx_record_error(mbx, NULL, "BadRecord", "stdin:%lu: %s record without %s", line,
+				 type, !mbx ? "a mailbox" : !id ? "an id" : "a path");
+		return MBX_EXIT_PARTIAL;
+	}
+	if (strcmp(type, "mailbox") == 0)
+		return mbx_list_under(id, NULL);
+	if (delta_path)
+		return items_delta(mbx, id, path, rec, NULL);
+	mbx_record_write(rec);        /* the folder travels on: export and import keep it */
+	return items_of(mbx, id, path);
+}
+
+/* The mailbox a record's task is of: a mailbox record is its own. */
+const char *
+mbx_list_key(yajl_val rec, const char *type)
+{
+	const char *k = mbx_json_str(rec, strcmp(type, "mailbox") == 0 ? "id" : "mailbox");
+
+	return k ? k : "";
+}
+
+
+static int
+emit_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
+{
+	(void)ctx;
+	mbx_folder_emit(mailbox, f);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- mbx-folders */
+
+/* Walk one mailbox; report what failed. */
+int
+mbx_folders_of(struct mbx_graph *g, const char *mailbox, const char *path)
+{
+	char msg[1024] = "";
+	struct mbx_err e;
+	int rc;
+
+	rc = mbx_folder_walk(g, mailbox, path, emit_folder, NULL, &e)
+	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
+	if (rc && *msg)
+		mbx_report(rc, mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
+				 mailbox, msg);
+	return rc;
+}
+
+int
+mbx_folders_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
+{
+	const char *id = mbx_json_str(rec, "id");
+
+	(void)type;
+	if (!id || strncmp(id, "MBX:", 4) != 0) {
+		mbx_record_error(NULL, NULL, "BadRecord", "stdin:%lu: mailbox record without an id",
+				 line);
+		return MBX_EXIT_PARTIAL;
+	}
+	return mbx_folders_of(ctx, id, NULL);
+}
+
+const char *
+mbx_folders_key(yajl_val rec, const char *type)
+{
+	const char *k = mbx_json_str(rec, "id");
+
+	(void)type;
+	return k ? k : "";
+}
+
