@@ -43,6 +43,12 @@ load helpers
 	grep -qF "$readme_cmd" "$MBX_SRCDIR/.ci/run"
 }
 
+@test "make check runs every tests/t*.bats (a test file left out of TESTS never fails)" {
+	listed() { grep -o 'tests/t[0-9]*-[^ ]*\.bats' "$MBX_SRCDIR/Makefile.am" | sort -u; }
+	[ -n "$(listed)" ]
+	diff <(listed) <(cd "$MBX_SRCDIR" && ls tests/t*.bats | sort)
+}
+
 @test "CI installs by name every package .ci/deps installs" {
 	pkgs() { sed -n '/^pkgs=(/,/)/p' "$1" | tr -d '()' | sed 's/^pkgs=//' | tr -s ' \t\n' '\n' | grep . | sort; }
 	[ -n "$(pkgs "$MBX_SRCDIR/.ci/deps")" ]
