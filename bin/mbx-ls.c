@@ -24,12 +24,12 @@ static const struct mbx_optdef optdefs[] = {
 };
 static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_CLIENT };
 static struct mbx_graph graph;
-static struct mbx_list_opts lo = { 250, "", "", NULL };   /* $top 250: fewer round trips */
+static struct mbx_list_opts lo = { MBX_LIST_PAGE_SIZE, "", "", NULL };
 static int mailboxes = MBX_TASKS_MAILBOXES;
 static int all_users;          /* -M --all */
 
 static int
-run(int list_mailboxes, int argc, char **argv)
+run(struct mbx_list *l, int list_mailboxes, int argc, char **argv)
 {
 	static const char *const types[] = { "folder", "mailbox", NULL };
 	struct mbx_mailbox m;
@@ -37,13 +37,13 @@ run(int list_mailboxes, int argc, char **argv)
 	int i, rc = 0;
 
 	if (list_mailboxes && all_users)
-		return mbx_list_tenant();
+		return mbx_list_tenant(l);
 	if (list_mailboxes)
-		return mbx_list_users(argv, argc);
+		return mbx_list_users(l, argv, argc);
 	if (argc == 0 && lo.delta)      /* one mailbox: its state is one file */
-		return mbx_records_run(types, mbx_list_record, NULL);
+		return mbx_records_run(types, mbx_list_record, l);
 	if (argc == 0) {
-		struct mbx_tasks_opts o = { types, mbx_list_key, mbx_list_record, NULL, mailboxes,
+		struct mbx_tasks_opts o = { types, mbx_list_key, mbx_list_record, l, mailboxes,
 					    MBX_TASKS_QUEUE };
 		return mbx_tasks_run(&graph, &o);
 	}
@@ -54,15 +54,16 @@ run(int list_mailboxes, int argc, char **argv)
 		return rc;
 	}
 	if (argc == 1)
-		return mbx_list_under(m.id, NULL);
+		return mbx_list_under(l, m.id, NULL);
 	for (i = 1; i < argc && (rc == 0 || rc == MBX_EXIT_PARTIAL); i++)
-		rc = mbx_exit_worst(rc, mbx_list_in(m.id, argv[i]));
+		rc = mbx_exit_worst(rc, mbx_list_in(l, m.id, argv[i]));
 	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct mbx_list *l;
 	int c, rc, list_mailboxes = 0;
 
 	mbx_log_init(argv[0]);
@@ -93,13 +94,11 @@ main(int argc, char **argv)
 		mbx_die(MBX_EXIT_USAGE, "-M needs at least one user");
 	if (list_mailboxes && (lo.delta || *lo.since || *lo.until))
 		mbx_die(MBX_EXIT_USAGE, "-M lists mailboxes: --delta, --since and --until list items");
-	mbx_list_setup(&graph, &lo);
-	if (lo.delta)
-		mbx_list_delta_load();
+	l = mbx_list_new(&graph, &lo);
 	mbx_graph_init(&graph);
-	rc = run(list_mailboxes, argc, argv);
-	if (lo.delta)
-		mbx_list_delta_save(rc);
+	rc = run(l, list_mailboxes, argc, argv);
+	mbx_list_save(l, rc);
+	mbx_list_free(l);
 	mbx_stats_write(&graph, NULL, NULL);
 	mbx_graph_free(&graph);
 	return rc;

@@ -100,36 +100,52 @@ mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n
 
 /* ------------------------------------------------------- mbx-folders --delta */
 
-static struct mbx_graph *fg;
-
 /* The folders a --delta state knows, with what it takes to make their paths. */
 struct dnode {
 	struct mbx_folder f;
 	int changed, removed, seen;
 };
-static struct dnode *nodes;
-static size_t nnodes;
-static char *root_id;
+
+/* One mbx-folders --delta run: the tree of its state, updated by the round. */
+struct ftree {
+	struct mbx_graph *g;
+	struct dnode *nodes;
+	size_t nnodes;
+	char *root_id;
+};
 
 static struct dnode *
-node(const char *id, int add)
+node(struct ftree *t, const char *id, int add)
+{
+	struct dnode *d;
+	size_t i;
+
+	for (i = 0; i < t->nnodes; i++)
+		if (strcmp(t->nodes[i].f.id, id) == 0)
+			return &t->nodes[i];
+	if (!add)
+		return NULL;
+	t->nodes = mbx_xrealloc(t->nodes, (t->nnodes + 1) * sizeof *t->nodes);
+	d = &t->nodes[t->nnodes++];
+	memset(d, 0, sizeof *d);
+	d->f.id = mbx_strdup(id);
+	return d;
+}
+
+static void
+ftree_free(struct ftree *t)
 {
 	size_t i;
 
-	for (i = 0; i < nnodes; i++)
-		if (strcmp(nodes[i].f.id, id) == 0)
-			return &nodes[i];
-	if (!add)
-		return NULL;
-	nodes = mbx_xrealloc(nodes, (nnodes + 1) * sizeof *nodes);
-	memset(&nodes[nnodes], 0, sizeof *nodes);
-	nodes[nnodes].f.id = mbx_strdup(id);
-	return &nodes[nnodes++];
+	for (i = 0; i < t->nnodes; i++)
+		mbx_folder_clear(&t->nodes[i].f);
+	free(t->nodes);
+	free(t->root_id);
 }
 
 /* "/A/B" from the parent chain up to the root; depth in *depth. NULL if it breaks. */
 static char *
-path_of(const struct dnode *d, int *depth)
+path_of(struct ftree *t, const struct dnode *d, int *depth)
 {
 	const char *names[64];
 	struct mbx_buf b, next;
@@ -140,9 +156,9 @@ path_of(const struct dnode *d, int *depth)
 		if (n == 64 || !d->f.parent_id)
 			return NULL;
 		names[n++] = d->f.display_name ? d->f.display_name : "";
-		if (root_id && strcmp(d->f.parent_id, root_id) == 0)
+		if (t->root_id && strcmp(d->f.parent_id, t->root_id) == 0)
 			break;
-		if (!(d = node(d->f.parent_id, 0)))
+		if (!(d = node(t, d->f.parent_id, 0)))
 			return NULL;
 	}
 	*depth = n;
@@ -160,23 +176,23 @@ path_of(const struct dnode *d, int *depth)
 static int
 delta_elem(void *ctx, yajl_val e)
 {
+	struct ftree *t = ctx;
 	struct dnode *d;
 	const char *id = mbx_json_str(e, "id");
 
-	(void)ctx;
 	if (!id)
 		return 0;
 	if (mbx_json_get(e, "@removed")) {
-		if ((d = node(id, 0)) != NULL)
+		if ((d = node(t, id, 0)) != NULL)
 			d->removed = 1;
 		return 0;
 	}
 	if (!mbx_json_str(e, "parentFolderId")) {     /* the root, empty name (8.11) */
-		free(root_id);
-		root_id = mbx_strdup(id);
+		free(t->root_id);
+		t->root_id = mbx_strdup(id);
 		return 0;
 	}
-	d = node(id, 1);
+	d = node(t, id, 1);
 	mbx_folder_clear(&d->f);
 	mbx_folder_from_json(&d->f, e);
 	d->changed = d->seen = 1;
@@ -186,34 +202,36 @@ delta_elem(void *ctx, yajl_val e)
 
 /* Removals first (with the paths they had), then changes, parents before children. */
 static void
-delta_emit(const char *mailbox)
+delta_emit(struct ftree *t, const char *mailbox)
 {
+	struct dnode *n;
 	int depth, d;
 	size_t i;
 	char *p;
 
-	for (i = 0; i < nnodes; i++)
-		if (nodes[i].removed) {
-			p = path_of(&nodes[i], &depth);
-			mbx_mark_emit("folder", mailbox, NULL, p, nodes[i].f.id, "removed");
+	for (i = 0; i < t->nnodes; i++)
+		if (t->nodes[i].removed) {
+			p = path_of(t, &t->nodes[i], &depth);
+			mbx_mark_emit("folder", mailbox, NULL, p, t->nodes[i].f.id, "removed");
 			free(p);
 		}
 	for (d = 1; d < 64; d++)
-		for (i = 0; i < nnodes; i++) {
-			if (!nodes[i].changed || nodes[i].removed)
+		for (i = 0; i < t->nnodes; i++) {
+			n = &t->nodes[i];
+			if (!n->changed || n->removed)
 				continue;
-			p = path_of(&nodes[i], &depth);
+			p = path_of(t, n, &depth);
 			if (depth == d && p) {
-				free(nodes[i].f.path);
-				nodes[i].f.path = p;
-				mbx_folder_emit(mailbox, &nodes[i].f);
+				free(n->f.path);
+				n->f.path = p;
+				mbx_folder_emit(mailbox, &n->f);
 			} else
 				free(p);
 		}
 }
 
 static char *
-delta_load(const char *path, const char *mailbox)
+delta_load(struct ftree *t, const char *path, const char *mailbox)
 {
 	char err[512], *link;
 	yajl_val st, fs, v;
@@ -228,10 +246,10 @@ delta_load(const char *path, const char *mailbox)
 	if (!mbx_json_str(st, "link") || !mbx_json_str(st, "root") || !fs || !YAJL_IS_OBJECT(fs))
 		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no link, root or folders", path);
 	link = mbx_strdup(mbx_json_str(st, "link"));
-	root_id = mbx_strdup(mbx_json_str(st, "root"));
+	t->root_id = mbx_strdup(mbx_json_str(st, "root"));
 	for (i = 0; i < fs->u.object.len; i++) {
 		v = fs->u.object.values[i];
-		d = node(fs->u.object.keys[i], 1);
+		d = node(t, fs->u.object.keys[i], 1);
 		d->f.parent_id = mbx_strdup(mbx_json_str(v, "parent"));
 		d->f.display_name = mbx_strdup(mbx_json_str(v, "name"));
 		d->f.cls = mbx_strdup(mbx_json_str(v, "class"));
@@ -242,7 +260,7 @@ delta_load(const char *path, const char *mailbox)
 }
 
 static void
-delta_save(const char *path, const char *mailbox, const char *link)
+delta_save(const struct ftree *t, const char *path, const char *mailbox, const char *link)
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
@@ -256,18 +274,20 @@ delta_save(const char *path, const char *mailbox, const char *link)
 	mbx_jw_kint(&w, "v", 1);
 	mbx_jw_kstr(&w, "mailbox", mailbox);
 	mbx_jw_kstr(&w, "link", link);
-	mbx_jw_kstr(&w, "root", root_id);
+	mbx_jw_kstr(&w, "root", t->root_id);
 	mbx_jw_key(&w, "folders");
 	mbx_jw_obj(&w);
-	for (i = 0; i < nnodes; i++) {
-		if (nodes[i].removed)
+	for (i = 0; i < t->nnodes; i++) {
+		const struct mbx_folder *f = &t->nodes[i].f;
+
+		if (t->nodes[i].removed)
 			continue;
-		mbx_jw_key(&w, nodes[i].f.id);
+		mbx_jw_key(&w, f->id);
 		mbx_jw_obj(&w);
-		mbx_jw_kstr(&w, "parent", nodes[i].f.parent_id);
-		mbx_jw_kstr(&w, "name", nodes[i].f.display_name);
-		mbx_jw_kstr(&w, "class", nodes[i].f.cls);
-		mbx_jw_kstr(&w, "wellKnownName", nodes[i].f.well_known);
+		mbx_jw_kstr(&w, "parent", f->parent_id);
+		mbx_jw_kstr(&w, "name", f->display_name);
+		mbx_jw_kstr(&w, "class", f->cls);
+		mbx_jw_kstr(&w, "wellKnownName", f->well_known);
 		mbx_jw_end(&w);
 	}
 	mbx_jw_end(&w);
@@ -278,11 +298,12 @@ delta_save(const char *path, const char *mailbox, const char *link)
 }
 
 static int
-delta_round(const char *mailbox, const char *saved, char **link, char *msg, size_t n)
+delta_round(struct ftree *t, const char *mailbox, const char *saved, char **link, char *msg,
+	    size_t n)
 {
 	char *url = saved ? mbx_strdup(saved)
-		    : mbx_graph_url(fg, "admin/exchange/mailboxes/%s/folders/delta", mailbox);
-	int rc = mbx_graph_delta(fg, url, mailbox, delta_elem, NULL, link, msg, n);
+		    : mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders/delta", mailbox);
+	int rc = mbx_graph_delta(t->g, url, mailbox, delta_elem, t, link, msg, n);
 
 	free(url);
 	return rc;
@@ -291,20 +312,20 @@ delta_round(const char *mailbox, const char *saved, char **link, char *msg, size
 /* A first round without the root (3.8 only observes it there): the root is the parent
  * that is not itself listed (8.11), the one most folders hang from. */
 static void
-root_guess(void)
+root_guess(struct ftree *t)
 {
 	size_t i, j, run, best = 0;
 
-	for (i = 0; i < nnodes; i++) {
-		const char *p = nodes[i].f.parent_id;
-		if (!p || node(p, 0))
+	for (i = 0; i < t->nnodes; i++) {
+		const char *p = t->nodes[i].f.parent_id;
+		if (!p || node(t, p, 0))
 			continue;
-		for (run = 0, j = 0; j < nnodes; j++)
-			run += nodes[j].f.parent_id && strcmp(nodes[j].f.parent_id, p) == 0;
+		for (run = 0, j = 0; j < t->nnodes; j++)
+			run += t->nodes[j].f.parent_id && strcmp(t->nodes[j].f.parent_id, p) == 0;
 		if (run > best) {
 			best = run;
-			free(root_id);
-			root_id = mbx_strdup(p);
+			free(t->root_id);
+			t->root_id = mbx_strdup(p);
 		}
 	}
 }
@@ -313,34 +334,34 @@ root_guess(void)
 int
 mbx_folders_delta(struct mbx_graph *g, const char *path, const char *mailbox)
 {
+	struct ftree t = { g, NULL, 0, NULL };
 	char *saved, *link = NULL, msg[1024];
 	size_t i;
 	int rc;
 
-	fg = g;
-	saved = delta_load(path, mailbox);
-	rc = delta_round(mailbox, saved, &link, msg, sizeof msg);
-
+	saved = delta_load(&t, path, mailbox);
+	rc = delta_round(&t, mailbox, saved, &link, msg, sizeof msg);
 	if (rc == MBX_DELTA_EXPIRED && saved) {
 		mbx_warn("the delta state of '%s' has expired: listing every folder", mailbox);
-		for (i = 0; i < nnodes; i++)
-			nodes[i].seen = 0;
-		rc = delta_round(mailbox, NULL, &link, msg, sizeof msg);
-		for (i = 0; rc == 0 && i < nnodes; i++)
-			nodes[i].removed = !nodes[i].seen;
+		for (i = 0; i < t.nnodes; i++)
+			t.nodes[i].seen = 0;
+		rc = delta_round(&t, mailbox, NULL, &link, msg, sizeof msg);
+		for (i = 0; rc == 0 && i < t.nnodes; i++)
+			t.nodes[i].removed = !t.nodes[i].seen;
 	}
 	free(saved);
 	if (rc) {
 		rc = rc == MBX_DELTA_EXPIRED ? MBX_EXIT_SERVICE : rc;
 		mbx_report(rc, mailbox, NULL, "FolderDeltaFailed", "cannot list folder changes of "
 			   "'%s': %s", mailbox, msg);
-		return rc;
+	} else {
+		if (!t.root_id)
+			root_guess(&t);
+		delta_emit(&t, mailbox);
+		delta_save(&t, path, mailbox, link);
 	}
-	if (!root_id)
-		root_guess();
-	delta_emit(mailbox);
-	delta_save(path, mailbox, link);
 	free(link);
-	return 0;
+	ftree_free(&t);
+	return rc;
 }
 

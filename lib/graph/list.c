@@ -7,34 +7,61 @@
 #include <strings.h>
 #include "mbx.h"
 
-static struct mbx_graph *lg;
-static long page_size = 250;   /* $top: fewer round trips than the service's default 10 */
-static char since[32], until[32];   /* normalised UTC, "" when not given */
-static const char *delta_path;
-
-void
-mbx_list_setup(struct mbx_graph *g, const struct mbx_list_opts *o)
-{
-	lg = g;
-	page_size = o->page_size;
-	mbx_strlcpy(since, o->since, sizeof since);
-	mbx_strlcpy(until, o->until, sizeof until);
-	delta_path = o->delta;
-}
-
 /* --delta: per folder, the deltaLink of its last round (mbx(7) "DELTA STATE"). */
 struct dfolder {
 	char *id, *path, *link;
 	int seen;
 };
-static char delta_mailbox[192];
-static char run_mailbox[192];  /* --delta: the one mailbox of this run */
-static struct dfolder *dfolders;
-static size_t ndfolders;
-static int walked;             /* a whole mailbox was listed: unseen folders are gone */
+
+/* One run's listings: the options, and with --delta the state of its one mailbox. */
+struct mbx_list {
+	struct mbx_graph *g;
+	long page_size;                /* $top */
+	char since[32], until[32];     /* normalised UTC, "" when not given */
+	const char *delta_path;
+	char delta_mailbox[192];       /* the mailbox of the state */
+	char run_mailbox[192];         /* --delta: the one mailbox of this run */
+	struct dfolder *dfolders;
+	size_t ndfolders;
+	int walked;                    /* a whole mailbox was listed: unseen folders are gone */
+};
+
+static void delta_load(struct mbx_list *l);
+
+struct mbx_list *
+mbx_list_new(struct mbx_graph *g, const struct mbx_list_opts *o)
+{
+	struct mbx_list *l = mbx_xcalloc(1, sizeof *l);
+
+	l->g = g;
+	l->page_size = o->page_size;
+	mbx_strlcpy(l->since, o->since, sizeof l->since);
+	mbx_strlcpy(l->until, o->until, sizeof l->until);
+	l->delta_path = o->delta;
+	if (l->delta_path)
+		delta_load(l);
+	return l;
+}
+
+void
+mbx_list_free(struct mbx_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->ndfolders; i++) {
+		free(l->dfolders[i].id);
+		free(l->dfolders[i].path);
+		free(l->dfolders[i].link);
+	}
+	free(l->dfolders);
+	free(l);
+}
 
 /* The context of one folder's listing, stamped onto every item record. */
 struct folder_ctx {
+	struct mbx_list *l;
 	const char *mailbox, *folder_id, *folder_path;
 	unsigned long count;
 };
@@ -42,13 +69,14 @@ struct folder_ctx {
 /* --since/--until on lastModifiedDateTime: by the service when listing, by us in delta
  * rounds (items/delta filters only receivedDateTime, graph-api.md 3.11). */
 static int
-in_window(yajl_val item)
+in_window(const struct mbx_list *l, yajl_val item)
 {
 	const char *t = mbx_json_str(item, "lastModifiedDateTime");
 
-	if (!*since && !*until)
+	if (!*l->since && !*l->until)
 		return 1;
-	return t && (!*since || strcmp(t, since) >= 0) && (!*until || strcmp(t, until) < 0);
+	return t && (!*l->since || strcmp(t, l->since) >= 0) &&
+	       (!*l->until || strcmp(t, l->until) < 0);
 }
 
 static int
@@ -56,7 +84,7 @@ emit_item(void *ctx, yajl_val item)
 {
 	struct folder_ctx *f = ctx;
 
-	if (delta_path && !in_window(item))
+	if (f->l->delta_path && !in_window(f->l, item))
 		return 0;
 	mbx_item_emit(f->mailbox, f->folder_id, f->folder_path, item);
 	f->count++;
@@ -65,39 +93,40 @@ emit_item(void *ctx, yajl_val item)
 
 /* The listing URL, with the service's $filter for --since/--until (3.9). */
 static char *
-items_url(const char *mailbox, const char *folder_id, const char *top)
+items_url(const struct mbx_list *l, const char *mailbox, const char *folder_id, const char *top)
 {
 	struct mbx_buf f;
 	char *url;
 
-	if (!*since && !*until)
-		return mbx_graph_url(lg, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s",
+	if (!*l->since && !*l->until)
+		return mbx_graph_url(l->g, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s",
 				     mailbox, folder_id, top);
 	mbx_buf_init(&f, 0);
-	if (*since)
-		mbx_buf_printf(&f, "lastModifiedDateTime ge %s", since);
-	if (*until)
-		mbx_buf_printf(&f, "%slastModifiedDateTime lt %s", *since ? " and " : "", until);
-	url = mbx_graph_url(lg, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s"
+	if (*l->since)
+		mbx_buf_printf(&f, "lastModifiedDateTime ge %s", l->since);
+	if (*l->until)
+		mbx_buf_printf(&f, "%slastModifiedDateTime lt %s", *l->since ? " and " : "",
+			       l->until);
+	url = mbx_graph_url(l->g, "admin/exchange/mailboxes/%s/folders/%s/items?$top=%s"
 			    "&$filter=%s", mailbox, folder_id, top, f.data);
 	mbx_buf_free(&f);
 	return url;
 }
 
-static int items_delta(const char *mailbox, const char *folder_id, const char *path,
+static int items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, const char *path,
 		       yajl_val rec, const struct mbx_folder *walk);
 
 static int
-items_of(const char *mailbox, const char *folder_id, const char *folder_path)
+items_of(struct mbx_list *l, const char *mailbox, const char *folder_id, const char *folder_path)
 {
-	struct folder_ctx f = { mailbox, folder_id, folder_path, 0 };
+	struct folder_ctx f = { l, mailbox, folder_id, folder_path, 0 };
 	char msg[1024], top[32];
 	char *url;
 	int rc;
 
-	snprintf(top, sizeof top, "%ld", page_size);
-	url = items_url(mailbox, folder_id, top);
-	rc = mbx_graph_list(lg, url, mailbox, emit_item, &f, msg, sizeof msg);
+	snprintf(top, sizeof top, "%ld", l->page_size);
+	url = items_url(l, mailbox, folder_id, top);
+	rc = mbx_graph_list(l->g, url, mailbox, emit_item, &f, msg, sizeof msg);
 	free(url);
 	if (rc)
 		mbx_report(rc, mailbox, folder_path, "ItemListFailed",
@@ -107,51 +136,57 @@ items_of(const char *mailbox, const char *folder_id, const char *folder_path)
 	return rc;
 }
 
+struct walk_ctx {
+	struct mbx_list *l;
+	int worst;
+};
+
 static int
 walk_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
 {
-	int *worst = ctx;
-	int rc = delta_path ? items_delta(mailbox, f->id, f->path, NULL, f)
-		 : items_of(mailbox, f->id, f->path);
+	struct walk_ctx *w = ctx;
+	int rc = w->l->delta_path ? items_delta(w->l, mailbox, f->id, f->path, NULL, f)
+		 : items_of(w->l, mailbox, f->id, f->path);
 
-	*worst = mbx_exit_worst(*worst, rc);
+	w->worst = mbx_exit_worst(w->worst, rc);
 	/* keep walking after one folder failed; stop on what fails every call */
 	return rc == MBX_EXIT_PARTIAL ? 0 : rc;
 }
 
 /* Every item of the folder named by spec and its subfolders (spec NULL: the mailbox). */
 int
-mbx_list_under(const char *mailbox, const char *spec)
+mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
 {
+	struct walk_ctx w = { l, 0 };
 	char msg[1024] = "";
 	struct mbx_err e;
-	int worst = 0, rc;
+	int rc;
 
-	walked |= spec == NULL;
-	rc = mbx_folder_walk(lg, mailbox, spec, walk_folder, &worst, &e)
+	l->walked |= spec == NULL;
+	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e)
 	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
 	if (rc && *msg)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
 				 spec ? spec : "/", msg);
-	return mbx_exit_worst(worst, rc);
+	return mbx_exit_worst(w.worst, rc);
 }
 
 /* One folder named by path or id, without its subfolders. */
 int
-mbx_list_in(const char *mailbox, const char *spec)
+mbx_list_in(struct mbx_list *l, const char *mailbox, const char *spec)
 {
 	struct mbx_folder f = { 0 };
 	char msg[1024];
 	struct mbx_err e;
 	int rc;
 
-	rc = mbx_graph_folder(lg, mailbox, spec, &f, &e) ? mbx_err_exit(&e, msg, sizeof msg) : 0;
+	rc = mbx_graph_folder(l->g, mailbox, spec, &f, &e) ? mbx_err_exit(&e, msg, sizeof msg) : 0;
 	if (rc)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
 				 spec, msg);
 	else
-		rc = delta_path ? items_delta(mailbox, f.id, f.path, NULL, &f)
-		     : items_of(mailbox, f.id, f.path);
+		rc = l->delta_path ? items_delta(l, mailbox, f.id, f.path, NULL, &f)
+		     : items_of(l, mailbox, f.id, f.path);
 	mbx_folder_clear(&f);
 	return rc;
 }
@@ -159,19 +194,19 @@ mbx_list_in(const char *mailbox, const char *spec)
 /* ---------------------------------------------------------------- --delta */
 
 static struct dfolder *
-dfolder(const char *id, int add)
+dfolder(struct mbx_list *l, const char *id)
 {
+	struct dfolder *d;
 	size_t i;
 
-	for (i = 0; i < ndfolders; i++)
-		if (strcmp(dfolders[i].id, id) == 0)
-			return &dfolders[i];
-	if (!add)
-		return NULL;
-	dfolders = mbx_xrealloc(dfolders, (ndfolders + 1) * sizeof *dfolders);
-	memset(&dfolders[ndfolders], 0, sizeof *dfolders);
-	dfolders[ndfolders].id = mbx_strdup(id);
-	return &dfolders[ndfolders++];
+	for (i = 0; i < l->ndfolders; i++)
+		if (strcmp(l->dfolders[i].id, id) == 0)
+			return &l->dfolders[i];
+	l->dfolders = mbx_xrealloc(l->dfolders, (l->ndfolders + 1) * sizeof *l->dfolders);
+	d = &l->dfolders[l->ndfolders++];
+	memset(d, 0, sizeof *d);
+	d->id = mbx_strdup(id);
+	return d;
 }
 
 /* A changed item, or {"id", "@removed"}: an item record, or one marked removed. */
@@ -203,9 +238,9 @@ static int
 round_of(struct dfolder *d, struct folder_ctx *fc, char **link, char *msg, size_t n)
 {
 	char *url = d->link ? mbx_strdup(d->link)
-		    : mbx_graph_url(lg, "admin/exchange/mailboxes/%s/folders/%s/items/delta",
+		    : mbx_graph_url(fc->l->g, "admin/exchange/mailboxes/%s/folders/%s/items/delta",
 				    fc->mailbox, fc->folder_id);
-	int rc = mbx_graph_delta(lg, url, fc->mailbox, delta_elem, fc, link, msg, n);
+	int rc = mbx_graph_delta(fc->l->g, url, fc->mailbox, delta_elem, fc, link, msg, n);
 
 	free(url);
 	return rc;
@@ -223,27 +258,27 @@ delta_failed(int rc, const char *mailbox, const char *path, const char *msg)
 
 /* One folder's items since its saved deltaLink (all of them the first time). */
 static int
-items_delta(const char *mailbox, const char *folder_id, const char *path, yajl_val rec,
-	    const struct mbx_folder *walk)
+items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, const char *path,
+	    yajl_val rec, const struct mbx_folder *walk)
 {
-	struct folder_ctx fc = { mailbox, folder_id, path, 0 };
+	struct folder_ctx fc = { l, mailbox, folder_id, path, 0 };
 	struct dfolder *d;
 	char msg[1024], *link = NULL;
 	int rc;
 
-	if (*run_mailbox && strcasecmp(run_mailbox, mailbox) != 0)
+	if (*l->run_mailbox && strcasecmp(l->run_mailbox, mailbox) != 0)
 		mbx_die(MBX_EXIT_USAGE, "cannot use --delta '%s' with records of more than one "
-			"mailbox ('%s' after '%s'): a state file is of one mailbox", delta_path,
-			mailbox, run_mailbox);
-	mbx_strlcpy(run_mailbox, mailbox, sizeof run_mailbox);
-	if (*delta_mailbox && strcasecmp(delta_mailbox, mailbox) != 0) {
+			"mailbox ('%s' after '%s'): a state file is of one mailbox", l->delta_path,
+			mailbox, l->run_mailbox);
+	mbx_strlcpy(l->run_mailbox, mailbox, sizeof l->run_mailbox);
+	if (*l->delta_mailbox && strcasecmp(l->delta_mailbox, mailbox) != 0) {
 		mbx_record_error(mailbox, path, "DeltaStateMailbox", "cannot list '%s' with --delta "
-				 "'%s': that state is of mailbox '%s'", path, delta_path,
-				 delta_mailbox);
+				 "'%s': that state is of mailbox '%s'", path, l->delta_path,
+				 l->delta_mailbox);
 		return MBX_EXIT_PARTIAL;
 	}
-	mbx_strlcpy(delta_mailbox, mailbox, sizeof delta_mailbox);
-	d = dfolder(folder_id, 1);
+	mbx_strlcpy(l->delta_mailbox, mailbox, sizeof l->delta_mailbox);
+	d = dfolder(l, folder_id);
 	if (!d->link)
 		pass_folder(mailbox, folder_id, path, rec, walk, 0);
 	rc = round_of(d, &fc, &link, msg, sizeof msg);
@@ -264,9 +299,10 @@ items_delta(const char *mailbox, const char *folder_id, const char *path, yajl_v
 	return 0;
 }
 
-void
-mbx_list_delta_load(void)
+static void
+delta_load(struct mbx_list *l)
 {
+	const char *delta_path = l->delta_path;
 	char err[512];
 	yajl_val st, fs, v;
 	struct dfolder *d;
@@ -276,7 +312,7 @@ mbx_list_delta_load(void)
 		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", delta_path, err);
 	if (!st)
 		return;
-	mbx_strlcpy(delta_mailbox, mbx_json_str(st, "mailbox"), sizeof delta_mailbox);
+	mbx_strlcpy(l->delta_mailbox, mbx_json_str(st, "mailbox"), sizeof l->delta_mailbox);
 	fs = mbx_json_get(st, "folders");
 	if (!fs || !YAJL_IS_OBJECT(fs))
 		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no \"folders\"", delta_path);
@@ -285,7 +321,7 @@ mbx_list_delta_load(void)
 		if (!mbx_json_str(v, "link") || !mbx_json_str(v, "path"))
 			mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': folder %zu has no "
 				"link or path", delta_path, i + 1);
-		d = dfolder(fs->u.object.keys[i], 1);
+		d = dfolder(l, fs->u.object.keys[i]);
 		d->link = mbx_strdup(mbx_json_str(v, "link"));
 		d->path = mbx_strdup(mbx_json_str(v, "path"));
 	}
@@ -294,35 +330,39 @@ mbx_list_delta_load(void)
 
 /* After a whole mailbox was listed, folders it no longer has are reported removed. */
 static void
-delta_gone(void)
+delta_gone(struct mbx_list *l)
 {
+	struct dfolder *d;
 	size_t i, k = 0;
 
-	for (i = 0; i < ndfolders; i++) {
-		if (walked && !dfolders[i].seen && dfolders[i].link) {
-			mbx_mark_emit("folder", delta_mailbox, NULL, dfolders[i].path, dfolders[i].id,
-			     "removed");
-			free(dfolders[i].id);
-			free(dfolders[i].path);
-			free(dfolders[i].link);
+	for (i = 0; i < l->ndfolders; i++) {
+		d = &l->dfolders[i];
+		if (l->walked && !d->seen && d->link) {
+			mbx_mark_emit("folder", l->delta_mailbox, NULL, d->path, d->id, "removed");
+			free(d->id);
+			free(d->path);
+			free(d->link);
 			continue;
 		}
-		dfolders[k++] = dfolders[i];
+		l->dfolders[k++] = *d;
 	}
-	ndfolders = k;
+	l->ndfolders = k;
 }
 
 /* Saved only when everything worked: a partial run is repeated from the old state. */
 void
-mbx_list_delta_save(int rc)
+mbx_list_save(struct mbx_list *l, int rc)
 {
+	const char *delta_path = l->delta_path;
 	struct mbx_buf b;
 	struct mbx_jw w;
 	char err[512];
 	size_t i;
 
-	delta_gone();
-	if (rc != 0 || !*delta_mailbox) {
+	if (!delta_path)
+		return;
+	delta_gone(l);
+	if (rc != 0 || !*l->delta_mailbox) {
 		if (rc)
 			mbx_warn("--delta '%s' not updated: the run was not complete", delta_path);
 		return;
@@ -332,16 +372,16 @@ mbx_list_delta_save(int rc)
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "mbx-ls");
 	mbx_jw_kint(&w, "v", 1);
-	mbx_jw_kstr(&w, "mailbox", delta_mailbox);
+	mbx_jw_kstr(&w, "mailbox", l->delta_mailbox);
 	mbx_jw_key(&w, "folders");
 	mbx_jw_obj(&w);
-	for (i = 0; i < ndfolders; i++) {
-		if (!dfolders[i].link)
+	for (i = 0; i < l->ndfolders; i++) {
+		if (!l->dfolders[i].link)
 			continue;
-		mbx_jw_key(&w, dfolders[i].id);
+		mbx_jw_key(&w, l->dfolders[i].id);
 		mbx_jw_obj(&w);
-		mbx_jw_kstr(&w, "path", dfolders[i].path);
-		mbx_jw_kstr(&w, "link", dfolders[i].link);
+		mbx_jw_kstr(&w, "path", l->dfolders[i].path);
+		mbx_jw_kstr(&w, "link", l->dfolders[i].link);
 		mbx_jw_end(&w);
 	}
 	mbx_jw_end(&w);
@@ -357,6 +397,7 @@ static void emit_ids(const char *user, const char *primary, const char *archive)
 #define USERS_BATCH 999         /* a page of Graph "List users" at $top=999 */
 #define SETTINGS_WINDOW 64      /* settings calls in flight: a tenant is not found serially */
 struct tenant {
+	struct mbx_list *l;
 	char *users[USERS_BATCH];
 	size_t n;
 	int rc;
@@ -400,7 +441,7 @@ tenant_flush(struct tenant *t)
 	int rc;
 
 	if (t->rc == 0 || t->rc == MBX_EXIT_PARTIAL) {
-		rc = mbx_graph_settings_many(lg, (const char *const *)t->users, t->n,
+		rc = mbx_graph_settings_many(t->l->g, (const char *const *)t->users, t->n,
 					     SETTINGS_WINDOW, tenant_mailboxes, NULL);
 		t->rc = mbx_exit_worst(t->rc, rc);
 	}
@@ -413,7 +454,7 @@ tenant_flush(struct tenant *t)
 /* -M USER...: one settings call gives both mailboxes of a user (graph-api.md 3.1), many
  * users' at once as for --all, in the order of the arguments; an id is its own record. */
 int
-mbx_list_users(char *const *users, int n)
+mbx_list_users(struct mbx_list *l, char *const *users, int n)
 {
 	struct mbx_mailbox m;
 	char msg[8];
@@ -421,13 +462,13 @@ mbx_list_users(char *const *users, int n)
 
 	while (i < n && (rc == 0 || rc == MBX_EXIT_PARTIAL)) {
 		if (strncmp(users[i], "MBX:", 4) == 0) {
-			mbx_graph_mailbox(lg, users[i++], 0, &m, msg, sizeof msg);
+			mbx_graph_mailbox(l->g, users[i++], 0, &m, msg, sizeof msg);
 			mbx_mailbox_emit(&m);
 			continue;
 		}
 		for (k = i; k < n && strncmp(users[k], "MBX:", 4) != 0; k++)
 			;
-		rc = mbx_exit_worst(rc, mbx_graph_settings_many(lg, (const char *const *)users + i,
+		rc = mbx_exit_worst(rc, mbx_graph_settings_many(l->g, (const char *const *)users + i,
 				    (size_t)(k - i), SETTINGS_WINDOW, tenant_mailboxes, NULL));
 		i = k;
 	}
@@ -453,13 +494,13 @@ tenant_user(void *ctx, yajl_val u)
 }
 
 int
-mbx_list_tenant(void)
+mbx_list_tenant(struct mbx_list *l)
 {
-	struct tenant t = { .n = 0, .rc = 0 };
+	struct tenant t = { .l = l, .n = 0, .rc = 0 };
 	char msg[1024];
 	int rc;
 
-	rc = mbx_graph_users(lg, tenant_user, &t, msg, sizeof msg);
+	rc = mbx_graph_users(l->g, tenant_user, &t, msg, sizeof msg);
 	if (rc && *msg)
 		mbx_report(rc, NULL, "/users", "UserListFailed", "cannot list the users of the "
 			   "tenant: %s%s", msg, strncmp(msg, "403", 3) == 0 ? " (needs the application "
@@ -474,19 +515,19 @@ mbx_list_record(void *ctx, yajl_val rec, const char *type, unsigned long line)
 	const char *mbx = mbx_json_str(rec, "mailbox");
 	const char *id = mbx_json_str(rec, "id");
 	const char *path = mbx_json_str(rec, "path");
+	struct mbx_list *l = ctx;
 
-	(void)ctx;
 	if (!mbx || !id || (strcmp(type, "folder") == 0 && !path)) {
 		mbx_record_error(mbx, NULL, "BadRecord", "stdin:%lu: %s record without %s", line,
 				 type, !mbx ? "a mailbox" : !id ? "an id" : "a path");
 		return MBX_EXIT_PARTIAL;
 	}
 	if (strcmp(type, "mailbox") == 0)
-		return mbx_list_under(id, NULL);
-	if (delta_path)
-		return items_delta(mbx, id, path, rec, NULL);
+		return mbx_list_under(l, id, NULL);
+	if (l->delta_path)
+		return items_delta(l, mbx, id, path, rec, NULL);
 	mbx_record_write(rec);        /* the folder travels on: export and import keep it */
-	return items_of(mbx, id, path);
+	return items_of(l, mbx, id, path);
 }
 
 /* The mailbox a record's task is of: a mailbox record is its own. */

@@ -312,31 +312,35 @@ int mbx_parse_mailboxes(const char *arg);
 
 /* --------------------------------------------------------------- list.c */
 
-/* The listings of mbx-ls(1), over g: set up once, before any. */
+/* The listings of mbx-ls(1) over g, one object per run: its options and, with --delta,
+ * the state of its one mailbox (loaded by mbx_list_new, which dies when the state cannot
+ * be used). */
+#define MBX_LIST_PAGE_SIZE 250     /* $top: fewer round trips than the service's 10 */
 struct mbx_list_opts {
 	long page_size;            /* --page-size: $top */
 	char since[32], until[32]; /* --since/--until normalised (mbx_parse_time), or "" */
 	const char *delta;         /* --delta STATE, or NULL */
 };
-void mbx_list_setup(struct mbx_graph *g, const struct mbx_list_opts *o);
+struct mbx_list;
+struct mbx_list *mbx_list_new(struct mbx_graph *g, const struct mbx_list_opts *o);
+/* --delta: save the state after a complete run (rc 0), with the folders a whole-mailbox
+ * listing no longer saw reported removed; nothing without --delta. */
+void mbx_list_save(struct mbx_list *l, int rc);
+void mbx_list_free(struct mbx_list *l);
 /* The items of the folder at spec (path or id) and below it (spec NULL: the mailbox), or
  * of that one folder (mbx_list_in): item records, failures reported; the exit code. */
-int mbx_list_under(const char *mailbox, const char *spec);
-int mbx_list_in(const char *mailbox, const char *spec);
-/* A folder or mailbox record of the input (an mbx_record_cb), and the mailbox it is of
- * (for mbx_tasks_run). With --delta, a record of a second mailbox ends the program
- * with a usage error: a state file is of one mailbox. */
+int mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec);
+int mbx_list_in(struct mbx_list *l, const char *mailbox, const char *spec);
+/* A folder or mailbox record of the input (an mbx_record_cb, ctx: the list), and the
+ * mailbox it is of (for mbx_tasks_run). With --delta, a record of a second mailbox ends
+ * the program with a usage error: a state file is of one mailbox. */
 int mbx_list_record(void *ctx, yajl_val rec, const char *type, unsigned long line);
 const char *mbx_list_key(yajl_val rec, const char *type);
-/* --delta: load the state (dies when it cannot be used); save it after a complete run
- * (rc 0), with the folders a whole-mailbox listing no longer saw reported removed. */
-void mbx_list_delta_load(void);
-void mbx_list_delta_save(int rc);
 /* The mailbox records of users (-M USER...: one settings call each, 3.1, many at once,
  * in the order given), or of every user of the tenant (-M --all: users a page at a
  * time, their settings many at once): the exit code. */
-int mbx_list_users(char *const *users, int n);
-int mbx_list_tenant(void);
+int mbx_list_users(struct mbx_list *l, char *const *users, int n);
+int mbx_list_tenant(struct mbx_list *l);
 /* mbx-folders(1): the folder tree of mailbox (from the folder at path; NULL: all) as
  * folder records; the same for a mailbox record of the input (ctx: the graph), and its
  * key; failures reported, the exit code. */
