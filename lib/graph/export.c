@@ -18,6 +18,7 @@
 #define CHUNK ((size_t)64 << 10)       /* a mailbox's spilled records are written in these */
 #define TAILS_MAX ((size_t)4 << 20)    /* all mailboxes' unwritten spill, at most */
 #define SPILL_MAX ((unsigned long long)256 << 20)  /* read-ahead on disk, at most */
+#define EAGER_MAX ((unsigned long long)32 << 20)   /* read ahead of need, many mailboxes */
 #define NBUCKET 1024
 
 struct rnode {                 /* a record waiting in memory */
@@ -63,6 +64,7 @@ struct mbx_export {
 	struct xmbx *bucket[NBUCKET], *all, **all_tail;
 	struct xmbx *wait_head, *wait_tail;    /* ready, waiting for a --mailboxes slot */
 	int nactive, eof, stopped, worst;
+	size_t nmbx;               /* mailboxes seen */
 	size_t nmem;               /* records in memory, all mailboxes */
 	size_t tails;              /* bytes in all stail buffers */
 	FILE *spill;
@@ -98,6 +100,7 @@ mailbox_of(struct mbx_export *x, const char *id)
 	x->bucket[h % NBUCKET] = m;
 	*x->all_tail = m;
 	x->all_tail = &m->next;
+	x->nmbx++;
 	return m;
 }
 
@@ -599,9 +602,12 @@ mbx_export_add(struct mbx_export *x, yajl_val rec)
 	return 0;
 }
 
-/* Reading more helps only when a slot could be used and nothing ready waits for one, or
- * when a mailbox in flight is running short; otherwise the input waits (memory and the
- * temporary file stay small for one mailbox as for many). */
+/* Reading more helps when a slot could be used and nothing ready waits for one, or when
+ * a mailbox in flight is running short; otherwise one mailbox's input waits (memory and
+ * the temporary file stay small). Records of many mailboxes are read ahead of need, up to
+ * EAGER_MAX on disk: upstream (mbx-ls, one process listing them all) writes them in its
+ * own order and stalls every listing while a write to us blocks, which starves the
+ * mailboxes whose pages are behind the blocked one. */
 int
 mbx_export_hungry(const struct mbx_export *x)
 {
@@ -610,6 +616,8 @@ mbx_export_hungry(const struct mbx_export *x)
 
 	if (x->stopped || x->spilled_bytes + x->tails >= SPILL_MAX)
 		return 0;
+	if (x->nmbx > 1 && x->spilled_bytes + x->tails < EAGER_MAX)
+		return 1;
 	for (m = x->wait_head; m; m = m->wnext)
 		n++;
 	if (x->nactive + n < x->o.mailboxes)
