@@ -27,7 +27,7 @@ static struct mbx_graph graph;
 static struct mbx_export *engine;
 static char outbuf[256 << 10];
 static int ndjson;
-static int stopped;            /* the exit code of a failure that stops the run */
+static int stopped;            /* a failure stopped the run: its exit status */
 static struct {
 	unsigned long records;
 	int worst;
@@ -59,6 +59,7 @@ static void
 take_record(void *ctx, yajl_val rec, unsigned long line, const char *err)
 {
 	const char *t, *mbx;
+	struct mbx_err e;
 
 	(void)ctx;
 	if (!rec) {
@@ -80,7 +81,8 @@ take_record(void *ctx, yajl_val rec, unsigned long line, const char *err)
 		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_PARTIAL);
 	} else {
 		st.records++;
-		stopped = mbx_export_add(engine, rec);
+		if (mbx_export_add(engine, rec, &e) < 0)
+			stopped = mbx_exit_of(e.kind);
 		return;
 	}
 	yajl_tree_free(rec);
@@ -149,6 +151,7 @@ main(int argc, char **argv)
 {
 	struct mbx_export_opts xo = { 0, MBX_EXPORT_MAILBOXES, 0 };
 	const char *mailbox = NULL;
+	struct mbx_err e;
 	char *end;
 	long n;
 	int c, rc;
@@ -186,8 +189,8 @@ main(int argc, char **argv)
 		mbx_export_read(engine, stdin, take_record, NULL);
 		prog.total = st.records;         /* the input is over: exactly these */
 	}
-	rc = mbx_export_finish(engine);
-	stopped = mbx_export_stopped(engine);
+	rc = mbx_export_finish(engine, &e) < 0 ? mbx_exit_of(e.kind) : 0;
+	stopped = mbx_export_stopped(engine) ? rc : 0;
 	mbx_progress_end();
 	mbx_stats_write(&graph, stats_fields, NULL);
 	mbx_debug("%lu items exported, %lu failed", mbx_export_stats(engine)->ok,

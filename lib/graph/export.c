@@ -63,7 +63,9 @@ struct mbx_export {
 	void *ctx;
 	struct xmbx *bucket[NBUCKET], *all, **all_tail;
 	struct xmbx *wait_head, *wait_tail;    /* ready, waiting for a --mailboxes slot */
-	int nactive, eof, stopped, worst;
+	int nactive, eof, worst;
+	int stopped;               /* stop holds the failure that stopped the run */
+	struct mbx_err stop;
 	size_t nmbx;               /* mailboxes seen */
 	size_t nmem;               /* records in memory, all mailboxes */
 	size_t tails;              /* bytes in all stail buffers */
@@ -429,7 +431,9 @@ stop_run(struct mbx_req *r, struct batch *b, int rc)
 	if (!b->x->stopped) {
 		mbx_graph_errmsg(r, msg, sizeof msg);
 		mbx_err("cannot export items of '%s': %s", b->m->id, msg);
-		b->x->stopped = rc;
+		mbx_err_set(&b->x->stop, mbx_err_kind_of(rc), NULL,
+			    "cannot export items of '%s': %s", b->m->id, msg);
+		b->x->stopped = 1;
 	}
 	mbx_req_free(r);
 	batch_end(b);
@@ -588,13 +592,15 @@ mbx_export_new(struct mbx_graph *g, const struct mbx_export_opts *o,
 }
 
 int
-mbx_export_add(struct mbx_export *x, yajl_val rec)
+mbx_export_add(struct mbx_export *x, yajl_val rec, struct mbx_err *e)
 {
 	struct xmbx *m;
 
+	mbx_err_clear(e);
 	if (x->stopped) {
 		yajl_tree_free(rec);
-		return x->stopped;
+		*e = x->stop;
+		return -1;
 	}
 	m = mailbox_of(x, mbx_json_str(rec, "mailbox"));
 	enqueue(x, m, rec);
@@ -670,22 +676,28 @@ mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take, void *c
 }
 
 int
-mbx_export_finish(struct mbx_export *x)
+mbx_export_finish(struct mbx_export *x, struct mbx_err *e)
 {
 	struct xmbx *m;
 
+	mbx_err_clear(e);
 	x->eof = 1;
 	for (m = x->all; m; m = m->next)
 		consider(x, m);
 	while (mbx_http_step(x->g->http, 1000) > 0)
 		mbx_progress_tick();
-	return x->stopped ? x->stopped : x->worst;
+	if (x->stopped)
+		*e = x->stop;
+	else if (x->worst)
+		mbx_err_set(e, mbx_err_kind_of(x->worst), NULL, "some exportItems calls failed: "
+			    "their items are error frames");
+	return e->kind == MBX_ERR_NONE ? 0 : -1;
 }
 
-int
+const struct mbx_err *
 mbx_export_stopped(const struct mbx_export *x)
 {
-	return x->stopped;
+	return x->stopped ? &x->stop : NULL;
 }
 
 const struct mbx_export_stats *

@@ -139,9 +139,10 @@ struct mbx_export;
 struct mbx_export *mbx_export_new(struct mbx_graph *g, const struct mbx_export_opts *o,
 				  mbx_export_item_cb on_item, mbx_export_fail_cb on_fail,
 				  void *ctx);
-/* Queue an item record (type item, mailbox, id), taken over: 0, or the exit code of a
- * failure that stopped the run (no token, 401): stop reading then. */
-int mbx_export_add(struct mbx_export *x, yajl_val rec);
+/* Queue an item record (type item, mailbox, id), taken over: 0, or -1 with e (set on
+ * entry, whatever the result) when a failure stopped the run (no token, 401, which the
+ * engine has reported): stop reading then. */
+int mbx_export_add(struct mbx_export *x, yajl_val rec, struct mbx_err *e);
 /* Whether reading more input would help now; when not, poll until it would (or until
  * nothing is in flight, and read anyway). */
 int mbx_export_hungry(const struct mbx_export *x);
@@ -157,12 +158,12 @@ typedef void (*mbx_export_take_cb)(void *ctx, yajl_val rec, unsigned long line,
 				   const char *err);
 unsigned long mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take,
 			      void *ctx);
-/* The input is over: send what is left and run to the end. The exit code: of the
- * failure that stopped the run, else the worst of failed calls (per-item failures only
- * reach on_fail). */
-int mbx_export_finish(struct mbx_export *x);
-/* The exit code of the failure that stopped the run, or 0. */
-int mbx_export_stopped(const struct mbx_export *x);
+/* The input is over: send what is left and run to the end. 0, or -1 with e (set on
+ * entry): the failure that stopped the run, else the worst kind of the calls that
+ * failed (their items went to on_fail; per-item failures alone leave e clear). */
+int mbx_export_finish(struct mbx_export *x, struct mbx_err *e);
+/* The failure that stopped the run, or NULL. */
+const struct mbx_err *mbx_export_stopped(const struct mbx_export *x);
 const struct mbx_export_stats *mbx_export_stats(const struct mbx_export *x);
 void mbx_export_free(struct mbx_export *x);
 
