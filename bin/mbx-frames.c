@@ -351,24 +351,6 @@ read_stream(FILE *f, const char *name)
 	mbx_frame_reader_free(&r);
 }
 
-static void
-read_file(const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0) {
-		read_stream(stdin, "stdin");
-		return;
-	}
-	if (!(f = fopen(path, "rb"))) {
-		mbx_err("cannot open '%s': %s", path, strerror(errno));
-		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_IO);
-		return;
-	}
-	read_stream(f, path);
-	fclose(f);
-}
-
 /* ------------------------------------------------------------------ --join */
 
 struct entry {
@@ -642,7 +624,6 @@ parse_options(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	int i;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
@@ -651,10 +632,9 @@ main(int argc, char **argv)
 		split_open();
 	if (mode == M_JOIN)
 		join_dir();
-	else if (optind == argc)
-		read_stream(stdin, "stdin");
-	for (i = optind; mode != M_JOIN && i < argc; i++)
-		read_file(argv[i]);
+	else
+		st.worst = mbx_exit_worst(st.worst, mbx_frame_files(argc - optind, argv + optind,
+								    read_stream));
 	if (fflush(stdout) == EOF || ferror(stdout))
 		mbx_die(MBX_EXIT_IO, "cannot write to stdout");
 	if (dirfd_split >= 0)

@@ -199,24 +199,6 @@ read_stream(FILE *f, const char *name)
 	mbx_frame_reader_free(&rd);
 }
 
-static void
-read_file(const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0) {
-		read_stream(stdin, "stdin");
-		return;
-	}
-	if (!(f = fopen(path, "rb"))) {
-		mbx_err("cannot open '%s': %s", path, strerror(errno));
-		st.worst = mbx_exit_worst(st.worst, MBX_EXIT_IO);
-		return;
-	}
-	read_stream(f, path);
-	fclose(f);
-}
-
 /* ------------------------------------------------------------------ --stats */
 
 /* --stats FILE: {"type":"stats","program":...} with the mode's counts, then elapsed. */
@@ -385,7 +367,6 @@ int
 main(int argc, char **argv)
 {
 	char err[600];
-	int i;
 
 	mbx_log_init(argv[0]);
 	mbx_opts_init();
@@ -398,10 +379,8 @@ main(int argc, char **argv)
 	if (mime_box_open(&box, mode == M_MAILDIR ? MIME_MAILDIR : mode == M_EML ? MIME_EML :
 			  MIME_MBOX, dir, stdout, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
-	if (optind == argc)
-		read_stream(stdin, "stdin");
-	for (i = optind; i < argc; i++)
-		read_file(argv[i]);
+	st.worst = mbx_exit_worst(st.worst, mbx_frame_files(argc - optind, argv + optind,
+							    read_stream));
 	if (mime_box_close(&box, err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 	if (fflush(stdout) == EOF || ferror(stdout))

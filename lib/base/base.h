@@ -317,6 +317,9 @@ int mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, 
 void mbx_frame_clear(struct mbx_frame *fr);
 /* Write rec's members plus v/size/sha256 (or v/data/sha256 when ndjson) and the payload. */
 int mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, int ndjson);
+/* Each input of a filter to each(): the files of argv ("-": stdin), or stdin when argc
+ * is 0. 0, or MBX_EXIT_IO when a file could not be opened (reported, the others read). */
+int mbx_frame_files(int argc, char *const *argv, void (*each)(FILE *f, const char *name));
 
 /* ---------------------------------------------------------------- path.c */
 

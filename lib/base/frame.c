@@ -283,3 +283,27 @@ mbx_frame_write(FILE *out, yajl_val rec, const void *payload, size_t len, int nd
 	mbx_buf_free(&b);
 	return rc;
 }
+
+/* The inputs of a filter (mbx-frames, mbx-mime): each file named ("-": stdin), or stdin
+ * when none is; one that cannot be opened is reported and skipped. */
+int
+mbx_frame_files(int argc, char *const *argv, void (*each)(FILE *f, const char *name))
+{
+	FILE *f;
+	int i, rc = 0;
+
+	if (argc == 0)
+		each(stdin, "stdin");
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			each(stdin, "stdin");
+		} else if (!(f = fopen(argv[i], "rb"))) {
+			mbx_err("cannot open '%s': %s", argv[i], strerror(errno));
+			rc = MBX_EXIT_IO;
+		} else {
+			each(f, argv[i]);
+			fclose(f);
+		}
+	}
+	return rc;
+}
