@@ -58,12 +58,9 @@ rm(const char *mailbox, const char *spec)
 	struct mbx_err e;
 	int rc;
 
-	if (mbx_graph_folder(&graph, mailbox, spec, &f, &e) < 0) {
-		rc = mbx_exit_of(e.kind);
-		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec,
-			   e.msg);
+	if ((rc = mbx_folder_find(&graph, mailbox, spec, &f)) != 0)
 		return rc;
-	}
+	mbx_err_clear(&e);
 	if (!f.parent_id || strcmp(f.path, "/") == 0)
 		mbx_err_set(&e, MBX_ERR_RECORD, NULL, "the root cannot be deleted");
 	else if (f.well_known && !force)

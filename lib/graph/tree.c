@@ -679,3 +679,17 @@ mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, con
 	tree_free(&t);
 	return rc;
 }
+
+int
+mbx_folder_find(struct mbx_graph *g, const char *mailbox, const char *spec,
+		struct mbx_folder *out)
+{
+	struct mbx_err e;
+	int rc;
+
+	if (mbx_graph_folder(g, mailbox, spec, out, &e) == 0)
+		return 0;
+	rc = mbx_exit_of(e.kind);
+	mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec, e.msg);
+	return rc;
+}
