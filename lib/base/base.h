@@ -265,20 +265,18 @@ enum mbx_err_kind {
 struct mbx_err {
 	enum mbx_err_kind kind;
 	char code[64];             /* "" when none */
-	char msg[512];             /* "" when none */
+	char msg[1024];            /* "" when none; room for a Graph message whole */
+	int reported;              /* already told (error records, stderr): say it again nowhere */
 };
-/* e cleared: kind NONE, no code, no message. */
+/* e cleared: kind NONE, no code, no message, not reported. */
 void mbx_err_clear(struct mbx_err *e);
-/* kind, code (NULL: none) and the message, all at once. */
+/* kind, code (NULL: none) and the message, all at once; not reported. */
 void mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code,
 		 const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
 /* The exit status of a kind: the one mapping (mbx(7) EXIT STATUS). */
 int mbx_exit_of(enum mbx_err_kind kind);
 /* The kind of an exit code, for the calls that still return one (http.c's requests). */
 enum mbx_err_kind mbx_err_kind_of(int exitcode);
-/* e's exit status, its message copied to msg (n > 0): the bridge for callers that still
- * keep a message buffer. */
-int mbx_err_exit(const struct mbx_err *e, char *msg, size_t n);
 
 /* -------------------------------------------------------------- frame.c */
 

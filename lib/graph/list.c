@@ -158,16 +158,14 @@ int
 mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
 {
 	struct walk_ctx w = { l, 0 };
-	char msg[1024] = "";
 	struct mbx_err e;
 	int rc;
 
 	l->walked |= spec == NULL;
-	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e)
-	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
-	if (rc && *msg)
+	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e) ? mbx_exit_of(e.kind) : 0;
+	if (rc && !e.reported)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
-				 spec ? spec : "/", msg);
+				 spec ? spec : "/", e.msg);
 	return mbx_exit_worst(w.worst, rc);
 }
 
@@ -176,14 +174,13 @@ int
 mbx_list_in(struct mbx_list *l, const char *mailbox, const char *spec)
 {
 	struct mbx_folder f = { 0 };
-	char msg[1024];
 	struct mbx_err e;
 	int rc;
 
-	rc = mbx_graph_folder(l->g, mailbox, spec, &f, &e) ? mbx_err_exit(&e, msg, sizeof msg) : 0;
+	rc = mbx_graph_folder(l->g, mailbox, spec, &f, &e) ? mbx_exit_of(e.kind) : 0;
 	if (rc)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
-				 spec, msg);
+				 spec, e.msg);
 	else
 		rc = l->delta_path ? items_delta(l, mailbox, f.id, f.path, NULL, &f)
 		     : items_of(l, mailbox, f.id, f.path);
@@ -554,15 +551,13 @@ emit_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
 int
 mbx_folders_of(struct mbx_graph *g, const char *mailbox, const char *path)
 {
-	char msg[1024] = "";
 	struct mbx_err e;
 	int rc;
 
-	rc = mbx_folder_walk(g, mailbox, path, emit_folder, NULL, &e)
-	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
-	if (rc && *msg)
+	rc = mbx_folder_walk(g, mailbox, path, emit_folder, NULL, &e) ? mbx_exit_of(e.kind) : 0;
+	if (rc && !e.reported)
 		mbx_report(rc, mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
-				 mailbox, msg);
+				 mailbox, e.msg);
 	return rc;
 }
 

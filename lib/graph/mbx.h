@@ -402,9 +402,10 @@ void mbx_journal_close(struct mbx_journal *j);
  * showed, so either scope of /folders (8.10) gives the whole tree; no well-known name is
  * needed (8.23).
  * each() returns 0 or an exit code, which ends the walk.
- * 0 ok; else -1 with e (cleared on entry): its message says what failed, or is "" when
- * the failures were already reported (error records of the folders below the top that
- * could not be listed, or each()'s: then e's kind is that of each()'s exit code). */
+ * 0 ok; else -1 with e (cleared on entry): its message says what failed, or e->reported
+ * is set (and the message "") when the failures were already reported (error records of
+ * the folders below the top that could not be listed, or each()'s: then e's kind is that
+ * of each()'s exit code). */
 typedef int (*mbx_folder_cb)(void *ctx, const char *mailbox, const struct mbx_folder *f);
 int mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 		    mbx_folder_cb each, void *ctx, struct mbx_err *e);

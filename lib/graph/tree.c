@@ -525,7 +525,7 @@ walk(struct walk *w, size_t p, int depth)
 }
 
 /* The failures of each() and of the listings below the top were reported where they
- * happened: e says only their kind, with no message. */
+ * happened: e says their kind and that they were (reported), with no message. */
 int
 mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 		mbx_folder_cb each, void *ctx, struct mbx_err *e)
@@ -547,8 +547,10 @@ mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 	tree_free(&t);
 	if (rc == 0 && w.partial)
 		rc = MBX_EXIT_PARTIAL;
-	if (rc)
-		e->kind = mbx_err_kind_of(rc);
+	if (rc) {
+		e->kind = mbx_err_kind_of(rc);    /* each() answers an exit code */
+		e->reported = 1;
+	}
 	return rc ? -1 : 0;
 }
 
