@@ -297,13 +297,14 @@ delta_save(const struct ftree *t, const char *path, const char *mailbox, const c
 	mbx_buf_free(&b);
 }
 
+/* 0, MBX_DELTA_EXPIRED or -1, with e (mbx_graph_delta). */
 static int
-delta_round(struct ftree *t, const char *mailbox, const char *saved, char **link, char *msg,
-	    size_t n)
+delta_round(struct ftree *t, const char *mailbox, const char *saved, char **link,
+	    struct mbx_err *e)
 {
 	char *url = saved ? mbx_strdup(saved)
 		    : mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders/delta", mailbox);
-	int rc = mbx_graph_delta(t->g, url, mailbox, delta_elem, t, link, msg, n);
+	int rc = mbx_graph_delta(t->g, url, mailbox, delta_elem, t, link, e);
 
 	free(url);
 	return rc;
@@ -335,25 +336,26 @@ int
 mbx_folders_delta(struct mbx_graph *g, const char *path, const char *mailbox)
 {
 	struct ftree t = { g, NULL, 0, NULL };
-	char *saved, *link = NULL, msg[1024];
+	struct mbx_err e;
+	char *saved, *link = NULL;
 	size_t i;
 	int rc;
 
 	saved = delta_load(&t, path, mailbox);
-	rc = delta_round(&t, mailbox, saved, &link, msg, sizeof msg);
+	rc = delta_round(&t, mailbox, saved, &link, &e);
 	if (rc == MBX_DELTA_EXPIRED && saved) {
 		mbx_warn("the delta state of '%s' has expired: listing every folder", mailbox);
 		for (i = 0; i < t.nnodes; i++)
 			t.nodes[i].seen = 0;
-		rc = delta_round(&t, mailbox, NULL, &link, msg, sizeof msg);
+		rc = delta_round(&t, mailbox, NULL, &link, &e);
 		for (i = 0; rc == 0 && i < t.nnodes; i++)
 			t.nodes[i].removed = !t.nodes[i].seen;
 	}
 	free(saved);
 	if (rc) {
-		rc = rc == MBX_DELTA_EXPIRED ? MBX_EXIT_SERVICE : rc;
+		rc = mbx_exit_of(e.kind);      /* an expiry here is SERVICE (mbx_graph_delta) */
 		mbx_report(rc, mailbox, NULL, "FolderDeltaFailed", "cannot list folder changes of "
-			   "'%s': %s", mailbox, msg);
+			   "'%s': %s", mailbox, e.msg);
 	} else {
 		if (!t.root_id)
 			root_guess(&t);
