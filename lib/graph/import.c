@@ -743,7 +743,7 @@ mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_
 	       mbx_import_cb on_record, void *ctx, struct mbx_import **out, struct mbx_err *e)
 {
 	struct mbx_import *im = mbx_xcalloc(1, sizeof *im);
-	char why[1024];
+	struct mbx_err je;
 
 	*out = NULL;
 	mbx_err_clear(e);
@@ -758,9 +758,8 @@ mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_
 	im->cb = on_record;
 	im->ctx = ctx;
 	session_for(im, im->target);             /* sess[0]: the target's */
-	if (o->journal && mbx_journal_open(o->journal, im->target, &im->journal, why,
-					   sizeof why) < 0)
-		stop(im, MBX_ERR_INPUT, NULL, "cannot use journal '%s': %s", o->journal, why);
+	if (o->journal && mbx_journal_open(o->journal, im->target, &im->journal, &je) < 0)
+		stop(im, je.kind, NULL, "cannot use journal '%s': %s", o->journal, je.msg);
 	else if (im->folder)
 		fixed_folder(im);
 	if (im->err.kind) {

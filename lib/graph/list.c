@@ -304,13 +304,13 @@ static void
 delta_load(struct mbx_list *l)
 {
 	const char *delta_path = l->delta_path;
-	char err[512];
+	struct mbx_err e;
 	yajl_val st, fs, v;
 	struct dfolder *d;
 	size_t i;
 
-	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, err, sizeof err) < 0)
-		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", delta_path, err);
+	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "cannot use --delta '%s': %s", delta_path, e.msg);
 	if (!st)
 		return;
 	mbx_strlcpy(l->delta_mailbox, mbx_json_str(st, "mailbox"), sizeof l->delta_mailbox);
@@ -357,7 +357,7 @@ mbx_list_save(struct mbx_list *l, int rc)
 	const char *delta_path = l->delta_path;
 	struct mbx_buf b;
 	struct mbx_jw w;
-	char err[512];
+	struct mbx_err e;
 	size_t i;
 
 	if (!delta_path)
@@ -387,8 +387,8 @@ mbx_list_save(struct mbx_list *l, int rc)
 	}
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
-	if (mbx_dstate_save(delta_path, &b, err, sizeof err) < 0)
-		mbx_die(MBX_EXIT_IO, "%s", err);
+	if (mbx_dstate_save(delta_path, &b, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "%s", e.msg);
 	mbx_buf_free(&b);
 }
 

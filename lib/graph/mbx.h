@@ -368,11 +368,12 @@ const char *mbx_folders_key(yajl_val rec, const char *type);
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
- * yet; -1 with err when it is corrupt, another tool's (type != tool) or another
- * mailbox's (mailbox NULL: any). Saved atomically (temporary file, fsync, rename). */
+ * yet; -1 with e, kind INPUT, when it cannot be read, is corrupt, another tool's (type !=
+ * tool) or another mailbox's (mailbox NULL: any). *out and e are set on entry. Saved
+ * atomically (temporary file, fsync, rename): 0, or -1 with e, kind IO. */
 int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
-		    char *err, size_t n);
-int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n);
+		    struct mbx_err *e);
+int mbx_dstate_save(const char *path, const struct mbx_buf *doc, struct mbx_err *e);
 /* mbx-folders --delta STATE: the folders of mailbox that changed since the state's round
  * (all the first time), removals first, then parents before children; the state saved
  * when the round is complete. Dies when the state cannot be used; the exit code. */
@@ -391,11 +392,11 @@ struct mbx_jentry {
 	char *key_id, *key_value;              /* an intent: fx_content_key, or NULL */
 };
 struct mbx_journal;
-/* Open (or create) the journal of target; -1 with err (and *out NULL) when it is
- * corrupt, belongs to another target or cannot be written. A torn last line is dropped
- * with a warning. */
+/* Open (or create) the journal of target: 0 and *out; -1 with e, kind INPUT (and *out
+ * NULL; both set on entry) when it is corrupt, belongs to another target or cannot be
+ * written. A torn last line is dropped with a warning. */
 int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
-		     char *err, size_t n);
+		     struct mbx_err *e);
 /* The done entry of a source item, or NULL (also when only an intent is there). */
 const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,
 					  const char *id);
