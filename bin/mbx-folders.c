@@ -23,13 +23,13 @@ static int
 from_args(const char *spec, const char *path)
 {
 	struct mbx_mailbox m;
-	char msg[1024];
+	struct mbx_err e;
 	int rc;
 
-	rc = mbx_graph_mailbox(&graph, spec, mbx_opt.archive, &m, msg, sizeof msg);
-	if (rc) {
+	if (mbx_graph_mailbox(&graph, spec, mbx_opt.archive, &m, &e) < 0) {
+		rc = mbx_exit_of(e.kind);
 		mbx_report(rc, NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s",
-				 spec, msg);
+				 spec, e.msg);
 		return rc;
 	}
 	return mbx_folders_of(&graph, m.id, path);

@@ -33,7 +33,7 @@ run(struct mbx_list *l, int list_mailboxes, int argc, char **argv)
 {
 	static const char *const types[] = { "folder", "mailbox", NULL };
 	struct mbx_mailbox m;
-	char msg[1024];
+	struct mbx_err e;
 	int i, rc = 0;
 
 	if (list_mailboxes && all_users)
@@ -47,10 +47,10 @@ run(struct mbx_list *l, int list_mailboxes, int argc, char **argv)
 					    MBX_TASKS_QUEUE };
 		return mbx_tasks_run(&graph, &o);
 	}
-	rc = mbx_graph_mailbox(&graph, argv[0], mbx_opt.archive, &m, msg, sizeof msg);
-	if (rc) {
+	if (mbx_graph_mailbox(&graph, argv[0], mbx_opt.archive, &m, &e) < 0) {
+		rc = mbx_exit_of(e.kind);
 		mbx_report(rc, NULL, argv[0], "MailboxNotFound", "cannot find mailbox of '%s': %s",
-				 argv[0], msg);
+				 argv[0], e.msg);
 		return rc;
 	}
 	if (argc == 1)

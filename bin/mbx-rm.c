@@ -143,15 +143,14 @@ from_args(int argc, char **argv)
 {
 	struct mbx_mailbox m;
 	struct mbx_folder f;
-	char msg[1024];
 	struct mbx_err e;
 	int i, rc;
 
 	mbx_graph_target(&graph, argv[0], mbx_opt.archive, &m);
-	if ((rc = mbx_graph_folder(&graph, m.id, argv[1], &f, &e)
-		  ? mbx_err_exit(&e, msg, sizeof msg) : 0) != 0) {
+	if (mbx_graph_folder(&graph, m.id, argv[1], &f, &e) < 0) {
+		rc = mbx_exit_of(e.kind);
 		mbx_report(rc, m.id, argv[1], "FolderNotFound", "cannot find folder '%s': %s",
-			   argv[1], msg);
+			   argv[1], e.msg);
 		return rc;
 	}
 	for (i = 2; i < argc; i++)

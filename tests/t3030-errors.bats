@@ -36,6 +36,16 @@ parent_tree() {
 	assert_equal "$(parent_tree)" "/Parent /Parent/Child "
 }
 
+@test "mbx-mkfolder: a childFolders listing answered 404 is not \"no such folder\": nothing is created" {
+	# a 404 is NOTFOUND only for a GET of one object (a folder by id), never for a listing
+	admin POST /faults -d 'match=/childFolders,method=GET,status=404,code=ErrorItemNotFound,count=0' >/dev/null
+	run --separate-stderr mbx-mkfolder user1@contoso.com /Parent/New
+	assert_equal "$status" 1
+	assert_equal "$(jq -r '[.type, .code, .subject] | @tsv' <<<"$output")" $'error\tFolderCreateFailed\t/Parent/New'
+	assert_equal "$stderr" "mbx-mkfolder: cannot create '/Parent/New': 404 Not Found: ErrorItemNotFound: Injected fault"
+	assert_equal "$(parent_tree)" "/Parent /Parent/Child "
+}
+
 @test "mbx-mkfolder: a listing that stays unavailable is exit 4, nothing is created" {
 	admin POST /faults -d 'match=/childFolders,method=GET,status=500,count=0' >/dev/null
 	run --separate-stderr mbx-mkfolder --retry-max-time 1 user1@contoso.com /Parent/New

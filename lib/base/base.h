@@ -247,10 +247,11 @@ int mbx_exit_worst(int a, int b);
 
 /* One error value: what kind of failure (which decides the exit status, in one place:
  * mbx_exit_of), the service's or mbx's code when there is one, and the one-line message.
- * The token sources (lib/graph/auth*.c), the engine's auth path, the folder calls
- * (lib/graph/tree.c, graph.c's rename and delete) and the import engine's API use it;
- * the rest still pass exit codes and message buffers (DESIGN-NOTES "Errors"). An
- * out-parameter e is set on entry (mbx_err_clear), whatever the result. */
+ * The token sources (lib/graph/auth*.c), the engine's auth path, graph.c's requests, the
+ * folder calls (lib/graph/tree.c), the import engine's API, the import session, the
+ * journal and the --delta state files use it; the export engine and the HTTP engine
+ * still pass exit codes (DESIGN-NOTES "Errors"). An out-parameter e is set on entry
+ * (mbx_err_clear), whatever the result. */
 enum mbx_err_kind {
 	MBX_ERR_NONE = 0,
 	MBX_ERR_RECORD,            /* one record or item failed: exit 1, an error record */
@@ -265,20 +266,19 @@ enum mbx_err_kind {
 struct mbx_err {
 	enum mbx_err_kind kind;
 	char code[64];             /* "" when none */
-	char msg[512];             /* "" when none */
+	char msg[1024];            /* "" when none; room for a Graph message whole */
+	int reported;              /* already told (error records, stderr): say it again nowhere */
 };
-/* e cleared: kind NONE, no code, no message. */
+/* e cleared: kind NONE, no code, no message, not reported. */
 void mbx_err_clear(struct mbx_err *e);
-/* kind, code (NULL: none) and the message, all at once. */
+/* kind, code (NULL: none) and the message, all at once; not reported. */
 void mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code,
 		 const char *fmt, ...) MBX_ATTR_PRINTF(4, 5);
 /* The exit status of a kind: the one mapping (mbx(7) EXIT STATUS). */
 int mbx_exit_of(enum mbx_err_kind kind);
-/* The kind of an exit code, for the calls that still return one (http.c's requests). */
+/* The kind of an exit code, for the calls that still return one (http.c's requests,
+ * mbx_folder_walk's each()). */
 enum mbx_err_kind mbx_err_kind_of(int exitcode);
-/* e's exit status, its message copied to msg (n > 0): the bridge for callers that still
- * keep a message buffer. */
-int mbx_err_exit(const struct mbx_err *e, char *msg, size_t n);
 
 /* -------------------------------------------------------------- frame.c */
 

@@ -261,6 +261,7 @@ mbx_err_clear(struct mbx_err *e)
 {
 	e->kind = MBX_ERR_NONE;
 	e->code[0] = e->msg[0] = '\0';
+	e->reported = 0;
 }
 
 void
@@ -269,6 +270,7 @@ mbx_err_set(struct mbx_err *e, enum mbx_err_kind kind, const char *code, const c
 	va_list ap;
 
 	e->kind = kind;
+	e->reported = 0;
 	mbx_strlcpy(e->code, code ? code : "", sizeof e->code);
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -288,13 +290,6 @@ mbx_exit_of(enum mbx_err_kind kind)
 {
 	return (unsigned)kind < sizeof exit_of / sizeof exit_of[0] ? exit_of[kind]
 		: MBX_EXIT_SOFTWARE;
-}
-
-int
-mbx_err_exit(const struct mbx_err *e, char *msg, size_t n)
-{
-	mbx_strlcpy(msg, e->msg, n);
-	return mbx_exit_of(e->kind);
 }
 
 enum mbx_err_kind

@@ -13,59 +13,63 @@
 
 #define STATE_MAX ((size_t)256 << 20)
 
+/* A state that cannot be read is one that cannot be used: INPUT (exit 5, mbx(7)). */
 static int
-slurp(const char *path, struct mbx_buf *b, char *err, size_t n)
+slurp(const char *path, struct mbx_buf *b, struct mbx_err *e)
 {
 	char chunk[65536];
 	size_t k;
 	FILE *f = fopen(path, "r");
 
 	if (!f) {
-		snprintf(err, n, "%s", strerror(errno));
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "%s", strerror(errno));
 		return -1;
 	}
 	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
 		if (mbx_buf_append(b, chunk, k) < 0) {
 			fclose(f);
-			snprintf(err, n, "larger than %zu MiB", STATE_MAX >> 20);
+			mbx_err_set(e, MBX_ERR_INPUT, NULL, "larger than %zu MiB", STATE_MAX >> 20);
 			return -1;
 		}
 	k = ferror(f);
 	fclose(f);
 	if (k)
-		snprintf(err, n, "read error");
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "read error");
 	return k ? -1 : 0;
 }
 
 int
 mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
-		char *err, size_t n)
+		struct mbx_err *e)
 {
 	struct mbx_buf b;
 	const char *t, *m;
 	long long v = 0;
-	char e[200];
+	char why[200];
 
 	*out = NULL;
+	mbx_err_clear(e);
 	if (access(path, F_OK) != 0)
 		return 0;                      /* a first run */
 	mbx_buf_init(&b, STATE_MAX);
-	if (slurp(path, &b, err, n) < 0) {
+	if (slurp(path, &b, e) < 0) {
 		mbx_buf_free(&b);
 		return -1;
 	}
-	*out = mbx_json_parse(b.data ? b.data : "", b.len, e, sizeof e);
+	*out = mbx_json_parse(b.data ? b.data : "", b.len, why, sizeof why);
 	mbx_buf_free(&b);
 	t = mbx_json_str(*out, "type");
 	m = mbx_json_str(*out, "mailbox");
 	if (!*out || !YAJL_IS_OBJECT(*out))
-		snprintf(err, n, "not a delta state file (not a JSON object)");
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "not a delta state file (not a JSON object)");
 	else if (!t || strcmp(t, tool) != 0)
-		snprintf(err, n, "a state file of '%s', not of %s", t ? t : "?", tool);
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "a state file of '%s', not of %s",
+			    t ? t : "?", tool);
 	else if (mbx_json_num(*out, "v", &v) < 0 || v != 1)
-		snprintf(err, n, "state version %lld is not supported", v);
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "state version %lld is not supported", v);
 	else if (!m || (mailbox && strcasecmp(m, mailbox) != 0))
-		snprintf(err, n, "the state of another mailbox ('%s')", m ? m : "?");
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "the state of another mailbox ('%s')",
+			    m ? m : "?");
 	else
 		return 1;
 	yajl_tree_free(*out);
@@ -74,16 +78,18 @@ mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_va
 }
 
 int
-mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n)
+mbx_dstate_save(const char *path, const struct mbx_buf *doc, struct mbx_err *e)
 {
 	struct mbx_buf tmp;
 	FILE *f;
 	int ok;
 
+	mbx_err_clear(e);
 	mbx_buf_init(&tmp, 0);
 	mbx_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	if (!(f = fopen(tmp.data, "w"))) {
-		snprintf(err, n, "cannot write '%s': %s", tmp.data, strerror(errno));
+		mbx_err_set(e, MBX_ERR_IO, NULL, "cannot write '%s': %s", tmp.data,
+			    strerror(errno));
 		mbx_buf_free(&tmp);
 		return -1;
 	}
@@ -91,7 +97,7 @@ mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n
 	     fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = fclose(f) == 0 && ok && rename(tmp.data, path) == 0;
 	if (!ok) {
-		snprintf(err, n, "cannot write '%s': %s", path, strerror(errno));
+		mbx_err_set(e, MBX_ERR_IO, NULL, "cannot write '%s': %s", path, strerror(errno));
 		unlink(tmp.data);
 	}
 	mbx_buf_free(&tmp);
@@ -233,13 +239,14 @@ delta_emit(struct ftree *t, const char *mailbox)
 static char *
 delta_load(struct ftree *t, const char *path, const char *mailbox)
 {
-	char err[512], *link;
+	struct mbx_err e;
 	yajl_val st, fs, v;
 	struct dnode *d;
+	char *link;
 	size_t i;
 
-	if (mbx_dstate_load(path, "mbx-folders", mailbox, &st, err, sizeof err) < 0)
-		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", path, err);
+	if (mbx_dstate_load(path, "mbx-folders", mailbox, &st, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "cannot use --delta '%s': %s", path, e.msg);
 	if (!st)
 		return NULL;
 	fs = mbx_json_get(st, "folders");
@@ -264,7 +271,7 @@ delta_save(const struct ftree *t, const char *path, const char *mailbox, const c
 {
 	struct mbx_buf b;
 	struct mbx_jw w;
-	char err[512];
+	struct mbx_err e;
 	size_t i;
 
 	mbx_buf_init(&b, 0);
@@ -292,18 +299,19 @@ delta_save(const struct ftree *t, const char *path, const char *mailbox, const c
 	}
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
-	if (mbx_dstate_save(path, &b, err, sizeof err) < 0)
-		mbx_die(MBX_EXIT_IO, "%s", err);
+	if (mbx_dstate_save(path, &b, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "%s", e.msg);
 	mbx_buf_free(&b);
 }
 
+/* 0, MBX_DELTA_EXPIRED or -1, with e (mbx_graph_delta). */
 static int
-delta_round(struct ftree *t, const char *mailbox, const char *saved, char **link, char *msg,
-	    size_t n)
+delta_round(struct ftree *t, const char *mailbox, const char *saved, char **link,
+	    struct mbx_err *e)
 {
 	char *url = saved ? mbx_strdup(saved)
 		    : mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders/delta", mailbox);
-	int rc = mbx_graph_delta(t->g, url, mailbox, delta_elem, t, link, msg, n);
+	int rc = mbx_graph_delta(t->g, url, mailbox, delta_elem, t, link, e);
 
 	free(url);
 	return rc;
@@ -335,25 +343,26 @@ int
 mbx_folders_delta(struct mbx_graph *g, const char *path, const char *mailbox)
 {
 	struct ftree t = { g, NULL, 0, NULL };
-	char *saved, *link = NULL, msg[1024];
+	struct mbx_err e;
+	char *saved, *link = NULL;
 	size_t i;
 	int rc;
 
 	saved = delta_load(&t, path, mailbox);
-	rc = delta_round(&t, mailbox, saved, &link, msg, sizeof msg);
+	rc = delta_round(&t, mailbox, saved, &link, &e);
 	if (rc == MBX_DELTA_EXPIRED && saved) {
 		mbx_warn("the delta state of '%s' has expired: listing every folder", mailbox);
 		for (i = 0; i < t.nnodes; i++)
 			t.nodes[i].seen = 0;
-		rc = delta_round(&t, mailbox, NULL, &link, msg, sizeof msg);
+		rc = delta_round(&t, mailbox, NULL, &link, &e);
 		for (i = 0; rc == 0 && i < t.nnodes; i++)
 			t.nodes[i].removed = !t.nodes[i].seen;
 	}
 	free(saved);
 	if (rc) {
-		rc = rc == MBX_DELTA_EXPIRED ? MBX_EXIT_SERVICE : rc;
+		rc = mbx_exit_of(e.kind);      /* an expiry here is SERVICE (mbx_graph_delta) */
 		mbx_report(rc, mailbox, NULL, "FolderDeltaFailed", "cannot list folder changes of "
-			   "'%s': %s", mailbox, msg);
+			   "'%s': %s", mailbox, e.msg);
 	} else {
 		if (!t.root_id)
 			root_guess(&t);

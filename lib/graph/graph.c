@@ -181,61 +181,101 @@ mbx_graph_req(const char *method, const char *mailbox, char *url, int json)
 	return r;
 }
 
-/* Run r; 0 on 2xx, else an exit code with msg. */
+/* The engine still answers an exit code (http.c): its kind is taken here, in one place;
+ * an answer that is not 2xx without one is a refusal of this one call (RECORD). */
 int
-mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n)
+mbx_graph_failed(const struct mbx_req *r, struct mbx_err *e)
+{
+	int rc = mbx_http_exit_code(r);
+
+	mbx_err_clear(e);
+	if (r->status >= 200 && r->status < 300 && rc == 0)
+		return 0;
+	e->kind = rc ? mbx_err_kind_of(rc) : MBX_ERR_RECORD;
+	mbx_graph_errmsg(r, e->msg, sizeof e->msg);
+	return -1;
+}
+
+/* Only a GET of one object may say NOTFOUND: a listing's 404 is no answer about a name. */
+int
+mbx_graph_failed_one(const struct mbx_req *r, struct mbx_err *e)
+{
+	if (mbx_graph_failed(r, e) == 0)
+		return 0;
+	if (r->status == 404 && e->kind == MBX_ERR_RECORD)
+		e->kind = MBX_ERR_NOTFOUND;
+	return -1;
+}
+
+int
+mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, struct mbx_err *e)
 {
 	if (mbx_task_self())
 		mbx_task_perform(g->http, r);       /* the other mailboxes run meanwhile */
 	else
 		mbx_http_perform(g->http, r);
-	if (r->status >= 200 && r->status < 300 && mbx_http_exit_code(r) == 0)
-		return 0;
-	mbx_graph_errmsg(r, msg, n);
-	return mbx_http_exit_code(r) ? mbx_http_exit_code(r) : MBX_EXIT_PARTIAL;
+	return mbx_graph_failed(r, e);
 }
 
+/* One object: a 404 says that it does not exist (NOTFOUND); a listing's 404
+ * (graph_pages) stays RECORD, so that mkpath never takes a failed listing for "none". */
 int
 mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *out,
-	      char *msg, size_t n)
+	      struct mbx_err *e)
 {
 	struct mbx_req *r = get_req(url, lane);
-	char e[256];
+	char why[256];
 	int rc;
 
 	*out = NULL;
-	if ((rc = mbx_graph_run(g, r, msg, n)) == 0) {
-		*out = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, e, sizeof e);
+	mbx_graph_run(g, r, e);
+	if ((rc = mbx_graph_failed_one(r, e)) == 0) {
+		*out = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, why,
+				      sizeof why);
 		if (!*out || !YAJL_IS_OBJECT(*out)) {
-			snprintf(msg, n, "malformed JSON in response: %s", *out ? "not an object" : e);
+			mbx_err_set(e, MBX_ERR_SERVICE, NULL, "malformed JSON in response: %s",
+				    *out ? "not an object" : why);
 			yajl_tree_free(*out);
 			*out = NULL;
-			rc = MBX_EXIT_SERVICE;
+			rc = -1;
 		}
 	}
 	mbx_req_free(r);
 	return rc;
 }
 
+/* Whether a delta page's failure says that the round's state is gone (graph-api.md 5):
+ * then e becomes SERVICE, what it is to a caller that cannot start over. */
+static int
+delta_expired(const struct mbx_req *r, struct mbx_err *e)
+{
+	char code[64];
+
+	mbx_graph_errcode(r, code, sizeof code);
+	if (r->status != 410 && strcmp(code, "syncStateNotFound") != 0 &&
+	    strcmp(code, "resyncRequired") != 0)
+		return 0;
+	e->kind = MBX_ERR_SERVICE;
+	return 1;
+}
+
 /* One page: fetched whole (bounded), then streamed element by element, so a page that
- * is retried after a broken transfer never hands out an element twice. */
+ * is retried after a broken transfer never hands out an element twice. 0, -1 with e, or
+ * (delta) MBX_DELTA_EXPIRED with e. */
 static int
 list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
-	  void *ctx, char **next, char **delta, char *msg, size_t n)
+	  void *ctx, char **next, char **delta, struct mbx_err *e)
 {
 	struct mbx_req *r = get_req(url, lane);
 	struct mbx_jstream *s;
 	const char *nl;
-	char code[64];
 	int rc;
 
 	*next = NULL;
 	if (delta)
 		r->prefer = "odata.maxpagesize=250";    /* graph-api.md 5: on every call */
-	if ((rc = mbx_graph_run(g, r, msg, n)) != 0) {
-		mbx_graph_errcode(r, code, sizeof code);
-		if (delta && (r->status == 410 || !strcmp(code, "syncStateNotFound") ||
-			      !strcmp(code, "resyncRequired")))
+	if ((rc = mbx_graph_run(g, r, e)) < 0) {
+		if (delta && delta_expired(r, e))
 			rc = MBX_DELTA_EXPIRED;
 		mbx_req_free(r);
 		return rc;
@@ -243,8 +283,9 @@ list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb
 	s = mbx_jstream_new("value", each, ctx, ELEM_MAX);
 	if (mbx_jstream_feed(s, r->resp.data ? r->resp.data : "", r->resp.len) < 0 ||
 	    mbx_jstream_finish(s) < 0) {
-		snprintf(msg, n, "malformed JSON in response: %s", mbx_jstream_error(s));
-		rc = MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL, "malformed JSON in response: %s",
+			    mbx_jstream_error(s));
+		rc = -1;
 	} else if ((nl = mbx_jstream_top(s, "@odata.nextLink")) != NULL) {
 		*next = mbx_strdup(nl);
 	} else if (delta && (nl = mbx_jstream_top(s, "@odata.deltaLink")) != NULL) {
@@ -256,31 +297,35 @@ list_page(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb
 }
 
 static int graph_pages(struct mbx_graph *g, const char *url, const char *lane,
-		       mbx_jstream_cb each, void *ctx, char **delta, char *msg, size_t n);
+		       mbx_jstream_cb each, void *ctx, char **delta, struct mbx_err *e);
 
 int
 mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
-	       void *ctx, char *msg, size_t n)
+	       void *ctx, struct mbx_err *e)
 {
-	return graph_pages(g, url, lane, each, ctx, NULL, msg, n);
+	mbx_err_clear(e);
+	return graph_pages(g, url, lane, each, ctx, NULL, e);
 }
 
 /* A delta round (graph-api.md 5): pages until the one with the deltaLink. */
 int
 mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
-		void *ctx, char **link, char *msg, size_t n)
+		void *ctx, char **link, struct mbx_err *e)
 {
 	int rc;
 
 	*link = NULL;
+	mbx_err_clear(e);
 	if (!mbx_url_same_origin(url, g->base)) {
-		snprintf(msg, n, "refusing a delta link to another host: '%.200s'", url);
-		return MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL,
+			    "refusing a delta link to another host: '%.200s'", url);
+		return -1;
 	}
-	rc = graph_pages(g, url, lane, each, ctx, link, msg, n);
+	rc = graph_pages(g, url, lane, each, ctx, link, e);
 	if (rc == 0 && !*link) {
-		snprintf(msg, n, "the delta round ended without an @odata.deltaLink");
-		rc = MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL,
+			    "the delta round ended without an @odata.deltaLink");
+		rc = -1;
 	}
 	return rc;
 }
@@ -288,21 +333,22 @@ mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane, mbx_jstr
 /* GET url and every nextLink after it; with delta, the last page's deltaLink too. */
 static int
 graph_pages(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_cb each,
-	    void *ctx, char **delta, char *msg, size_t n)
+	    void *ctx, char **delta, struct mbx_err *e)
 {
 	char *cur = mbx_strdup(url), *next;
 	int rc;
 
 	for (;;) {
-		rc = list_page(g, cur, lane, each, ctx, &next, delta, msg, n);
+		rc = list_page(g, cur, lane, each, ctx, &next, delta, e);
 		free(cur);
 		if (rc || !next)
 			break;
 		if (!mbx_url_same_origin(next, g->base)) {
 			/* a nextLink carries our token to wherever it points */
-			snprintf(msg, n, "refusing @odata.nextLink to another host: '%.200s'", next);
+			mbx_err_set(e, MBX_ERR_SERVICE, NULL,
+				    "refusing @odata.nextLink to another host: '%.200s'", next);
 			free(next);
-			return MBX_EXIT_SERVICE;
+			return -1;
 		}
 		cur = next;
 	}
@@ -313,7 +359,7 @@ graph_pages(struct mbx_graph *g, const char *url, const char *lane, mbx_jstream_
 
 int
 mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t np,
-		   char *archive, size_t na, char *msg, size_t n)
+		   char *archive, size_t na, struct mbx_err *e)
 {
 	char *url = mbx_graph_url(g, "users/%s/settings/exchange", user);
 	yajl_val v;
@@ -321,15 +367,16 @@ mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t 
 	int rc;
 
 	*primary = *archive = '\0';
-	rc = mbx_graph_get(g, url, "", &v, msg, n);
+	rc = mbx_graph_get(g, url, "", &v, e);
 	free(url);
 	if (rc)
 		return rc;
 	p = mbx_json_str(v, "primaryMailboxId");
 	a = mbx_json_str(v, "inPlaceArchiveMailboxId");
 	if (!p) {
-		snprintf(msg, n, "no primaryMailboxId in the exchange settings of '%s'", user);
-		rc = MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL,
+			    "no primaryMailboxId in the exchange settings of '%s'", user);
+		rc = -1;
 	} else {
 		mbx_strlcpy(primary, p, np);
 		mbx_strlcpy(archive, a ? a : "", na);
@@ -340,23 +387,22 @@ mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t 
 
 int
 mbx_graph_mailbox(struct mbx_graph *g, const char *spec, int archive, struct mbx_mailbox *out,
-		  char *msg, size_t n)
+		  struct mbx_err *e)
 {
 	char primary[192], arch[192];
-	int rc;
 
 	memset(out, 0, sizeof *out);
+	mbx_err_clear(e);
 	if (strncmp(spec, "MBX:", 4) == 0) {
 		mbx_strlcpy(out->id, spec, sizeof out->id);
 		mbx_strlcpy(out->kind, archive ? "archive" : "primary", sizeof out->kind);
 		return 0;
 	}
-	rc = mbx_graph_settings(g, spec, primary, sizeof primary, arch, sizeof arch, msg, n);
-	if (rc)
-		return rc;
+	if (mbx_graph_settings(g, spec, primary, sizeof primary, arch, sizeof arch, e) < 0)
+		return -1;
 	if (archive && !*arch) {
-		snprintf(msg, n, "user '%s' has no archive mailbox", spec);
-		return MBX_EXIT_PARTIAL;
+		mbx_err_set(e, MBX_ERR_NOTFOUND, NULL, "user '%s' has no archive mailbox", spec);
+		return -1;
 	}
 	mbx_strlcpy(out->id, archive ? arch : primary, sizeof out->id);
 	mbx_strlcpy(out->user, spec, sizeof out->user);
@@ -398,18 +444,14 @@ mbx_folder_from_json(struct mbx_folder *f, yajl_val v)
 
 /* ---------------------------------------------------------------- rename, delete */
 
-/* Run r and free it: 0, or -1 with e (the kind of mbx_graph_run's exit code). */
+/* Run r and free it: 0, or -1 with e. */
 static int
 run_err(struct mbx_graph *g, struct mbx_req *r, struct mbx_err *e)
 {
-	char msg[sizeof e->msg];
-	int rc = mbx_graph_run(g, r, msg, sizeof msg);
+	int rc = mbx_graph_run(g, r, e);
 
 	mbx_req_free(r);
-	mbx_err_clear(e);
-	if (rc)
-		mbx_err_set(e, mbx_err_kind_of(rc), NULL, "%s", msg);
-	return rc ? -1 : 0;
+	return rc;
 }
 
 /* PATCH displayName (graph-api.md 3.6). */
@@ -441,12 +483,14 @@ mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id, str
 void
 mbx_graph_target(struct mbx_graph *g, const char *spec, int archive, struct mbx_mailbox *out)
 {
-	char msg[1024];
-	int rc = mbx_graph_mailbox(g, spec, archive, out, msg, sizeof msg);
+	struct mbx_err e;
+	int rc;
 
-	if (rc == 0)
+	if (mbx_graph_mailbox(g, spec, archive, out, &e) == 0)
 		return;
-	mbx_report(rc, NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s", spec, msg);
+	rc = mbx_exit_of(e.kind);
+	mbx_report(rc, NULL, spec, "MailboxNotFound", "cannot find mailbox of '%s': %s", spec,
+		   e.msg);
 	mbx_graph_free(g);
 	exit(rc);
 }

@@ -363,14 +363,13 @@ archive_redirect(struct mbx_import *im, const struct mbx_req *r)
 static int
 ensure_session(struct mbx_import *im, struct sess *s)
 {
-	char msg[1024];
-	int rc;
+	struct mbx_err e;
 
 	if (!s->renew && !mbx_isession_due(&s->s))
 		return 0;
-	if ((rc = mbx_isession_open(im->g, &s->s, s->s.mailbox, msg, sizeof msg)) != 0) {
-		stop(im, mbx_err_kind_of(rc), "SessionUnavailable",
-		     "cannot create import session for '%s': %s", s->s.mailbox, msg);
+	if (mbx_isession_open(im->g, &s->s, s->s.mailbox, &e) < 0) {
+		stop(im, e.kind, "SessionUnavailable", "cannot create import session for '%s': %s",
+		     s->s.mailbox, e.msg);
 		return -1;
 	}
 	s->renew = 0;
@@ -546,7 +545,8 @@ recover(struct job *j)
 	struct mbx_jentry *l = j->lost, e;
 	struct seek s = { 0 };
 	struct mbx_buf f, sel;
-	char msg[1024], when[32];
+	struct mbx_err err;
+	char when[32];
 	time_t t = (time_t)l->time - SKEW_MARGIN;
 	struct tm tm;
 	char *url;
@@ -569,7 +569,7 @@ recover(struct job *j)
 	s.im = im;
 	s.key_id = l->key_id;
 	s.key_value = l->key_value;
-	rc = mbx_graph_list(im->g, url, l->mailbox, seek_item, &s, msg, sizeof msg);
+	rc = mbx_graph_list(im->g, url, l->mailbox, seek_item, &s, &err);
 	free(url);
 	if (rc == 0 && s.id) {
 		memset(&e, 0, sizeof e);
@@ -609,7 +609,7 @@ recover(struct job *j)
 	free(s.id);
 	free(s.ck);
 	if (rc != 0)
-		cannot_tell(j, msg);
+		cannot_tell(j, err.msg);
 	else if (s.items > 0 && s.with_props == 0)
 		cannot_tell(j, "the listing did not expand singleValueExtendedProperties");
 	return 0;
@@ -743,7 +743,7 @@ mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_
 	       mbx_import_cb on_record, void *ctx, struct mbx_import **out, struct mbx_err *e)
 {
 	struct mbx_import *im = mbx_xcalloc(1, sizeof *im);
-	char why[1024];
+	struct mbx_err je;
 
 	*out = NULL;
 	mbx_err_clear(e);
@@ -758,9 +758,8 @@ mbx_import_new(struct mbx_graph *g, const char *target, const struct mbx_import_
 	im->cb = on_record;
 	im->ctx = ctx;
 	session_for(im, im->target);             /* sess[0]: the target's */
-	if (o->journal && mbx_journal_open(o->journal, im->target, &im->journal, why,
-					   sizeof why) < 0)
-		stop(im, MBX_ERR_INPUT, NULL, "cannot use journal '%s': %s", o->journal, why);
+	if (o->journal && mbx_journal_open(o->journal, im->target, &im->journal, &je) < 0)
+		stop(im, je.kind, NULL, "cannot use journal '%s': %s", o->journal, je.msg);
 	else if (im->folder)
 		fixed_folder(im);
 	if (im->err.kind) {

@@ -38,7 +38,7 @@ mbx_isession_clear(struct mbx_isession *s)
 }
 
 static int
-session_from(struct mbx_isession *s, const struct mbx_req *r, char *msg, size_t n)
+session_from(struct mbx_isession *s, const struct mbx_req *r, struct mbx_err *e)
 {
 	yajl_val v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, NULL, 0);
 	const char *url = mbx_json_str(v, "importUrl");
@@ -46,9 +46,9 @@ session_from(struct mbx_isession *s, const struct mbx_req *r, char *msg, size_t 
 	int rc = 0;
 
 	if (!url || strncmp(url, "http", 4) != 0 || exp < 0) {
-		snprintf(msg, n, "malformed createImportSession response: no importUrl or "
-			 "expirationDateTime");
-		rc = MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL, "malformed createImportSession response: "
+			    "no importUrl or expirationDateTime");
+		rc = -1;
 	} else {
 		mbx_isession_clear(s);
 		s->url = mbx_strdup(url);
@@ -62,7 +62,7 @@ session_from(struct mbx_isession *s, const struct mbx_req *r, char *msg, size_t 
 
 int
 mbx_isession_open(struct mbx_graph *g, struct mbx_isession *s, const char *mailbox,
-		  char *msg, size_t n)
+		  struct mbx_err *e)
 {
 	struct mbx_req *r = mbx_graph_req("POST", mailbox, mbx_graph_url(g,
 		"admin/exchange/mailboxes/%s/createImportSession", mailbox), 1);
@@ -70,9 +70,9 @@ mbx_isession_open(struct mbx_graph *g, struct mbx_isession *s, const char *mailb
 
 	mbx_strlcpy(s->mailbox, mailbox, sizeof s->mailbox);
 	mbx_buf_puts(&r->body, "{}");              /* 3.14: clients send {} or nothing */
-	rc = mbx_graph_run(g, r, msg, n);
+	rc = mbx_graph_run(g, r, e);
 	if (rc == 0)
-		rc = session_from(s, r, msg, n);
+		rc = session_from(s, r, e);
 	mbx_req_free(r);
 	return rc;
 }

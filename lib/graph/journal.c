@@ -219,10 +219,10 @@ next_line(FILE *f, struct mbx_buf *b)
 	return 1;
 }
 
-/* The first line: a journal header for target (version 1 or 2). */
+/* The first line: a journal header for target (version 1 or 2). 0, or -1 with e. */
 static int
 check_header(struct mbx_journal *j, yajl_val v, const struct mbx_buf *line,
-	     const char *target, char *err, size_t n)
+	     const char *target, struct mbx_err *e)
 {
 	const char *d;
 	const char *t = mbx_json_str(v, "target");
@@ -230,11 +230,12 @@ check_header(struct mbx_journal *j, yajl_val v, const struct mbx_buf *line,
 
 	if (!v || !mbx_json_str(v, "type") || strcmp(mbx_json_str(v, "type"), "journal") != 0 ||
 	    mbx_json_num(v, "v", &ver) < 0 || !t) {
-		snprintf(err, n, "not an mbx-import journal (no journal header on line 1)");
+		mbx_err_set(e, MBX_ERR_INPUT, NULL,
+			    "not an mbx-import journal (no journal header on line 1)");
 		return -1;
 	}
 	if (ver != 1 && ver != 2) {
-		snprintf(err, n, "journal version %lld is not supported", ver);
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "journal version %lld is not supported", ver);
 		return -1;
 	}
 	/* the header as version 1 wrote it, to be made version 2 in place (same length) */
@@ -242,36 +243,36 @@ check_header(struct mbx_journal *j, yajl_val v, const struct mbx_buf *line,
 	    (d[5] == ',' || d[5] == '}'))
 		j->v1_digit = (long)(d + 4 - line->data);
 	if (strcasecmp(t, target) != 0) {
-		snprintf(err, n, "it belongs to another target ('%s')", t);
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "it belongs to another target ('%s')", t);
 		return -1;
 	}
 	return 0;
 }
 
-/* One line's worth: 0, or -1 with err. */
+/* One line's worth: 0, or -1 with e. */
 static int
 take_line(struct mbx_journal *j, const struct mbx_buf *line, unsigned long lineno,
-	  const char *target, char *err, size_t n)
+	  const char *target, struct mbx_err *e)
 {
 	yajl_val v = mbx_json_parse(line->data ? line->data : "", line->len, NULL, 0);
-	struct mbx_jentry *e;
+	struct mbx_jentry *je;
 	int rc = 0;
 
 	if (lineno == 1)
-		rc = check_header(j, v, line, target, err, n);
-	else if ((e = entry_from(v)) != NULL)
-		put(j, e);
+		rc = check_header(j, v, line, target, e);
+	else if ((je = entry_from(v)) != NULL)
+		put(j, je);
 	else {
-		snprintf(err, n, "line %lu is not a journal entry", lineno);
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "line %lu is not a journal entry", lineno);
 		rc = -1;
 	}
 	yajl_tree_free(v);
 	return rc;
 }
 
-/* Read every entry; *good is the offset after the last whole line. 0, or -1 with err. */
+/* Read every entry; *good is the offset after the last whole line. 0, or -1 with e. */
 static int
-load(struct mbx_journal *j, const char *target, off_t *good, char *err, size_t n)
+load(struct mbx_journal *j, const char *target, off_t *good, struct mbx_err *e)
 {
 	struct mbx_buf line;
 	unsigned long lineno = 0;
@@ -286,15 +287,18 @@ load(struct mbx_journal *j, const char *target, off_t *good, char *err, size_t n
 				 j->path, lineno);
 			break;
 		}
-		if (rc == -2)
-			bad = snprintf(err, n, "line %lu is longer than %zu bytes", lineno,
-				       LINE_MAX_BYTES) > 0;
-		else
-			bad = take_line(j, &line, lineno, target, err, n) < 0;
+		if (rc == -2) {
+			mbx_err_set(e, MBX_ERR_INPUT, NULL, "line %lu is longer than %zu bytes",
+				    lineno, LINE_MAX_BYTES);
+			bad = 1;
+		} else
+			bad = take_line(j, &line, lineno, target, e) < 0;
 		*good = ftello(j->f);
 	}
-	if (!bad && ferror(j->f))
-		bad = snprintf(err, n, "%s", strerror(errno)) > 0;
+	if (!bad && ferror(j->f)) {
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "%s", strerror(errno));
+		bad = 1;
+	}
 	mbx_buf_free(&line);
 	return bad ? -1 : 0;
 }
@@ -327,32 +331,34 @@ write_header(struct mbx_journal *j, const char *target)
 	return rc;
 }
 
-/* A file that does not exist or is empty is a new journal for target. */
+/* A file that does not exist or is empty is a new journal for target. A journal that
+ * cannot be used, corrupt or unwritable, is INPUT: exit 5 (mbx-import(1) EXIT STATUS). */
 int
-mbx_journal_open(const char *path, const char *target, struct mbx_journal **out, char *err,
-		 size_t n)
+mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
+		 struct mbx_err *e)
 {
 	struct mbx_journal *j = mbx_xcalloc(1, sizeof *j);
 	off_t good = 0;
 	int rc = 0;
 
 	*out = NULL;                             /* whatever the result (DESIGN-NOTES) */
+	mbx_err_clear(e);
 	j->path = mbx_strdup(path);
 	j->v1_digit = -1;
 	if (!(j->f = fopen(path, "a+"))) {
-		snprintf(err, n, "%s", strerror(errno));
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "%s", strerror(errno));
 		mbx_journal_close(j);
 		return -1;
 	}
 	rewind(j->f);
-	if (load(j, target, &good, err, n) < 0)
+	if (load(j, target, &good, e) < 0)
 		rc = -1;
 	else if (good == 0)
 		rc = ftruncate(fileno(j->f), 0) < 0 || write_header(j, target) < 0 ? -2 : 0;
 	else
 		rc = ftruncate(fileno(j->f), good) < 0 ? -2 : 0;   /* drop a torn last line */
 	if (rc == -2)
-		snprintf(err, n, "cannot write: %s", strerror(errno));
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "cannot write: %s", strerror(errno));
 	if (rc < 0) {
 		mbx_journal_close(j);
 		return -1;

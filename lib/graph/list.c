@@ -120,17 +120,18 @@ static int
 items_of(struct mbx_list *l, const char *mailbox, const char *folder_id, const char *folder_path)
 {
 	struct folder_ctx f = { l, mailbox, folder_id, folder_path, 0 };
-	char msg[1024], top[32];
+	struct mbx_err e;
+	char top[32];
 	char *url;
 	int rc;
 
 	snprintf(top, sizeof top, "%ld", l->page_size);
 	url = items_url(l, mailbox, folder_id, top);
-	rc = mbx_graph_list(l->g, url, mailbox, emit_item, &f, msg, sizeof msg);
+	rc = mbx_graph_list(l->g, url, mailbox, emit_item, &f, &e) ? mbx_exit_of(e.kind) : 0;
 	free(url);
 	if (rc)
 		mbx_report(rc, mailbox, folder_path, "ItemListFailed",
-				 "cannot list items of '%s': %s", folder_path, msg);
+				 "cannot list items of '%s': %s", folder_path, e.msg);
 	else
 		mbx_debug("%s: %lu items", folder_path, f.count);
 	return rc;
@@ -158,16 +159,14 @@ int
 mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
 {
 	struct walk_ctx w = { l, 0 };
-	char msg[1024] = "";
 	struct mbx_err e;
 	int rc;
 
 	l->walked |= spec == NULL;
-	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e)
-	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
-	if (rc && *msg)
+	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e) ? mbx_exit_of(e.kind) : 0;
+	if (rc && !e.reported)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
-				 spec ? spec : "/", msg);
+				 spec ? spec : "/", e.msg);
 	return mbx_exit_worst(w.worst, rc);
 }
 
@@ -176,14 +175,13 @@ int
 mbx_list_in(struct mbx_list *l, const char *mailbox, const char *spec)
 {
 	struct mbx_folder f = { 0 };
-	char msg[1024];
 	struct mbx_err e;
 	int rc;
 
-	rc = mbx_graph_folder(l->g, mailbox, spec, &f, &e) ? mbx_err_exit(&e, msg, sizeof msg) : 0;
+	rc = mbx_graph_folder(l->g, mailbox, spec, &f, &e) ? mbx_exit_of(e.kind) : 0;
 	if (rc)
 		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
-				 spec, msg);
+				 spec, e.msg);
 	else
 		rc = l->delta_path ? items_delta(l, mailbox, f.id, f.path, NULL, &f)
 		     : items_of(l, mailbox, f.id, f.path);
@@ -234,25 +232,27 @@ pass_folder(const char *mailbox, const char *id, const char *path, yajl_val rec,
 		mbx_folder_emit(mailbox, walk);
 }
 
+/* 0, MBX_DELTA_EXPIRED or -1, with e (mbx_graph_delta). */
 static int
-round_of(struct dfolder *d, struct folder_ctx *fc, char **link, char *msg, size_t n)
+round_of(struct dfolder *d, struct folder_ctx *fc, char **link, struct mbx_err *e)
 {
 	char *url = d->link ? mbx_strdup(d->link)
 		    : mbx_graph_url(fc->l->g, "admin/exchange/mailboxes/%s/folders/%s/items/delta",
 				    fc->mailbox, fc->folder_id);
-	int rc = mbx_graph_delta(fc->l->g, url, fc->mailbox, delta_elem, fc, link, msg, n);
+	int rc = mbx_graph_delta(fc->l->g, url, fc->mailbox, delta_elem, fc, link, e);
 
 	free(url);
 	return rc;
 }
 
+/* A round that failed, or expired where it cannot start over (e says SERVICE then). */
 static int
-delta_failed(int rc, const char *mailbox, const char *path, const char *msg)
+delta_failed(const struct mbx_err *e, const char *mailbox, const char *path)
 {
-	if (rc == MBX_DELTA_EXPIRED)
-		rc = MBX_EXIT_SERVICE;
+	int rc = mbx_exit_of(e->kind);
+
 	mbx_report(rc, mailbox, path, "ItemDeltaFailed", "cannot list changes of '%s': %s", path,
-		   msg);
+		   e->msg);
 	return rc;
 }
 
@@ -263,7 +263,8 @@ items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, cons
 {
 	struct folder_ctx fc = { l, mailbox, folder_id, path, 0 };
 	struct dfolder *d;
-	char msg[1024], *link = NULL;
+	struct mbx_err e;
+	char *link = NULL;
 	int rc;
 
 	if (*l->run_mailbox && strcasecmp(l->run_mailbox, mailbox) != 0)
@@ -281,16 +282,16 @@ items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, cons
 	d = dfolder(l, folder_id);
 	if (!d->link)
 		pass_folder(mailbox, folder_id, path, rec, walk, 0);
-	rc = round_of(d, &fc, &link, msg, sizeof msg);
+	rc = round_of(d, &fc, &link, &e);
 	if (rc == MBX_DELTA_EXPIRED && d->link) {
 		mbx_warn("the delta state of '%s' has expired: listing it in full", path);
 		free(d->link);
 		d->link = NULL;
 		pass_folder(mailbox, folder_id, path, rec, walk, 1);
-		rc = round_of(d, &fc, &link, msg, sizeof msg);
+		rc = round_of(d, &fc, &link, &e);
 	}
 	if (rc)
-		return delta_failed(rc, mailbox, path, msg);
+		return delta_failed(&e, mailbox, path);
 	free(d->link);
 	d->link = link;
 	free(d->path);
@@ -303,13 +304,13 @@ static void
 delta_load(struct mbx_list *l)
 {
 	const char *delta_path = l->delta_path;
-	char err[512];
+	struct mbx_err e;
 	yajl_val st, fs, v;
 	struct dfolder *d;
 	size_t i;
 
-	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, err, sizeof err) < 0)
-		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': %s", delta_path, err);
+	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "cannot use --delta '%s': %s", delta_path, e.msg);
 	if (!st)
 		return;
 	mbx_strlcpy(l->delta_mailbox, mbx_json_str(st, "mailbox"), sizeof l->delta_mailbox);
@@ -356,7 +357,7 @@ mbx_list_save(struct mbx_list *l, int rc)
 	const char *delta_path = l->delta_path;
 	struct mbx_buf b;
 	struct mbx_jw w;
-	char err[512];
+	struct mbx_err e;
 	size_t i;
 
 	if (!delta_path)
@@ -386,8 +387,8 @@ mbx_list_save(struct mbx_list *l, int rc)
 	}
 	mbx_jw_end(&w);
 	mbx_jw_end(&w);
-	if (mbx_dstate_save(delta_path, &b, err, sizeof err) < 0)
-		mbx_die(MBX_EXIT_IO, "%s", err);
+	if (mbx_dstate_save(delta_path, &b, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "%s", e.msg);
 	mbx_buf_free(&b);
 }
 
@@ -423,12 +424,14 @@ emit_ids(const char *user, const char *primary, const char *archive)
 static int
 tenant_mailboxes(void *ctx, const struct mbx_usettings *s)
 {
+	int rc = mbx_exit_of(s->e.kind);
+
 	(void)ctx;
-	if (s->rc) {
+	if (rc) {
 		/* a user without an Exchange Online mailbox is 404: an error record, go on */
-		mbx_report(s->rc, NULL, s->user, "MailboxNotFound",
-			   "cannot find mailboxes of '%s': %s", s->user, s->msg);
-		return s->rc != MBX_EXIT_PARTIAL;
+		mbx_report(rc, NULL, s->user, "MailboxNotFound",
+			   "cannot find mailboxes of '%s': %s", s->user, s->e.msg);
+		return rc != MBX_EXIT_PARTIAL;
 	}
 	emit_ids(s->user, s->primary, s->archive);
 	return 0;
@@ -457,12 +460,12 @@ int
 mbx_list_users(struct mbx_list *l, char *const *users, int n)
 {
 	struct mbx_mailbox m;
-	char msg[8];
+	struct mbx_err e;
 	int i = 0, k, rc = 0;
 
 	while (i < n && (rc == 0 || rc == MBX_EXIT_PARTIAL)) {
 		if (strncmp(users[i], "MBX:", 4) == 0) {
-			mbx_graph_mailbox(l->g, users[i++], 0, &m, msg, sizeof msg);
+			mbx_graph_mailbox(l->g, users[i++], 0, &m, &e);   /* an id: no call */
 			mbx_mailbox_emit(&m);
 			continue;
 		}
@@ -497,14 +500,14 @@ int
 mbx_list_tenant(struct mbx_list *l)
 {
 	struct tenant t = { .l = l, .n = 0, .rc = 0 };
-	char msg[1024];
+	struct mbx_err e;
 	int rc;
 
-	rc = mbx_graph_users(l->g, tenant_user, &t, msg, sizeof msg);
-	if (rc && *msg)
+	rc = mbx_graph_users(l->g, tenant_user, &t, &e) ? mbx_exit_of(e.kind) : 0;
+	if (rc && *e.msg)
 		mbx_report(rc, NULL, "/users", "UserListFailed", "cannot list the users of the "
-			   "tenant: %s%s", msg, strncmp(msg, "403", 3) == 0 ? " (needs the application "
-			   "permission User.Read.All or Directory.Read.All)" : "");
+			   "tenant: %s%s", e.msg, strncmp(e.msg, "403", 3) == 0 ? " (needs the "
+			   "application permission User.Read.All or Directory.Read.All)" : "");
 	tenant_flush(&t);
 	return mbx_exit_worst(t.rc, rc);
 }
@@ -554,15 +557,13 @@ emit_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
 int
 mbx_folders_of(struct mbx_graph *g, const char *mailbox, const char *path)
 {
-	char msg[1024] = "";
 	struct mbx_err e;
 	int rc;
 
-	rc = mbx_folder_walk(g, mailbox, path, emit_folder, NULL, &e)
-	     ? mbx_err_exit(&e, msg, sizeof msg) : 0;
-	if (rc && *msg)
+	rc = mbx_folder_walk(g, mailbox, path, emit_folder, NULL, &e) ? mbx_exit_of(e.kind) : 0;
+	if (rc && !e.reported)
 		mbx_report(rc, mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
-				 mailbox, msg);
+				 mailbox, e.msg);
 	return rc;
 }
 

@@ -43,37 +43,51 @@ char *mbx_graph_url(const struct mbx_graph *g, const char *fmt, ...);
 void mbx_graph_errmsg(const struct mbx_req *r, char *out, size_t n);
 /* Graph error code of a failed request ("ErrorItemNotFound"), or the status text. */
 void mbx_graph_errcode(const struct mbx_req *r, char *out, size_t n);
-/* GET url and parse the JSON object. 0 ok; else an exit code with msg filled. */
+/* The requests below answer 0, or -1 with e (set on entry, whatever the result): its
+ * kind from the engine's verdict (AUTH, SERVICE, ...; RECORD for a refusal of this one
+ * call, such as a 400 or 404), its message "404 Not Found: ErrorItemNotFound: text". */
+/* Whether r (done) failed: 0 for a 2xx, else -1 with e as above. */
+int mbx_graph_failed(const struct mbx_req *r, struct mbx_err *e);
+/* The same for a GET of one object: a 404 says it does not exist (NOTFOUND). */
+int mbx_graph_failed_one(const struct mbx_req *r, struct mbx_err *e);
+/* GET url and parse the JSON object into *out (NULL on failure). A 404 is NOTFOUND: the
+ * one object asked for does not exist; a body that is not an object is SERVICE. */
 int mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *out,
-		  char *msg, size_t n);
+		  struct mbx_err *e);
 /* GET url and every @odata.nextLink after it, one page at a time, streaming each
- * element of "value" to each(). 0 ok; else an exit code with msg filled. */
+ * element of "value" to each(). A 404 stays RECORD: a listing that failed never says
+ * "there is none" (NOTFOUND). A broken page or a nextLink to another host is SERVICE. */
 int mbx_graph_list(struct mbx_graph *g, const char *url, const char *lane,
-		   mbx_jstream_cb each, void *ctx, char *msg, size_t n);
+		   mbx_jstream_cb each, void *ctx, struct mbx_err *e);
 
 /* A delta round (graph-api.md 5) from url (the first request, or a saved deltaLink, which
  * must be on the Graph host): every changed object and every {"id","@removed"} to each(),
- * the new deltaLink in *link (malloc'd). 0; MBX_DELTA_EXPIRED when the service says the
- * state is gone (410, syncStateNotFound): start a new round; else an exit code + msg. */
-#define MBX_DELTA_EXPIRED 100
+ * the new deltaLink in *link (malloc'd, NULL on failure). 0; MBX_DELTA_EXPIRED (a
+ * positive return) when the service says the state is gone (410, syncStateNotFound,
+ * resyncRequired): start a new round; e is then set too, kind SERVICE with the service's
+ * message, which is what it is to a caller that cannot start over; else -1 with e. */
+#define MBX_DELTA_EXPIRED 1
 int mbx_graph_delta(struct mbx_graph *g, const char *url, const char *lane,
-		    mbx_jstream_cb each, void *ctx, char **link, char *msg, size_t n);
+		    mbx_jstream_cb each, void *ctx, char **link, struct mbx_err *e);
 
 /* Mailbox resolution (mbx(7)): "MBX:..." as is; otherwise a user resolved through
- * /users/{user}/settings/exchange to its primary (or, with archive, archive) id. */
+ * /users/{user}/settings/exchange to its primary (or, with archive, archive) id. 0, or
+ * -1 with e (and *out zeroed), both set on entry: NOTFOUND for a user the service does
+ * not know (404) or one without an archive. */
 struct mbx_mailbox {
 	char id[192];
 	char user[256];            /* "" when given by id */
 	char kind[16];             /* "primary" or "archive" */
 };
 int mbx_graph_mailbox(struct mbx_graph *g, const char *spec, int archive,
-		      struct mbx_mailbox *out, char *msg, size_t n);
+		      struct mbx_mailbox *out, struct mbx_err *e);
 /* As mbx_graph_mailbox, but a failure is reported and ends the program. */
 void mbx_graph_target(struct mbx_graph *g, const char *spec, int archive,
 		      struct mbx_mailbox *out);
-/* Exchange settings: primary and (may be "") archive id. */
+/* Exchange settings: primary and (may be "") archive id, both "" on failure; 0, or -1
+ * with e (as mbx_graph_get; SERVICE when the answer has no primaryMailboxId). */
 int mbx_graph_settings(struct mbx_graph *g, const char *user, char *primary, size_t np,
-		       char *archive, size_t na, char *msg, size_t n);
+		       char *archive, size_t na, struct mbx_err *e);
 
 struct mbx_folder {
 	char *id, *parent_id, *display_name, *well_known, *cls, *path;
@@ -106,8 +120,8 @@ double mbx_graph_elapsed(const struct mbx_graph *g);
  * engine's, and the elapsed time. */
 void mbx_stats_write(const struct mbx_graph *g,
 		     void (*fields)(struct mbx_jw *w, void *ctx), void *ctx);
-/* Run r to its end: 0 on 2xx; else an exit code with msg filled. */
-int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, char *msg, size_t n);
+/* Run r to its end: 0 on 2xx; else -1 with e (mbx_graph_failed). r stays the caller's. */
+int mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, struct mbx_err *e);
 /* Rename a folder (3.6) or delete it with its subtree (3.7): 0, or -1 with e. */
 int mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id,
 		     const char *name, struct mbx_err *e);
@@ -180,9 +194,11 @@ struct mbx_isession {
 	double opened, expires;    /* Unix seconds */
 	unsigned long gen;         /* renewals so far: uploads remember which URL they used */
 };
-/* Open or renew s for mailbox: 0, or an exit code with msg. */
+/* Open or renew s for mailbox: 0, or -1 with e (set on entry, whatever the result; as
+ * mbx_graph_run, SERVICE for an answer without the URL or its expiry), s keeping the URL
+ * it had. */
 int mbx_isession_open(struct mbx_graph *g, struct mbx_isession *s, const char *mailbox,
-		      char *msg, size_t n);
+		      struct mbx_err *e);
 /* Time to renew: less than a fifth of its lifetime (at most 5 minutes) left. */
 int mbx_isession_due(const struct mbx_isession *s);
 void mbx_isession_clear(struct mbx_isession *s);
@@ -267,19 +283,20 @@ void mbx_imported_emit(const struct mbx_import_rec *r);
 
 /* Every user of the tenant (Graph "List users": id, userPrincipalName, mail), each to
  * each(), page after page. Needs User.Read.All (or Directory.Read.All): a 403 is
- * MBX_EXIT_AUTH. 0 ok; else an exit code with msg filled. */
-int mbx_graph_users(struct mbx_graph *g, mbx_jstream_cb each, void *ctx, char *msg, size_t n);
-/* The exchange settings (3.1) of one user of a batch: ids, or rc and msg. */
+ * MBX_EXIT_AUTH. 0 ok; else -1 with e (as mbx_graph_list). */
+int mbx_graph_users(struct mbx_graph *g, mbx_jstream_cb each, void *ctx, struct mbx_err *e);
+/* The exchange settings (3.1) of one user of a batch: ids, or e (kind NONE when the ids
+ * are there). */
 struct mbx_usettings {
 	const char *user;
-	int rc;                    /* 0, or an exit code with msg */
+	struct mbx_err e;          /* as mbx_graph_settings */
 	char primary[192], archive[192];  /* archive "" when the user has none */
-	char msg[1024];
 };
 typedef int (*mbx_usettings_cb)(void *ctx, const struct mbx_usettings *s);  /* non-zero stops */
 /* The settings of users[0..nusers), up to window calls in flight, handed to each() in
  * the order of users (the read-ahead is the window: memory stays bounded). Returns the
- * worst rc of those handed out. */
+ * worst exit status (mbx_exit_of) of those handed out: they are many outcomes, each
+ * already given to each(), not one error. */
 int mbx_graph_settings_many(struct mbx_graph *g, const char *const *users, size_t nusers,
 			    size_t window, mbx_usettings_cb each, void *ctx);
 
@@ -356,11 +373,12 @@ const char *mbx_folders_key(yajl_val rec, const char *type);
 /* ------------------------------------------------------------- dstate.c */
 
 /* --delta STATE files: 1 and *out (the document) when it loads; 0 when there is none
- * yet; -1 with err when it is corrupt, another tool's (type != tool) or another
- * mailbox's (mailbox NULL: any). Saved atomically (temporary file, fsync, rename). */
+ * yet; -1 with e, kind INPUT, when it cannot be read, is corrupt, another tool's (type !=
+ * tool) or another mailbox's (mailbox NULL: any). *out and e are set on entry. Saved
+ * atomically (temporary file, fsync, rename): 0, or -1 with e, kind IO. */
 int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
-		    char *err, size_t n);
-int mbx_dstate_save(const char *path, const struct mbx_buf *doc, char *err, size_t n);
+		    struct mbx_err *e);
+int mbx_dstate_save(const char *path, const struct mbx_buf *doc, struct mbx_err *e);
 /* mbx-folders --delta STATE: the folders of mailbox that changed since the state's round
  * (all the first time), removals first, then parents before children; the state saved
  * when the round is complete. Dies when the state cannot be used; the exit code. */
@@ -379,11 +397,11 @@ struct mbx_jentry {
 	char *key_id, *key_value;              /* an intent: fx_content_key, or NULL */
 };
 struct mbx_journal;
-/* Open (or create) the journal of target; -1 with err (and *out NULL) when it is
- * corrupt, belongs to another target or cannot be written. A torn last line is dropped
- * with a warning. */
+/* Open (or create) the journal of target: 0 and *out; -1 with e, kind INPUT (and *out
+ * NULL; both set on entry) when it is corrupt, belongs to another target or cannot be
+ * written. A torn last line is dropped with a warning. */
 int mbx_journal_open(const char *path, const char *target, struct mbx_journal **out,
-		     char *err, size_t n);
+		     struct mbx_err *e);
 /* The done entry of a source item, or NULL (also when only an intent is there). */
 const struct mbx_jentry *mbx_journal_find(const struct mbx_journal *j, const char *mailbox,
 					  const char *id);
@@ -407,9 +425,10 @@ void mbx_journal_close(struct mbx_journal *j);
  * showed, so either scope of /folders (8.10) gives the whole tree; no well-known name is
  * needed (8.23).
  * each() returns 0 or an exit code, which ends the walk.
- * 0 ok; else -1 with e (cleared on entry): its message says what failed, or is "" when
- * the failures were already reported (error records of the folders below the top that
- * could not be listed, or each()'s: then e's kind is that of each()'s exit code). */
+ * 0 ok; else -1 with e (cleared on entry): its message says what failed, or e->reported
+ * is set (and the message "") when the failures were already reported (error records of
+ * the folders below the top that could not be listed, or each()'s: then e's kind is that
+ * of each()'s exit code). */
 typedef int (*mbx_folder_cb)(void *ctx, const char *mailbox, const struct mbx_folder *f);
 int mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 		    mbx_folder_cb each, void *ctx, struct mbx_err *e);

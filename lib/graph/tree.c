@@ -10,18 +10,6 @@
 #define PAGE "250"             /* $top of folder listings: few requests (graph-api.md 8.12) */
 #define NONE ((size_t)-1)
 
-/* The calls of graph.c still answer an exit code and a message: e from them, -1 on a
- * failure (mbx_err_kind_of: a refusal that is neither auth nor the service gone is
- * RECORD, never NOTFOUND, so a failed listing is not taken for "no such folder"). */
-static int
-from_rc(struct mbx_err *e, int rc, const char *msg)
-{
-	if (rc == 0)
-		return 0;
-	mbx_err_set(e, mbx_err_kind_of(rc), NULL, "%s", msg);
-	return -1;
-}
-
 /* A mailbox's folders as far as they are known: from the flat /folders list (3.2), and
  * childFolders (3.4) of the folders whose childFolderCount exceeds the children the list
  * showed, so that either reading of 8.10 gives the whole tree. Node 0 is the root: the
@@ -180,7 +168,7 @@ tree_load(struct ftree *t, struct mbx_graph *g, const char *mailbox, struct mbx_
 {
 	struct mbx_folder root = { 0 };
 	const char *rid;
-	char *url, msg[sizeof e->msg];
+	char *url;
 	size_t i, p;
 	int rc;
 
@@ -191,9 +179,9 @@ tree_load(struct ftree *t, struct mbx_graph *g, const char *mailbox, struct mbx_
 	t->v[0].f.path = mbx_strdup("/");
 	t->v[0].f.child_count = -1;
 	url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders?$top=" PAGE, mailbox);
-	rc = mbx_graph_list(g, url, mailbox, collect, t, msg, sizeof msg);
+	rc = mbx_graph_list(g, url, mailbox, collect, t, e);   /* a 404 is RECORD: no name */
 	free(url);
-	if (from_rc(e, rc, msg) < 0)
+	if (rc < 0)
 		return -1;
 	if ((rid = root_of(t)) != NULL) {
 		i = tree_find(t, rid);
@@ -259,14 +247,15 @@ static int
 expand(struct ftree *t, size_t i, struct mbx_err *e)
 {
 	struct kids k = { t, i, NULL, 0, 0 };
-	char *url, msg[sizeof e->msg];
+	char *url;
 	int rc;
 
 	url = mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders/%s/childFolders?$top="
 			    PAGE, t->mailbox, t->v[i].f.id);
-	rc = mbx_graph_list(t->g, url, t->mailbox, collect_kid, &k, msg, sizeof msg);
+	/* a listing that failed (404 too) is never NOTFOUND: mkpath must not create then */
+	rc = mbx_graph_list(t->g, url, t->mailbox, collect_kid, &k, e);
 	free(url);
-	if (from_rc(e, rc, msg) < 0) {
+	if (rc < 0) {
 		free(k.v);
 		return -1;
 	}
@@ -323,24 +312,25 @@ folder_copy(struct mbx_folder *dst, const struct mbx_folder *src)
 	dst->path = mbx_strdup(src->path);
 }
 
+/* One folder by id or well-known name: a 404 is NOTFOUND (mbx_graph_get). */
 static int
 get_folder(struct mbx_graph *g, const char *mailbox, const char *id, struct mbx_folder *f,
 	   struct mbx_err *e)
 {
 	char *url = mbx_graph_url(g, "admin/exchange/mailboxes/%s/folders/%s", mailbox, id);
-	char msg[sizeof e->msg];
 	yajl_val v;
 	int rc;
 
 	memset(f, 0, sizeof *f);
-	rc = mbx_graph_get(g, url, mailbox, &v, msg, sizeof msg);
+	rc = mbx_graph_get(g, url, mailbox, &v, e);
 	free(url);
 	if (rc == 0 && mbx_folder_from_json(f, v) < 0) {
-		snprintf(msg, sizeof msg, "folder '%s' without an id in the response", id);
-		rc = MBX_EXIT_SERVICE;
+		mbx_err_set(e, MBX_ERR_SERVICE, NULL, "folder '%s' without an id in the response",
+			    id);
+		rc = -1;
 	}
 	yajl_tree_free(v);
-	return from_rc(e, rc, msg);
+	return rc;
 }
 
 /* The root as a whole folder, for "/" itself: the list gave its id only. */
@@ -525,7 +515,7 @@ walk(struct walk *w, size_t p, int depth)
 }
 
 /* The failures of each() and of the listings below the top were reported where they
- * happened: e says only their kind, with no message. */
+ * happened: e says their kind and that they were (reported), with no message. */
 int
 mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 		mbx_folder_cb each, void *ctx, struct mbx_err *e)
@@ -547,8 +537,10 @@ mbx_folder_walk(struct mbx_graph *g, const char *mailbox, const char *spec,
 	tree_free(&t);
 	if (rc == 0 && w.partial)
 		rc = MBX_EXIT_PARTIAL;
-	if (rc)
-		e->kind = mbx_err_kind_of(rc);
+	if (rc) {
+		e->kind = mbx_err_kind_of(rc);    /* each() answers an exit code */
+		e->reported = 1;
+	}
 	return rc ? -1 : 0;
 }
 
@@ -566,7 +558,6 @@ create_child(struct ftree *t, size_t p, const char *name, const char *cls,
 				t->mailbox, t->v[p].f.id)
 		: mbx_graph_url(t->g, "admin/exchange/mailboxes/%s/folders", t->mailbox), 1);
 	struct mbx_jw w;
-	char msg[sizeof e->msg];
 	yajl_val v;
 	int rc;
 
@@ -576,18 +567,18 @@ create_child(struct ftree *t, size_t p, const char *name, const char *cls,
 	mbx_jw_kstr(&w, "displayName", name);
 	mbx_jw_kstr(&w, "type", cls ? cls : "IPF.Note");
 	mbx_jw_end(&w);
-	rc = mbx_graph_run(t->g, r, msg, sizeof msg);
+	rc = mbx_graph_run(t->g, r, e);
 	*exists = r->status == 409;
 	if (rc == 0) {
 		v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, NULL, 0);
 		if (!v || mbx_folder_from_json(out, v) < 0) {
-			snprintf(msg, sizeof msg, "malformed JSON in response: no folder id");
-			rc = MBX_EXIT_SERVICE;
+			mbx_err_set(e, MBX_ERR_SERVICE, NULL, "malformed JSON in response: no folder id");
+			rc = -1;
 		}
 		yajl_tree_free(v);
 	}
 	mbx_req_free(r);
-	return from_rc(e, rc, msg);
+	return rc;
 }
 
 /* One level of mkpath: the child named name under node *cur, made when the lookup said
@@ -655,8 +646,9 @@ mbx_graph_mkpath(struct mbx_graph *g, const char *mailbox, const char *path, con
 		}
 		*created |= made && i + 1 == nseg;
 	}
-	if (rc < 0 && dry && e->kind == MBX_ERR_NOTFOUND) {
-		/* a dry run pretends to make the rest: no ids, as under a folder not made */
+	if (rc < 0 && dry && i < nseg && e->kind == MBX_ERR_NOTFOUND) {
+		/* a dry run pretends to make the rest: no ids, as under a folder not made
+		 * (i < nseg: a name none has, never the root's own 404) */
 		mbx_buf_init(&pb, 0);
 		mbx_buf_puts(&pb, t.v[cur].f.path);
 		for (; i < nseg; i++) {

@@ -9,15 +9,14 @@
 #define SETTINGS_MAX ((size_t)1 << 20)   /* one exchangeSettings object (4.1) */
 
 int
-mbx_graph_users(struct mbx_graph *g, mbx_jstream_cb each, void *ctx, char *msg, size_t n)
+mbx_graph_users(struct mbx_graph *g, mbx_jstream_cb each, void *ctx, struct mbx_err *e)
 {
 	/* Graph "List users": $top goes up to 999 (the service's default page is 100), so a
 	 * tenant of 2,500 users is 3 pages; only the fields a mailbox record needs */
 	char *url = mbx_graph_url(g, "users?$select=id,userPrincipalName,mail&$top=999");
 	int rc;
 
-	*msg = '\0';
-	rc = mbx_graph_list(g, url, "", each, ctx, msg, n);
+	rc = mbx_graph_list(g, url, "", each, ctx, e);
 	free(url);
 	return rc;
 }
@@ -33,7 +32,8 @@ slot_done(struct mbx_req *r)
 	((struct slot *)r->ctx)->done = 1;
 }
 
-/* The answer of one settings call as a result: ids, or an exit code with msg. */
+/* The answer of one settings call as a result: ids, or s->e (a GET of one object, as
+ * mbx_graph_settings: a user the service does not know is NOTFOUND). */
 static void
 settings_result(struct mbx_req *r, struct mbx_usettings *s)
 {
@@ -41,18 +41,14 @@ settings_result(struct mbx_req *r, struct mbx_usettings *s)
 	yajl_val v;
 	const char *p, *a;
 
-	if (!(r->status >= 200 && r->status < 300 && mbx_http_exit_code(r) == 0)) {
-		mbx_graph_errmsg(r, s->msg, sizeof s->msg);
-		s->rc = mbx_http_exit_code(r) ? mbx_http_exit_code(r) : MBX_EXIT_PARTIAL;
+	if (mbx_graph_failed_one(r, &s->e) < 0)
 		return;
-	}
 	v = mbx_json_parse(r->resp.data ? r->resp.data : "", r->resp.len, e, sizeof e);
 	p = v && YAJL_IS_OBJECT(v) ? mbx_json_str(v, "primaryMailboxId") : NULL;
 	a = p ? mbx_json_str(v, "inPlaceArchiveMailboxId") : NULL;
 	if (!p) {
-		snprintf(s->msg, sizeof s->msg, "%s", !v ? "malformed JSON in response"
-			 : "no primaryMailboxId in the exchange settings");
-		s->rc = MBX_EXIT_SERVICE;
+		mbx_err_set(&s->e, MBX_ERR_SERVICE, NULL, "%s", !v ? "malformed JSON in response"
+			    : "no primaryMailboxId in the exchange settings");
 	} else {
 		mbx_strlcpy(s->primary, p, sizeof s->primary);
 		mbx_strlcpy(s->archive, a ? a : "", sizeof s->archive);
@@ -91,7 +87,7 @@ mbx_graph_settings_many(struct mbx_graph *g, const char *const *users, size_t nu
 				memset(&s, 0, sizeof s);
 				s.user = users[out];
 				settings_result(slots[out].r, &s);
-				worst = mbx_exit_worst(worst, s.rc);
+				worst = mbx_exit_worst(worst, mbx_exit_of(s.e.kind));
 				stop = each(ctx, &s) != 0;
 			}
 			mbx_req_free(slots[out].r);
