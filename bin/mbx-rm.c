@@ -51,19 +51,18 @@ on_done(struct mbx_req *r)
 {
 	struct del *d = r->ctx;
 	struct mbx_task *t = d->task;
-	char msg[1024], code[128];
-	int rc = mbx_http_exit_code(r);
+	struct mbx_err e;
+	char code[128];
 
 	pending--;
-	if (rc == 0 && r->status >= 200 && r->status < 300) {
+	if (mbx_graph_failed(r, &e) == 0) {
 		emit(d);
 		deleted++;
 	} else {
-		mbx_graph_errmsg(r, msg, sizeof msg);
 		mbx_graph_errcode(r, code, sizeof code);
-		mbx_record_error(d->mailbox, d->id, code, "cannot delete '%s': %s", d->id, msg);
+		mbx_record_error(d->mailbox, d->id, code, "cannot delete '%s': %s", d->id, e.msg);
 		failed++;
-		worst = mbx_exit_worst(worst, rc ? rc : MBX_EXIT_PARTIAL);
+		worst = mbx_exit_worst(worst, mbx_exit_of(e.kind));
 	}
 	del_free(d);
 	mbx_req_free(r);

@@ -67,10 +67,10 @@ tt_http(int argc, char **argv)
 		char msg[1024];
 		if (reqs[i]->resp.len)
 			fwrite(reqs[i]->resp.data, 1, reqs[i]->resp.len, stdout), putchar('\n');
-		if (mbx_http_exit_code(reqs[i])) {
+		if (mbx_http_err_kind(reqs[i]) != MBX_ERR_NONE) {
 			mbx_graph_errmsg(reqs[i], msg, sizeof msg);
 			mbx_err("%s", msg);
-			worst = mbx_exit_worst(worst, mbx_http_exit_code(reqs[i]));
+			worst = mbx_exit_worst(worst, mbx_exit_of(mbx_http_err_kind(reqs[i])));
 		}
 		fprintf(stderr, "status %ld attempts %d\n", reqs[i]->status, reqs[i]->attempts);
 		mbx_req_free(reqs[i]);

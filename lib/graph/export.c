@@ -422,16 +422,16 @@ settle(struct batch *b, const char *why)
  * STATUS). What was written stays; calls in flight finish. A 403 stays a failure of
  * that mailbox's items: an application may be allowed some mailboxes only. */
 static int
-stop_run(struct mbx_req *r, struct batch *b, int rc)
+stop_run(struct mbx_req *r, struct batch *b)
 {
 	char msg[1024];
 
-	if (rc != MBX_EXIT_AUTH || r->status == 403)
+	if (mbx_http_err_kind(r) != MBX_ERR_AUTH || r->status == 403)
 		return 0;
 	if (!b->x->stopped) {
 		mbx_graph_errmsg(r, msg, sizeof msg);
 		mbx_err("cannot export items of '%s': %s", b->m->id, msg);
-		mbx_err_set(&b->x->stop, mbx_err_kind_of(rc), NULL,
+		mbx_err_set(&b->x->stop, MBX_ERR_AUTH, NULL,
 			    "cannot export items of '%s': %s", b->m->id, msg);
 		b->x->stopped = 1;
 	}
@@ -444,21 +444,21 @@ static void
 on_done(struct mbx_req *r)
 {
 	struct batch *b = r->ctx;
-	char msg[1024], code[128];
-	int i, rc = mbx_http_exit_code(r);
+	struct mbx_err e;
+	char code[128];
+	int i;
 
-	if (stop_run(r, b, rc))
+	if (stop_run(r, b))
 		return;
-	if (rc == 0 && mbx_xparse_finish(b->xp) < 0)
+	if (mbx_graph_failed(r, &e) == 0 && mbx_xparse_finish(b->xp) < 0)
 		mbx_warn("incomplete exportItems response for '%s': %s", b->m->id,
 			 mbx_xparse_error(b->xp));
-	if (rc) {
-		mbx_graph_errmsg(r, msg, sizeof msg);
+	if (e.kind != MBX_ERR_NONE) {
 		mbx_graph_errcode(r, code, sizeof code);
 		for (i = 0; i < b->n; i++)
 			if (!b->done[i])
-				fail_item(b, i, code, msg);
-		b->x->worst = mbx_exit_worst(b->x->worst, rc);
+				fail_item(b, i, code, e.msg);
+		b->x->worst = mbx_exit_worst(b->x->worst, mbx_exit_of(e.kind));
 	}
 	mbx_req_free(r);
 	settle(b, "the service did not return the item");

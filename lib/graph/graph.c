@@ -186,12 +186,12 @@ mbx_graph_req(const char *method, const char *mailbox, char *url, int json)
 int
 mbx_graph_failed(const struct mbx_req *r, struct mbx_err *e)
 {
-	int rc = mbx_http_exit_code(r);
+	enum mbx_err_kind k = mbx_http_err_kind(r);
 
 	mbx_err_clear(e);
-	if (r->status >= 200 && r->status < 300 && rc == 0)
+	if (r->status >= 200 && r->status < 300 && k == MBX_ERR_NONE)
 		return 0;
-	e->kind = rc ? mbx_err_kind_of(rc) : MBX_ERR_RECORD;
+	e->kind = k != MBX_ERR_NONE ? k : MBX_ERR_RECORD;
 	mbx_graph_errmsg(r, e->msg, sizeof e->msg);
 	return -1;
 }

@@ -37,7 +37,8 @@ struct priv {
 	CURL *easy;
 	struct curl_slist *hdrs;
 	double first, started, not_before, retry_after;
-	int refreshed, done, exit, too_large;
+	int refreshed, done, too_large;
+	enum mbx_err_kind kind;    /* the outcome, once done: NONE for a 2xx */
 	int hops;                  /* redirects followed */
 	int slot;                  /* the lane's slot held in flight (slots.c), 0 none */
 	int sent;                  /* this attempt's request went out (on_prereq), times */
@@ -492,9 +493,9 @@ easy_for(struct mbx_http *h, struct mbx_req *r)
 }
 
 /* Headers of one attempt; the token is fetched anew each time (it may have been
- * refreshed by another request, or after a 401). 0, or the exit code of the auth
+ * refreshed by another request, or after a 401). NONE, or the kind of the auth
  * failure (its message in r->errmsg). */
-static int
+static enum mbx_err_kind
 headers_for(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
@@ -522,7 +523,7 @@ headers_for(struct mbx_http *h, struct mbx_req *r)
 		tok = mbx_auth_token(h->auth, p->refreshed == 1, &e);
 		if (!tok) {
 			mbx_strlcpy(r->errmsg, e.msg, sizeof r->errmsg);
-			return mbx_exit_of(e.kind);
+			return e.kind;
 		}
 		if (p->refreshed == 1)
 			p->refreshed = 2;
@@ -532,21 +533,21 @@ headers_for(struct mbx_http *h, struct mbx_req *r)
 		memset(b.data, 0, b.len);      /* do not leave the token in freed memory */
 		mbx_buf_free(&b);
 	}
-	return 0;
+	return MBX_ERR_NONE;
 }
 
-static void finish(struct mbx_http *h, struct mbx_req *r, int exitcode);
+static void finish(struct mbx_http *h, struct mbx_req *r, enum mbx_err_kind kind);
 
 static void
 start(struct mbx_http *h, struct mbx_req *r)
 {
 	struct priv *p = r->priv;
 	char u[2048];
-	int rc = headers_for(h, r);
+	enum mbx_err_kind k = headers_for(h, r);
 
-	if (rc) {
+	if (k != MBX_ERR_NONE) {
 		slot_give(p);
-		finish(h, r, rc);
+		finish(h, r, k);
 		return;
 	}
 	p->easy = easy_for(h, r);
@@ -567,13 +568,13 @@ start(struct mbx_http *h, struct mbx_req *r)
 /* ---------------------------------------------------------------- outcomes */
 
 static void
-finish(struct mbx_http *h, struct mbx_req *r, int exitcode)
+finish(struct mbx_http *h, struct mbx_req *r, enum mbx_err_kind kind)
 {
 	struct priv *p = r->priv;
 
 	p->done = 1;
-	p->exit = exitcode;
-	if (exitcode)
+	p->kind = kind;
+	if (kind != MBX_ERR_NONE)
 		h->st.failures++;
 	curl_slist_free_all(p->hdrs);
 	p->hdrs = NULL;
@@ -701,7 +702,7 @@ describe(struct mbx_req *r, CURLcode c)
 
 /* 3.17: an expanded archive folder answers 308 with the same request on another
  * mailbox. Followed by hand, with the token, only on the host the request went to, at
- * most MAX_HOPS times and never in a loop. -1 re-queued, else an exit code. */
+ * most MAX_HOPS times and never in a loop. -1 re-queued, else the kind of the failure. */
 static int
 follow(struct mbx_http *h, struct mbx_req *r)
 {
@@ -713,17 +714,17 @@ follow(struct mbx_http *h, struct mbx_req *r)
 		if (strcmp(i < p->hops ? p->visited[i] : r->url, r->location) == 0) {
 			snprintf(r->errmsg, sizeof r->errmsg, "redirect loop at '%.400s'",
 				 log_url(r, u, sizeof u));
-			return MBX_EXIT_PARTIAL;
+			return MBX_ERR_RECORD;
 		}
 	if (!mbx_url_same_origin(r->location, r->url)) {
 		snprintf(r->errmsg, sizeof r->errmsg, "refusing a redirect to another host: "
 			 "'%.300s'", mbx_redact(r->location, u, sizeof u));
-		return MBX_EXIT_PARTIAL;
+		return MBX_ERR_RECORD;
 	}
 	if (p->hops == MAX_HOPS) {
 		snprintf(r->errmsg, sizeof r->errmsg, "more than %d redirects from '%.400s'",
 			 MAX_HOPS, log_url(r, u, sizeof u));
-		return MBX_EXIT_PARTIAL;
+		return MBX_ERR_RECORD;
 	}
 	p->visited[p->hops++] = r->url;
 	r->url = mbx_strdup(r->location);
@@ -734,6 +735,7 @@ follow(struct mbx_http *h, struct mbx_req *r)
 	return -1;
 }
 
+/* -1: re-queued (a retry, a fresh token, a redirect); else the outcome's kind. */
 static int
 classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 {
@@ -743,8 +745,8 @@ classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 	describe(r, c);
 	if (c != CURLE_OK)
 		return tls_fatal(c) || p->too_large || unreachable(h, c) ||
-		       !transport_retryable(r, c) ? MBX_EXIT_SERVICE
-			: retry(h, r, backoff(r->attempts), 0) ? -1 : MBX_EXIT_SERVICE;
+		       !transport_retryable(r, c) ? MBX_ERR_SERVICE
+			: retry(h, r, backoff(r->attempts), 0) ? -1 : MBX_ERR_SERVICE;
 	if (r->status == 301 || r->status == 302 || r->status == 307 || r->status == 308)
 		return follow(h, r);
 	if (r->status >= 200 && r->status < 300)
@@ -760,11 +762,11 @@ classify(struct mbx_http *h, struct mbx_req *r, CURLcode c)
 		delay = p->retry_after >= 0 ? p->retry_after : backoff(r->attempts);
 		if (retry(h, r, delay, p->retry_after >= 0))
 			return -1;
-		return MBX_EXIT_SERVICE;
+		return MBX_ERR_SERVICE;
 	}
 	if (r->status == 401 || r->status == 403)
-		return r->flags & MBX_REQ_NOAUTH ? MBX_EXIT_PARTIAL : MBX_EXIT_AUTH;
-	return MBX_EXIT_PARTIAL;
+		return r->flags & MBX_REQ_NOAUTH ? MBX_ERR_RECORD : MBX_ERR_AUTH;
+	return MBX_ERR_RECORD;
 }
 
 static void
@@ -799,13 +801,13 @@ complete(struct mbx_http *h, CURL *e, CURLcode c)
 		  (long long)dl);
 	rc = classify(h, r, c);
 	if (rc >= 0) {
-		if (rc == MBX_EXIT_SERVICE && r->attempts > 1) {
+		if (rc == MBX_ERR_SERVICE && r->attempts > 1) {
 			char tmp[sizeof r->errmsg];
 			mbx_strlcpy(tmp, r->errmsg, sizeof tmp);
 			snprintf(r->errmsg, sizeof r->errmsg, "gave up after %d attempts: %.440s",
 				 r->attempts, tmp);
 		}
-		finish(h, r, rc);
+		finish(h, r, (enum mbx_err_kind)rc);
 	}
 }
 
@@ -827,7 +829,7 @@ mbx_http_submit(struct mbx_http *h, struct mbx_req *r)
 		snprintf(r->errmsg, sizeof r->errmsg,
 			 "refusing '%s': only https://, or http:// to this machine",
 			 log_url(r, u, sizeof u));
-		finish(h, r, MBX_EXIT_SERVICE);
+		finish(h, r, MBX_ERR_SERVICE);
 		return;
 	}
 	enqueue(h, r, 0);
@@ -958,9 +960,9 @@ mbx_http_perform_apart(struct mbx_http *h, struct mbx_req *r)
 	return status;
 }
 
-int
-mbx_http_exit_code(const struct mbx_req *r)
+enum mbx_err_kind
+mbx_http_err_kind(const struct mbx_req *r)
 {
-	return ((const struct priv *)r->priv)->exit;
+	return ((const struct priv *)r->priv)->kind;
 }
 

@@ -102,8 +102,10 @@ long mbx_http_perform_apart(struct mbx_http *h, struct mbx_req *r);
 const struct mbx_http_stats *mbx_http_stats(const struct mbx_http *h);
 void mbx_http_free(struct mbx_http *h);
 /* The remaining calls run no callback. */
-/* Map a finished failed request to an exit code (auth, service, ...). */
-int mbx_http_exit_code(const struct mbx_req *r);
+/* The outcome of a finished request: NONE for a 2xx answer, else what failed (RECORD:
+ * the service refused this request; AUTH: no token, or 401/403; SERVICE: unreachable,
+ * TLS, or retries spent). mbx_exit_of gives its exit status. */
+enum mbx_err_kind mbx_http_err_kind(const struct mbx_req *r);
 /* "Not Found" for 404, "" for a status it does not know. */
 const char *mbx_http_reason(long status);
 

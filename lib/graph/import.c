@@ -451,22 +451,22 @@ on_done(struct mbx_req *r)
 {
 	struct job *j = r->ctx;
 	struct mbx_import *im = j->im;
-	char msg[1024], code[128];
-	int rc = mbx_http_exit_code(r);
+	struct mbx_err e;
+	char code[128];
+	int failed = mbx_graph_failed(r, &e) < 0;
 
 	im->inflight--;
 	mbx_quota_done(j->win);
 	j->win = NULL;
 	if (im->err.kind) {
 		job_free(j);                     /* the import has ended: nothing more to say */
-	} else if (rc == 0 && r->status >= 200 && r->status < 300) {
+	} else if (!failed) {
 		done_ok(j, r);
 	} else if (!requeue(j, r)) {
-		mbx_graph_errmsg(r, msg, sizeof msg);
 		mbx_graph_errcode(r, code, sizeof code);
-		if (rc && rc != MBX_EXIT_PARTIAL && rc != MBX_EXIT_AUTH)
-			im->st.worst = mbx_exit_worst(im->st.worst, rc);
-		fail_job(j, code, msg);
+		if (e.kind != MBX_ERR_RECORD && e.kind != MBX_ERR_AUTH)
+			im->st.worst = mbx_exit_worst(im->st.worst, mbx_exit_of(e.kind));
+		fail_job(j, code, e.msg);
 	}
 	mbx_req_free(r);
 }

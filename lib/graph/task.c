@@ -109,7 +109,7 @@ mbx_task_perform(struct mbx_http *h, struct mbx_req *r)
 		mbx_task_yield();
 	/* as the export engine: no token or a 401 fails every mailbox's calls; a 403 is
 	 * one mailbox's refusal */
-	if (mbx_http_exit_code(r) == MBX_EXIT_AUTH && r->status != 403)
+	if (mbx_http_err_kind(r) == MBX_ERR_AUTH && r->status != 403)
 		t->s->stopped = MBX_EXIT_AUTH;
 }
 

@@ -48,7 +48,7 @@ mbx_auth_post(struct mbx_auth *a, const char *what, struct mbx_buf *form, yajl_v
 	OPENSSL_cleanse(r->body.data, r->body.len);
 	*out = r->resp.len ? mbx_json_parse(r->resp.data, r->resp.len, NULL, 0) : NULL;
 	mbx_err_clear(e);
-	e->kind = mbx_err_kind_of(mbx_http_exit_code(r));
+	e->kind = mbx_http_err_kind(r);
 	if (!*out && status != 0)
 		snprintf(e->msg, sizeof e->msg, "%ld %s from the token endpoint", status,
 			 "(no JSON)");
