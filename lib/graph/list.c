@@ -174,15 +174,10 @@ mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
 int
 mbx_list_in(struct mbx_list *l, const char *mailbox, const char *spec)
 {
-	struct mbx_folder f = { 0 };
-	struct mbx_err e;
+	struct mbx_folder f;
 	int rc;
 
-	rc = mbx_graph_folder(l->g, mailbox, spec, &f, &e) ? mbx_exit_of(e.kind) : 0;
-	if (rc)
-		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s",
-				 spec, e.msg);
-	else
+	if ((rc = mbx_folder_find(l->g, mailbox, spec, &f)) == 0)
 		rc = l->delta_path ? items_delta(l, mailbox, f.id, f.path, NULL, &f)
 		     : items_of(l, mailbox, f.id, f.path);
 	mbx_folder_clear(&f);

@@ -127,7 +127,7 @@ int mbx_graph_rename(struct mbx_graph *g, const char *mailbox, const char *id,
 		     const char *name, struct mbx_err *e);
 int mbx_graph_rmfolder(struct mbx_graph *g, const char *mailbox, const char *id,
 		       struct mbx_err *e);
-/* mbx_graph_folder for the folder writers: a failure reported (a FolderNotFound record,
+/* mbx_graph_folder for mbx-ls and the folder writers: a failure reported (a FolderNotFound record,
  * or one line for a failure of every call, mbx_report); 0 or the exit code. */
 int mbx_folder_find(struct mbx_graph *g, const char *mailbox, const char *spec,
 		    struct mbx_folder *out);
