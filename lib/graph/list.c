@@ -338,9 +338,12 @@ delta_gone(struct mbx_list *l)
 			free(d->id);
 			free(d->path);
 			free(d->link);
+			memset(d, 0, sizeof *d);        /* nothing left pointing at what is freed */
 			continue;
 		}
-		l->dfolders[k++] = *d;
+		if (k != i)
+			l->dfolders[k] = *d;
+		k++;
 	}
 	l->ndfolders = k;
 }
