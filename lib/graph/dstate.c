@@ -1,8 +1,9 @@
 /* dstate.c: the --delta STATE files of mbx-ls and mbx-folders (mbx(7) "DELTA STATE").
  * One JSON document: {"type": TOOL, "v": 1, "mailbox": ID, ...}; read whole (bounded),
  * written whole to a temporary file, synced and renamed over the old one, so a run that
- * fails or is killed leaves the previous state intact. Also mbx-folders --delta, whose
- * state is the folder tree itself. Bare section numbers are those of docs/graph-api.md. */
+ * fails or is killed leaves the previous state intact. Its two formats, each with its one
+ * reader and writer: mbx-ls's folder links, and mbx-folders' folder tree (with the
+ * folder delta round that uses it). Bare section numbers are those of docs/graph-api.md. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,122 @@ mbx_dstate_save(const char *path, const struct mbx_buf *doc, struct mbx_err *e)
 	}
 	mbx_buf_free(&tmp);
 	return ok ? 0 : -1;
+}
+
+/* ----------------------------------------------------------- mbx-ls --delta */
+
+/* {"type":"mbx-ls","v":1,"mailbox":ID,"folders":{ID:{"path":P,"link":L},...}} */
+struct mbx_ilink *
+mbx_ilinks_get(struct mbx_ilinks *s, const char *id)
+{
+	struct mbx_ilink *d;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].id, id) == 0)
+			return &s->v[i];
+	s->v = mbx_xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+	d = &s->v[s->n++];
+	memset(d, 0, sizeof *d);
+	d->id = mbx_strdup(id);
+	return d;
+}
+
+void
+mbx_ilink_clear(struct mbx_ilink *d)
+{
+	free(d->id);
+	free(d->path);
+	free(d->link);
+	memset(d, 0, sizeof *d);
+}
+
+void
+mbx_ilinks_free(struct mbx_ilinks *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		mbx_ilink_clear(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static int
+ilinks_from(yajl_val st, struct mbx_ilinks *s, struct mbx_err *e)
+{
+	yajl_val fs = mbx_json_get(st, "folders"), v;
+	struct mbx_ilink *d;
+	size_t i;
+
+	mbx_strlcpy(s->mailbox, mbx_json_str(st, "mailbox"), sizeof s->mailbox);
+	if (!fs || !YAJL_IS_OBJECT(fs)) {
+		mbx_err_set(e, MBX_ERR_INPUT, NULL, "no \"folders\"");
+		return -1;
+	}
+	for (i = 0; i < fs->u.object.len; i++) {
+		v = fs->u.object.values[i];
+		if (!mbx_json_str(v, "link") || !mbx_json_str(v, "path")) {
+			mbx_err_set(e, MBX_ERR_INPUT, NULL, "folder %zu has no link or path", i + 1);
+			return -1;
+		}
+		d = mbx_ilinks_get(s, fs->u.object.keys[i]);
+		free(d->link);
+		free(d->path);
+		d->link = mbx_strdup(mbx_json_str(v, "link"));
+		d->path = mbx_strdup(mbx_json_str(v, "path"));
+	}
+	return 0;
+}
+
+int
+mbx_ilinks_load(const char *path, struct mbx_ilinks *s, struct mbx_err *e)
+{
+	yajl_val st;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	if (mbx_dstate_load(path, "mbx-ls", NULL, &st, e) < 0)
+		return -1;
+	if (!st)
+		return 0;
+	rc = ilinks_from(st, s, e);
+	yajl_tree_free(st);
+	if (rc < 0)
+		mbx_ilinks_free(s);
+	return rc;
+}
+
+int
+mbx_ilinks_save(const char *path, const struct mbx_ilinks *s, struct mbx_err *e)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	size_t i;
+	int rc;
+
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_obj(&w);
+	mbx_jw_kstr(&w, "type", "mbx-ls");
+	mbx_jw_kint(&w, "v", 1);
+	mbx_jw_kstr(&w, "mailbox", s->mailbox);
+	mbx_jw_key(&w, "folders");
+	mbx_jw_obj(&w);
+	for (i = 0; i < s->n; i++) {
+		if (!s->v[i].link)
+			continue;
+		mbx_jw_key(&w, s->v[i].id);
+		mbx_jw_obj(&w);
+		mbx_jw_kstr(&w, "path", s->v[i].path);
+		mbx_jw_kstr(&w, "link", s->v[i].link);
+		mbx_jw_end(&w);
+	}
+	mbx_jw_end(&w);
+	mbx_jw_end(&w);
+	rc = mbx_dstate_save(path, &b, e);
+	mbx_buf_free(&b);
+	return rc;
 }
 
 /* ------------------------------------------------------- mbx-folders --delta */

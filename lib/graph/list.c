@@ -7,55 +7,39 @@
 #include <strings.h>
 #include "mbx.h"
 
-/* --delta: per folder, the deltaLink of its last round (mbx(7) "DELTA STATE"). */
-struct dfolder {
-	char *id, *path, *link;
-	int seen;
-};
-
 /* One run's listings: the options, and with --delta the state of its one mailbox. */
 struct mbx_list {
 	struct mbx_graph *g;
 	long page_size;                /* $top */
 	char since[32], until[32];     /* normalised UTC, "" when not given */
 	const char *delta_path;
-	char delta_mailbox[192];       /* the mailbox of the state */
+	struct mbx_ilinks links;       /* --delta: the state (dstate.c) */
 	char run_mailbox[192];         /* --delta: the one mailbox of this run */
-	struct dfolder *dfolders;
-	size_t ndfolders;
 	int walked;                    /* a whole mailbox was listed: unseen folders are gone */
 };
-
-static void delta_load(struct mbx_list *l);
 
 struct mbx_list *
 mbx_list_new(struct mbx_graph *g, const struct mbx_list_opts *o)
 {
 	struct mbx_list *l = mbx_xcalloc(1, sizeof *l);
+	struct mbx_err e;
 
 	l->g = g;
 	l->page_size = o->page_size;
 	mbx_strlcpy(l->since, o->since, sizeof l->since);
 	mbx_strlcpy(l->until, o->until, sizeof l->until);
 	l->delta_path = o->delta;
-	if (l->delta_path)
-		delta_load(l);
+	if (l->delta_path && mbx_ilinks_load(l->delta_path, &l->links, &e) < 0)
+		mbx_die(mbx_exit_of(e.kind), "cannot use --delta '%s': %s", l->delta_path, e.msg);
 	return l;
 }
 
 void
 mbx_list_free(struct mbx_list *l)
 {
-	size_t i;
-
 	if (!l)
 		return;
-	for (i = 0; i < l->ndfolders; i++) {
-		free(l->dfolders[i].id);
-		free(l->dfolders[i].path);
-		free(l->dfolders[i].link);
-	}
-	free(l->dfolders);
+	mbx_ilinks_free(&l->links);
 	free(l);
 }
 
@@ -186,22 +170,6 @@ mbx_list_in(struct mbx_list *l, const char *mailbox, const char *spec)
 
 /* ---------------------------------------------------------------- --delta */
 
-static struct dfolder *
-dfolder(struct mbx_list *l, const char *id)
-{
-	struct dfolder *d;
-	size_t i;
-
-	for (i = 0; i < l->ndfolders; i++)
-		if (strcmp(l->dfolders[i].id, id) == 0)
-			return &l->dfolders[i];
-	l->dfolders = mbx_xrealloc(l->dfolders, (l->ndfolders + 1) * sizeof *l->dfolders);
-	d = &l->dfolders[l->ndfolders++];
-	memset(d, 0, sizeof *d);
-	d->id = mbx_strdup(id);
-	return d;
-}
-
 /* A changed item, or {"id", "@removed"}: an item record, or one marked removed. */
 static int
 delta_elem(void *ctx, yajl_val e)
@@ -229,7 +197,7 @@ pass_folder(const char *mailbox, const char *id, const char *path, yajl_val rec,
 
 /* 0, MBX_DELTA_EXPIRED or -1, with e (mbx_graph_delta). */
 static int
-round_of(struct dfolder *d, struct folder_ctx *fc, char **link, struct mbx_err *e)
+round_of(struct mbx_ilink *d, struct folder_ctx *fc, char **link, struct mbx_err *e)
 {
 	char *url = d->link ? mbx_strdup(d->link)
 		    : mbx_graph_url(fc->l->g, "admin/exchange/mailboxes/%s/folders/%s/items/delta",
@@ -257,7 +225,7 @@ items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, cons
 	    yajl_val rec, const struct mbx_folder *walk)
 {
 	struct folder_ctx fc = { l, mailbox, folder_id, path, 0 };
-	struct dfolder *d;
+	struct mbx_ilink *d;
 	struct mbx_err e;
 	char *link = NULL;
 	int rc;
@@ -267,14 +235,14 @@ items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, cons
 			"mailbox ('%s' after '%s'): a state file is of one mailbox", l->delta_path,
 			mailbox, l->run_mailbox);
 	mbx_strlcpy(l->run_mailbox, mailbox, sizeof l->run_mailbox);
-	if (*l->delta_mailbox && strcasecmp(l->delta_mailbox, mailbox) != 0) {
+	if (*l->links.mailbox && strcasecmp(l->links.mailbox, mailbox) != 0) {
 		mbx_record_error(mailbox, path, "DeltaStateMailbox", "cannot list '%s' with --delta "
 				 "'%s': that state is of mailbox '%s'", path, l->delta_path,
-				 l->delta_mailbox);
+				 l->links.mailbox);
 		return MBX_EXIT_PARTIAL;
 	}
-	mbx_strlcpy(l->delta_mailbox, mailbox, sizeof l->delta_mailbox);
-	d = dfolder(l, folder_id);
+	mbx_strlcpy(l->links.mailbox, mailbox, sizeof l->links.mailbox);
+	d = mbx_ilinks_get(&l->links, folder_id);
 	if (!d->link)
 		pass_folder(mailbox, folder_id, path, rec, walk, 0);
 	rc = round_of(d, &fc, &link, &e);
@@ -295,99 +263,44 @@ items_delta(struct mbx_list *l, const char *mailbox, const char *folder_id, cons
 	return 0;
 }
 
-static void
-delta_load(struct mbx_list *l)
-{
-	const char *delta_path = l->delta_path;
-	struct mbx_err e;
-	yajl_val st, fs, v;
-	struct dfolder *d;
-	size_t i;
-
-	if (mbx_dstate_load(delta_path, "mbx-ls", NULL, &st, &e) < 0)
-		mbx_die(mbx_exit_of(e.kind), "cannot use --delta '%s': %s", delta_path, e.msg);
-	if (!st)
-		return;
-	mbx_strlcpy(l->delta_mailbox, mbx_json_str(st, "mailbox"), sizeof l->delta_mailbox);
-	fs = mbx_json_get(st, "folders");
-	if (!fs || !YAJL_IS_OBJECT(fs))
-		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no \"folders\"", delta_path);
-	for (i = 0; i < fs->u.object.len; i++) {
-		v = fs->u.object.values[i];
-		if (!mbx_json_str(v, "link") || !mbx_json_str(v, "path"))
-			mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': folder %zu has no "
-				"link or path", delta_path, i + 1);
-		d = dfolder(l, fs->u.object.keys[i]);
-		d->link = mbx_strdup(mbx_json_str(v, "link"));
-		d->path = mbx_strdup(mbx_json_str(v, "path"));
-	}
-	yajl_tree_free(st);
-}
-
 /* After a whole mailbox was listed, folders it no longer has are reported removed. */
 static void
 delta_gone(struct mbx_list *l)
 {
-	struct dfolder *d;
+	struct mbx_ilinks *s = &l->links;
+	struct mbx_ilink *d;
 	size_t i, k = 0;
 
-	for (i = 0; i < l->ndfolders; i++) {
-		d = &l->dfolders[i];
+	for (i = 0; i < s->n; i++) {
+		d = &s->v[i];
 		if (l->walked && !d->seen && d->link) {
-			mbx_mark_emit("folder", l->delta_mailbox, NULL, d->path, d->id, "removed");
-			free(d->id);
-			free(d->path);
-			free(d->link);
-			memset(d, 0, sizeof *d);        /* nothing left pointing at what is freed */
+			mbx_mark_emit("folder", s->mailbox, NULL, d->path, d->id, "removed");
+			mbx_ilink_clear(d);
 			continue;
 		}
 		if (k != i)
-			l->dfolders[k] = *d;
+			s->v[k] = *d;
 		k++;
 	}
-	l->ndfolders = k;
+	s->n = k;
 }
 
 /* Saved only when everything worked: a partial run is repeated from the old state. */
 void
 mbx_list_save(struct mbx_list *l, int rc)
 {
-	const char *delta_path = l->delta_path;
-	struct mbx_buf b;
-	struct mbx_jw w;
 	struct mbx_err e;
-	size_t i;
 
-	if (!delta_path)
+	if (!l->delta_path)
 		return;
 	delta_gone(l);
-	if (rc != 0 || !*l->delta_mailbox) {
+	if (rc != 0 || !*l->links.mailbox) {
 		if (rc)
-			mbx_warn("--delta '%s' not updated: the run was not complete", delta_path);
+			mbx_warn("--delta '%s' not updated: the run was not complete", l->delta_path);
 		return;
 	}
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_obj(&w);
-	mbx_jw_kstr(&w, "type", "mbx-ls");
-	mbx_jw_kint(&w, "v", 1);
-	mbx_jw_kstr(&w, "mailbox", l->delta_mailbox);
-	mbx_jw_key(&w, "folders");
-	mbx_jw_obj(&w);
-	for (i = 0; i < l->ndfolders; i++) {
-		if (!l->dfolders[i].link)
-			continue;
-		mbx_jw_key(&w, l->dfolders[i].id);
-		mbx_jw_obj(&w);
-		mbx_jw_kstr(&w, "path", l->dfolders[i].path);
-		mbx_jw_kstr(&w, "link", l->dfolders[i].link);
-		mbx_jw_end(&w);
-	}
-	mbx_jw_end(&w);
-	mbx_jw_end(&w);
-	if (mbx_dstate_save(delta_path, &b, &e) < 0)
+	if (mbx_ilinks_save(l->delta_path, &l->links, &e) < 0)
 		mbx_die(mbx_exit_of(e.kind), "%s", e.msg);
-	mbx_buf_free(&b);
 }
 
 static void emit_ids(const char *user, const char *primary, const char *archive);

@@ -379,6 +379,25 @@ const char *mbx_folders_key(yajl_val rec, const char *type);
 int mbx_dstate_load(const char *path, const char *tool, const char *mailbox, yajl_val *out,
 		    struct mbx_err *e);
 int mbx_dstate_save(const char *path, const struct mbx_buf *doc, struct mbx_err *e);
+/* mbx-ls --delta STATE: per folder id, its path and the deltaLink of its last round; the
+ * mailbox of the state ("" until known). Load: 0, also when there is no state yet (*s
+ * empty), or -1 with e, kind INPUT, when it cannot be used; *s set on entry. Save: the
+ * folders with a link, atomically; 0, or -1 with e, kind IO. */
+struct mbx_ilink {
+	char *id, *path, *link;    /* link NULL: not listed yet */
+	int seen;                  /* listed in this run */
+};
+struct mbx_ilinks {
+	char mailbox[192];
+	struct mbx_ilink *v;
+	size_t n;
+};
+int mbx_ilinks_load(const char *path, struct mbx_ilinks *s, struct mbx_err *e);
+int mbx_ilinks_save(const char *path, const struct mbx_ilinks *s, struct mbx_err *e);
+/* The entry of folder id, added (no path, no link) when the state has none. */
+struct mbx_ilink *mbx_ilinks_get(struct mbx_ilinks *s, const char *id);
+void mbx_ilink_clear(struct mbx_ilink *d);
+void mbx_ilinks_free(struct mbx_ilinks *s);
 /* mbx-folders --delta STATE: the folders of mailbox that changed since the state's round
  * (all the first time), removals first, then parents before children; the state saved
  * when the round is complete. Dies when the state cannot be used; the exit code. */
