@@ -108,7 +108,26 @@ admin_folder_ids() {
 	assert_equal "${#lines[@]}" 1
 	assert_equal "$(jq -r .type <<<"$output")" error
 	assert_equal "$(jq -r .subject <<<"$output")" /Inbox/NoSuchFolder
+	assert_equal "$(jq -r .code <<<"$output")" FolderNotFound
 	assert_regex "$stderr" "^mbx-folders: cannot list folders of 'MBX:[^']+': no folder 'NoSuchFolder' under '/Inbox'$"
+}
+
+@test "a tree that cannot be read is FolderWalkFailed in mbx-folders and mbx-ls alike" {
+	admin POST /faults -d 'match=/folders,method=GET,status=400,code=ErrorInvalidRequest,count=0' >/dev/null
+	run --separate-stderr mbx-folders user1@contoso.com
+	folders_status=$status folders_out=$output folders_err=$stderr
+	run --separate-stderr mbx-ls user1@contoso.com
+	admin DELETE /faults >/dev/null
+	assert_equal "$folders_status" 1
+	assert_equal "$(jq -r '[.type, .code, .mailbox] | @tsv' <<<"$folders_out")" "error	FolderWalkFailed	$MBX1"
+	assert_equal "$folders_err" "mbx-folders: cannot list folders of '$MBX1': 400 Bad Request: ErrorInvalidRequest: Injected fault"
+	assert_equal "$status" 1
+	assert_equal "$(jq -r '[.type, .code, .mailbox] | @tsv' <<<"$output")" "error	FolderWalkFailed	$MBX1"
+	assert_equal "$stderr" "mbx-ls: cannot list '/': 400 Bad Request: ErrorInvalidRequest: Injected fault"
+	# once the fault is gone, the same tree as ever
+	run --separate-stderr mbx-folders user1@contoso.com
+	assert_success
+	assert_equal "$stderr" ""
 }
 
 @test "an unknown user: error record, exit 1" {

@@ -138,6 +138,14 @@ walk_folder(void *ctx, const char *mailbox, const struct mbx_folder *f)
 	return rc == MBX_EXIT_PARTIAL ? 0 : rc;
 }
 
+/* The code of a walk's failure (mbx(7) ERROR CODES), the same in mbx-ls and mbx-folders:
+ * a path that does not resolve, or a tree that could not be read. */
+static const char *
+walk_code(const struct mbx_err *e)
+{
+	return e->kind == MBX_ERR_NOTFOUND ? "FolderNotFound" : "FolderWalkFailed";
+}
+
 /* Every item of the folder named by spec and its subfolders (spec NULL: the mailbox). */
 int
 mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
@@ -149,7 +157,7 @@ mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
 	l->walked |= spec == NULL;
 	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e) ? mbx_exit_of(e.kind) : 0;
 	if (rc && !e.reported)
-		mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot list '%s': %s",
+		mbx_report(rc, mailbox, spec, walk_code(&e), "cannot list '%s': %s",
 				 spec ? spec : "/", e.msg);
 	return mbx_exit_worst(w.worst, rc);
 }
@@ -473,7 +481,7 @@ mbx_folders_of(struct mbx_graph *g, const char *mailbox, const char *path)
 
 	rc = mbx_folder_walk(g, mailbox, path, emit_folder, NULL, &e) ? mbx_exit_of(e.kind) : 0;
 	if (rc && !e.reported)
-		mbx_report(rc, mailbox, path, "FolderWalkFailed", "cannot list folders of '%s': %s",
+		mbx_report(rc, mailbox, path, walk_code(&e), "cannot list folders of '%s': %s",
 				 mailbox, e.msg);
 	return rc;
 }
