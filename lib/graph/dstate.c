@@ -367,8 +367,10 @@ delta_load(struct ftree *t, const char *path, const char *mailbox)
 	if (!st)
 		return NULL;
 	fs = mbx_json_get(st, "folders");
-	if (!mbx_json_str(st, "link") || !mbx_json_str(st, "root") || !fs || !YAJL_IS_OBJECT(fs))
+	if (!mbx_json_str(st, "link") || !mbx_json_str(st, "root") || !fs || !YAJL_IS_OBJECT(fs)) {
+		yajl_tree_free(st);     /* nothing left for the leak checker at exit */
 		mbx_die(MBX_EXIT_BADINPUT, "cannot use --delta '%s': no link, root or folders", path);
+	}
 	link = mbx_strdup(mbx_json_str(st, "link"));
 	t->root_id = mbx_strdup(mbx_json_str(st, "root"));
 	for (i = 0; i < fs->u.object.len; i++) {
