@@ -64,8 +64,7 @@ struct mbx_export {
 	struct xmbx *bucket[NBUCKET], *all, **all_tail;
 	struct xmbx *wait_head, *wait_tail;    /* ready, waiting for a --mailboxes slot */
 	int nactive, eof, worst;
-	int stopped;               /* stop holds the failure that stopped the run */
-	struct mbx_err stop;
+	struct mbx_err stop;       /* the failure that stopped the run: kind NONE until one */
 	size_t nmbx;               /* mailboxes seen */
 	size_t nmem;               /* records in memory, all mailboxes */
 	size_t tails;              /* bytes in all stail buffers */
@@ -392,7 +391,7 @@ settle(struct batch *b, const char *why)
 	struct xmbx *aux;
 	int i, again = 0;
 
-	for (i = 0; i < b->n && !x->stopped; i++) {  /* stopped: the exit code says it */
+	for (i = 0; i < b->n && !x->stop.kind; i++) {  /* stopped: the exit code says it */
 		if (b->done[i])
 			continue;
 		if (*b->moved[i]) {             /* asked of its auxiliary mailbox instead */
@@ -411,7 +410,7 @@ settle(struct batch *b, const char *why)
 		else
 			again = 1;
 	}
-	if (again && !x->stopped)
+	if (again && !x->stop.kind)
 		submit(b);
 	else
 		batch_end(b);
@@ -428,12 +427,11 @@ stop_run(struct mbx_req *r, struct batch *b)
 
 	if (mbx_http_err_kind(r) != MBX_ERR_AUTH || r->status == 403)
 		return 0;
-	if (!b->x->stopped) {
+	if (!b->x->stop.kind) {
 		mbx_graph_errmsg(r, msg, sizeof msg);
 		mbx_err("cannot export items of '%s': %s", b->m->id, msg);
 		mbx_err_set(&b->x->stop, MBX_ERR_AUTH, NULL,
 			    "cannot export items of '%s': %s", b->m->id, msg);
-		b->x->stopped = 1;
 	}
 	mbx_req_free(r);
 	batch_end(b);
@@ -535,7 +533,7 @@ consider(struct mbx_export *x, struct xmbx *m)
 	struct batch *b;
 	yajl_val rec;
 
-	if (x->stopped)
+	if (x->stop.kind)
 		return;
 	if (!m->active && ready(x, m)) {
 		if (x->nactive < x->o.mailboxes) {
@@ -597,7 +595,7 @@ mbx_export_add(struct mbx_export *x, yajl_val rec, struct mbx_err *e)
 	struct xmbx *m;
 
 	mbx_err_clear(e);
-	if (x->stopped) {
+	if (x->stop.kind) {
 		yajl_tree_free(rec);
 		*e = x->stop;
 		return -1;
@@ -620,7 +618,7 @@ mbx_export_hungry(const struct mbx_export *x)
 	const struct xmbx *m;
 	int n = 0;
 
-	if (x->stopped || x->spilled_bytes + x->tails >= SPILL_MAX)
+	if (x->stop.kind || x->spilled_bytes + x->tails >= SPILL_MAX)
 		return 0;
 	if (x->nmbx > 1 && x->spilled_bytes + x->tails < EAGER_MAX)
 		return 1;
@@ -658,9 +656,9 @@ mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take, void *c
 
 	mbx_reader_init(&rd, in, "stdin", (size_t)16 << 20);
 	for (;;) {
-		while (!x->stopped && mbx_input_waits(in) && mbx_export_poll(x, 10) > 0)
+		while (!x->stop.kind && mbx_input_waits(in) && mbx_export_poll(x, 10) > 0)
 			mbx_progress_tick();
-		if (x->stopped || (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) == 0)
+		if (x->stop.kind || (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) == 0)
 			break;
 		take(ctx, rc < 0 ? NULL : rec, rd.lineno, rc < 0 ? err : NULL);
 		mbx_export_wait(x);
@@ -686,7 +684,7 @@ mbx_export_finish(struct mbx_export *x, struct mbx_err *e)
 		consider(x, m);
 	while (mbx_http_step(x->g->http, 1000) > 0)
 		mbx_progress_tick();
-	if (x->stopped)
+	if (x->stop.kind)
 		*e = x->stop;
 	else if (x->worst)
 		mbx_err_set(e, mbx_err_kind_of(x->worst), NULL, "some exportItems calls failed: "
@@ -697,7 +695,7 @@ mbx_export_finish(struct mbx_export *x, struct mbx_err *e)
 const struct mbx_err *
 mbx_export_stopped(const struct mbx_export *x)
 {
-	return x->stopped ? &x->stop : NULL;
+	return x->stop.kind ? &x->stop : NULL;
 }
 
 const struct mbx_export_stats *
