@@ -217,26 +217,32 @@ refill(struct xstream *x)
 	}
 }
 
+/* As much as the server asks for, a piece after another: a piece per call made a write,
+ * and a TLS record, of a few hundred bytes for every item's head, which the client then
+ * took in as many reads and wake-ups. */
 static long
 xread(void *cls, char *buf, size_t max)
 {
 	struct xstream *x = cls;
-	size_t k;
+	size_t k, n = 0;
 
-	while (x->off == x->out.len) {
-		if (x->stage == S_END)
-			return 0;
-		refill(x);
+	while (n < max) {
+		while (x->off == x->out.len) {
+			if (x->stage == S_END)
+				return (long)n;
+			refill(x);
+		}
+		k = x->out.len - x->off < max - n ? x->out.len - x->off : max - n;
+		if (x->truncate && x->cut && x->sent + k > x->cut)
+			k = (size_t)(x->cut - x->sent);
+		if (k == 0)                    /* the fault's cut: what came before it goes */
+			return n ? (long)n : -1;
+		memcpy(buf + n, x->out.data + x->off, k);
+		x->off += k;
+		x->sent += k;
+		n += k;
 	}
-	k = x->out.len - x->off < max ? x->out.len - x->off : max;
-	if (x->truncate && x->cut && x->sent + k > x->cut)
-		k = (size_t)(x->cut - x->sent);
-	if (k == 0)
-		return -1;
-	memcpy(buf, x->out.data + x->off, k);
-	x->off += k;
-	x->sent += k;
-	return (long)k;
+	return (long)n;
 }
 
 static void
