@@ -80,3 +80,30 @@ teardown_file() {
 	assert_equal "$stderr" ""
 	assert_equal "$(jq -r .folderPath <<<"$output" | uniq | tr '\n' ' ')" "/Inbox "
 }
+
+# Records leave a buffer at a time (record.c): a write that fails, even the last one at
+# exit, is still exit 6 (I/O) with one line, never a listing that looks complete.
+@test "a full disk on stdout: exit 6, one line, even when the failing write is the one at exit" {
+	[ -w /dev/full ] || skip "no /dev/full here"
+	run --separate-stderr bash -c 'mbx-ls user1@contoso.com /Inbox >/dev/full'
+	assert_equal "$status" 6
+	assert_equal "$output" ""
+	assert_equal "$stderr" "mbx-ls: cannot write to stdout: No space left on device"
+	# one record only, left in the buffer until exit; the folder it reports was made
+	run --separate-stderr bash -c 'mbx-mkfolder user1@contoso.com /Inbox/OneRecord >/dev/full'
+	assert_equal "$status" 6
+	assert_equal "$stderr" "mbx-mkfolder: cannot write to stdout: No space left on device"
+	assert_equal "$(mbx-folders user1@contoso.com /Inbox/OneRecord | jq -r .path)" "/Inbox/OneRecord"
+}
+
+# ... and whenever the program may wait: a slow page does not hold back what came before.
+@test "records written before a wait reach the next stage before the wait ends" {
+	admin POST /faults --data-binary "match=/items,skip=1,count=1,latency=3000" >/dev/null
+	mbx-ls --page-size 10 user1@contoso.com /Inbox >"$BATS_TEST_TMPDIR/pipe" &
+	pid=$!
+	sleep 1.5
+	n=$(wc -l <"$BATS_TEST_TMPDIR/pipe")
+	wait "$pid"
+	assert_equal "$n" 10
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/pipe")" "$(jq --arg f "$INBOX" '[.items[] | select(.folderId == $f)] | length' "$BATS_FILE_TMPDIR/admin.json")"
+}

@@ -60,6 +60,9 @@ int mbx_buf_append(struct mbx_buf *b, const void *p, size_t n);   /* 0, or -1 ov
 int mbx_buf_reserve(struct mbx_buf *b, size_t n);
 int mbx_buf_puts(struct mbx_buf *b, const char *s);
 int mbx_buf_putc(struct mbx_buf *b, char c);
+/* Append the bytes of f up to its next LF (dropping those past max: *over); returns how
+ * many were read, *end is the LF or EOF that ended them. */
+size_t mbx_buf_getline(struct mbx_buf *b, FILE *f, int *end, int *over);
 int mbx_buf_printf(struct mbx_buf *b, const char *fmt, ...) MBX_ATTR_PRINTF(2, 3);
 char *mbx_buf_steal(struct mbx_buf *b);            /* hand over data (NUL-terminated), reset b */
 
@@ -118,6 +121,7 @@ int mbx_b64dec_final(struct mbx_b64dec *d, struct mbx_buf *out);
 
 /* Small documents as yajl trees. Returns NULL and fills err on failure. */
 yajl_val mbx_json_parse(const char *text, size_t n, char *err, size_t errlen);
+yajl_val mbx_json_parse_buf(const struct mbx_buf *b, char *err, size_t errlen);   /* in place */
 /* Object member by key, case-insensitive (Graph mixes innerError/innererror). */
 yajl_val mbx_json_get(yajl_val obj, const char *key);
 const char *mbx_json_str(yajl_val obj, const char *key);      /* NULL unless a string */
@@ -188,6 +192,9 @@ const char *mbx_record_type(yajl_val rec);
 /* Write b's contents plus LF to stdout; dies with MBX_EXIT_IO on a write error. The
  * one way to stdout for records (frame headers of mbx-frames -t too). */
 void mbx_record_emit(struct mbx_buf *b);
+/* Write out the records still buffered (mbx_record_emit): called before this process may
+ * block (a wait of the HTTP engine, a read, a lock); exits MBX_EXIT_IO when a write fails. */
+void mbx_records_flush(void);
 /* Records written by mbx_record_emit so far, and error records among them (--stats). */
 extern unsigned long mbx_records_out, mbx_errors_out;
 

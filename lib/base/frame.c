@@ -48,15 +48,11 @@ mbx_frame_clear(struct mbx_frame *fr)
 static int
 header_line(struct mbx_frame_reader *r)
 {
-	int c, over = 0;
-	size_t n = 0;
+	int c, over;
+	size_t n;
 
 	mbx_buf_reset(&r->line);
-	while ((c = getc_unlocked(r->f)) != EOF && c != '\n') {
-		n++;
-		if (!over && mbx_buf_putc(&r->line, (char)c) < 0)
-			over = 1;
-	}
+	n = mbx_buf_getline(&r->line, r->f, &c, &over);
 	if (c == EOF && ferror(r->f))
 		mbx_die(MBX_EXIT_IO, "cannot read %s: %s", r->name, strerror(errno));
 	r->pos += n + (c == '\n');
@@ -152,7 +148,7 @@ parse_header(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size_t
 {
 	char e[200], what[300];
 
-	fr->hdr = mbx_json_parse(r->line.data, r->line.len, e, sizeof e);
+	fr->hdr = mbx_json_parse_buf(&r->line, e, sizeof e);
 	if (!fr->hdr || !YAJL_IS_OBJECT(fr->hdr)) {
 		snprintf(what, sizeof what, "header is not a JSON object%s%s", fr->hdr ? "" : ": ",
 			 fr->hdr ? "" : e);
@@ -194,6 +190,7 @@ mbx_frame_read(struct mbx_frame_reader *r, struct mbx_frame *fr, char *err, size
 		return 0;
 	fr->offset = r->pos;
 	fr->index = ++r->index;
+	mbx_records_flush();             /* the read may block */
 	do {
 		if ((rc = header_line(r)) == 0)
 			return 0;

@@ -33,10 +33,10 @@ too_deep(const char *s, size_t n)
 	return 0;
 }
 
-yajl_val
-mbx_json_parse(const char *text, size_t n, char *err, size_t errlen)
+static yajl_val
+parse(const char *text, size_t n, int terminated, char *err, size_t errlen)
 {
-	char *copy, ebuf[256] = "";
+	char *copy = NULL, ebuf[256] = "";
 	yajl_val v;
 
 	if (too_deep(text, n)) {
@@ -45,14 +45,29 @@ mbx_json_parse(const char *text, size_t n, char *err, size_t errlen)
 		return NULL;
 	}
 	/* yajl_tree_parse wants a NUL-terminated string. */
-	copy = mbx_strndup(text, n);
-	v = yajl_tree_parse(copy, ebuf, sizeof ebuf);
+	if (!terminated)
+		copy = mbx_strndup(text, n);
+	v = yajl_tree_parse(copy ? copy : text, ebuf, sizeof ebuf);
 	free(copy);
 	if (!v && err) {
 		ebuf[strcspn(ebuf, "\n")] = '\0';
 		snprintf(err, errlen, "%s", *ebuf ? ebuf : "invalid JSON");
 	}
 	return v;
+}
+
+yajl_val
+mbx_json_parse(const char *text, size_t n, char *err, size_t errlen)
+{
+	return parse(text, n, 0, err, errlen);
+}
+
+/* A buffer's text is NUL-terminated (buf.c): parsed in place, not copied first (a
+ * record line, a page of a listing). */
+yajl_val
+mbx_json_parse_buf(const struct mbx_buf *b, char *err, size_t errlen)
+{
+	return parse(b->data ? b->data : "", b->len, 1, err, errlen);
 }
 
 yajl_val

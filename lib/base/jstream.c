@@ -34,7 +34,7 @@ js_emit(struct mbx_jstream *s)
 		snprintf(s->err, sizeof s->err, "array element larger than %zu bytes", s->cap.max);
 		return 0;
 	}
-	v = mbx_json_parse(s->cap.data, s->cap.len, e, sizeof e);
+	v = mbx_json_parse_buf(&s->cap, e, sizeof e);
 	if (!v) {
 		snprintf(s->err, sizeof s->err, "%s", e);
 		return 0;

@@ -1,5 +1,6 @@
 /* log.c: diagnostics on stderr, exit codes, and redaction of secrets in logs. */
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +33,8 @@ vlog(const char *prefix, const char *fmt, va_list ap)
 	n = strlen(line);
 	if (n > 1 && line[n - 1] == '.' && line[n - 2] != '.')
 		line[n - 1] = '\0';
+	if (__fpending(stdout))          /* records written before the line come first */
+		fflush(stdout);          /* (a failure is the exit status: record.c) */
 	mbx_progress_hold(stderr);       /* above the progress lines, not through them */
 	fprintf(stderr, "%s: %s%s\n", mbx_progname, prefix, line);
 	mbx_progress_release();

@@ -1,8 +1,10 @@
 /* record.c: NDJSON records in and out (mbx(7) RECORD FORMAT). */
 #include <errno.h>
 #include <poll.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "base.h"
 
 void
@@ -26,19 +28,18 @@ mbx_reader_free(struct mbx_reader *r)
 static int
 read_line(struct mbx_reader *r)
 {
-	int c, over = 0;
+	int end, over;
+	size_t n;
 
 	mbx_buf_reset(&r->line);
 	if (r->eof)
 		return 0;
-	while ((c = getc_unlocked(r->f)) != EOF && c != '\n')
-		if (!over && mbx_buf_putc(&r->line, (char)c) < 0)
-			over = 1;
-	if (c == EOF) {
+	n = mbx_buf_getline(&r->line, r->f, &end, &over);
+	if (end == EOF) {
 		r->eof = 1;
 		if (ferror(r->f))
 			mbx_die(MBX_EXIT_IO, "cannot read %s: %s", r->name, strerror(errno));
-		if (r->line.len == 0 && !over)
+		if (n == 0)
 			return 0;
 	}
 	r->lineno++;
@@ -63,6 +64,7 @@ mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errlen)
 	int rc;
 
 	*out = NULL;
+	mbx_records_flush();             /* the read may block */
 	do
 		rc = read_line(r);
 	while (rc == 1 && blank(&r->line));
@@ -73,7 +75,7 @@ mbx_reader_next(struct mbx_reader *r, yajl_val *out, char *err, size_t errlen)
 			 r->line.max);
 		return -1;
 	}
-	*out = mbx_json_parse(r->line.data, r->line.len, e, sizeof e);
+	*out = mbx_json_parse_buf(&r->line, e, sizeof e);
 	if (!*out || !YAJL_IS_OBJECT(*out)) {
 		snprintf(err, errlen, "%s:%lu: not a JSON object%s%s", r->name, r->lineno,
 			 *out ? "" : ": ", *out ? "" : e);
@@ -92,17 +94,53 @@ mbx_record_type(yajl_val rec)
 
 unsigned long mbx_records_out, mbx_errors_out;
 
+static int out_tty = -1;       /* stdout is a terminal: each record is written at once */
+static int out_failed;         /* and said so */
+
+static void
+out_fail(void)
+{
+	out_failed = 1;
+	mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno ? errno : EIO));
+}
+
+/* At exit, what is still buffered goes out; a failed write is the exit status, not a
+ * record lost in silence. exit(3) may not be called again from here. */
+static void
+flush_at_exit(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (!out_failed)
+			mbx_err("cannot write to stdout: %s", strerror(errno ? errno : EIO));
+		_exit(MBX_EXIT_IO);
+	}
+}
+
+void
+mbx_records_flush(void)
+{
+	if ((__fpending(stdout) && fflush(stdout) == EOF) || ferror(stdout))
+		out_fail();
+}
+
+/* Records leave a stdio buffer at a time, not a write(2) each: the next stage, on the
+ * same CPU, woke for every record and the two took turns (DESIGN-NOTES "Records out").
+ * The buffer is written out whenever this process may block (mbx_records_flush: the
+ * HTTP engine's wait, a read of the input, a lock) and before a line of stderr, so a
+ * record never waits for anything but this process's own work, and records and
+ * messages keep their order. */
 void
 mbx_record_emit(struct mbx_buf *b)
 {
+	if (out_tty < 0) {
+		out_tty = isatty(STDOUT_FILENO);
+		atexit(flush_at_exit);
+	}
 	mbx_records_out++;
 	mbx_progress_hold(stdout);       /* a terminal's progress lines make room */
-	if (fwrite(b->data ? b->data : "", 1, b->len, stdout) != b->len || putchar('\n') == EOF)
-		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
-	/* A pipeline's next stage should see each record as soon as it is complete when
-	 * stdout is a pipe; stdio buffering would hold it back. */
-	if (fflush(stdout) == EOF)
-		mbx_die(MBX_EXIT_IO, "cannot write to stdout: %s", strerror(errno));
+	if (fwrite(b->data ? b->data : "", 1, b->len, stdout) != b->len || putchar('\n') == EOF ||
+	    (out_tty && fflush(stdout) == EOF))
+		out_fail();
 	mbx_progress_release();
 }
 

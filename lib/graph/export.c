@@ -71,6 +71,7 @@ struct mbx_export {
 	FILE *spill;
 	off_t spill_end;
 	unsigned long long spilled_bytes;   /* in the file and not yet read back */
+	const struct mbx_buf *line;    /* the input line of the record being taken, or NULL */
 	struct mbx_export_stats st;
 };
 
@@ -169,8 +170,12 @@ spill(struct mbx_export *x, struct xmbx *m, yajl_val rec)
 	struct mbx_jw w;
 	size_t before = m->stail.len;
 
-	mbx_jw_init(&w, &m->stail);
-	mbx_jw_val(&w, rec);
+	if (x->line)                /* the record as read: a line holds no LF */
+		mbx_buf_append(&m->stail, x->line->data, x->line->len);
+	else {
+		mbx_jw_init(&w, &m->stail);
+		mbx_jw_val(&w, rec);
+	}
 	mbx_buf_putc(&m->stail, '\n');
 	yajl_tree_free(rec);
 	x->tails += m->stail.len - before;
@@ -656,11 +661,14 @@ mbx_export_read(struct mbx_export *x, FILE *in, mbx_export_take_cb take, void *c
 
 	mbx_reader_init(&rd, in, "stdin", (size_t)16 << 20);
 	for (;;) {
-		while (!x->stop.kind && mbx_input_waits(in) && mbx_export_poll(x, 10) > 0)
+		while (!x->stop.kind && mbx_input_waits(in) &&
+		       mbx_http_step_in(x->g->http, 100, fileno(in)) > 0)
 			mbx_progress_tick();
 		if (x->stop.kind || (rc = mbx_reader_next(&rd, &rec, err, sizeof err)) == 0)
 			break;
+		x->line = rc < 0 ? NULL : &rd.line;    /* spilled as read, not written anew */
 		take(ctx, rc < 0 ? NULL : rec, rd.lineno, rc < 0 ? err : NULL);
+		x->line = NULL;
 		mbx_export_wait(x);
 		/* a round of the engine costs a pass over every connection: every 32
 		 * records keeps calls fed without slowing the read-ahead of a sorted input */

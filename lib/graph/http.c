@@ -870,8 +870,9 @@ pump(struct mbx_http *h)
  * collecting matters: a lane whose calls all finished at once must not sit idle for the
  * whole wait. */
 static void
-step(struct mbx_http *h, int max_ms)
+step(struct mbx_http *h, int max_ms, int fd)
 {
+	struct curl_waitfd in = { fd, CURL_WAIT_POLLIN, 0 };
 	CURLMsg *m;
 	int running, left;
 	long wait;
@@ -893,24 +894,32 @@ step(struct mbx_http *h, int max_ms)
 	h->in_step = 0;
 	if ((h->inflight == 0 && h->queued == 0) || max_ms <= 0)
 		return;
-	curl_multi_poll(h->multi, NULL, 0, wait >= 0 && wait < max_ms ? (int)wait : max_ms, NULL);
+	mbx_records_flush();            /* the wait may be long: the next stage has them */
+	curl_multi_poll(h->multi, fd >= 0 ? &in : NULL, fd >= 0 ? 1 : 0,
+			wait >= 0 && wait < max_ms ? (int)wait : max_ms, NULL);
 }
 
 int
-mbx_http_step(struct mbx_http *h, int wait_ms)
+mbx_http_step_in(struct mbx_http *h, int wait_ms, int fd)
 {
 	if (h->inflight || h->queued)
-		step(h, wait_ms);
+		step(h, wait_ms, fd);
 	if (!h->inflight && !h->queued)
 		slots_idle(h);
 	return h->inflight + h->queued;
 }
 
 int
+mbx_http_step(struct mbx_http *h, int wait_ms)
+{
+	return mbx_http_step_in(h, wait_ms, -1);
+}
+
+int
 mbx_http_run(struct mbx_http *h)
 {
 	while (h->inflight || h->queued)
-		step(h, 1000);
+		step(h, 1000, -1);
 	slots_idle(h);
 	return 0;
 }
@@ -922,7 +931,7 @@ mbx_http_perform(struct mbx_http *h, struct mbx_req *r)
 
 	mbx_http_submit(h, r);
 	while (!p->done)
-		step(h, 1000);
+		step(h, 1000, -1);
 	return r->status;
 }
 

@@ -7,7 +7,7 @@
 
 /* --------------------------------------------------------------- auth.c */
 
-/* Which calls may run callbacks: only mbx_http_run, mbx_http_step and
+/* Which calls may run callbacks: only mbx_http_run, mbx_http_step(_in) and
  * mbx_http_perform drive the engine, so only they run requests' on_done/on_body/on_reset
  * (of any request of the engine, not only the caller's) and start queued requests; every
  * other function here runs none. A callback never drives its own engine: one of those
@@ -90,6 +90,11 @@ int mbx_http_run(struct mbx_http *h);
  * returns the number of requests still queued or in flight, so a caller can interleave
  * reading its input. Runs the callbacks of whichever requests of h complete. */
 int mbx_http_step(struct mbx_http *h, int wait_ms);
+/* mbx_http_step whose wait also ends when fd is readable (or at its end): a caller that
+ * reads its input between rounds takes a record as soon as it comes, not when a
+ * transfer or the wait's end wakes the engine; the upstream stage, which blocks while
+ * the pipe is full, waits no longer than that. fd < 0: mbx_http_step. */
+int mbx_http_step_in(struct mbx_http *h, int wait_ms, int fd);
 /* Submit r and drive the engine until r is done. Returns r->status (0 if no response).
  * Runs the callbacks of h's other requests too (it is mbx_http_step until r is done), so
  * it may not be called from inside a callback of h (exit 70). */

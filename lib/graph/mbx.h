@@ -169,7 +169,8 @@ int mbx_export_poll(struct mbx_export *x, int wait_ms);
 /* Poll until reading more would help (mbx_export_hungry) or nothing is in flight. */
 void mbx_export_wait(struct mbx_export *x);
 /* The input loop: records from in, each to take (rec taken over: it goes to
- * mbx_export_add or is freed), a bad line as rec NULL with err naming it. The input is
+ * mbx_export_add unchanged, or is freed: a record the engine spills is written as its
+ * line was read), a bad line as rec NULL with err naming it. The input is
  * read only while the engine can use it, and the engine runs while a read would block.
  * Ends at the end of the input or when the run stopped; returns the lines read. */
 typedef void (*mbx_export_take_cb)(void *ctx, yajl_val rec, unsigned long line,

@@ -391,7 +391,10 @@ mbx_tasks_run(struct mbx_graph *g, const struct mbx_tasks_opts *o)
 		}
 		if (s.ntasks == 0 && eof)
 			break;
-		mbx_http_step(g->http, eof || s.queued >= o->queue_max ? 1000 : 10);
+		if (eof || s.queued >= o->queue_max)
+			mbx_http_step(g->http, 1000);
+		else                    /* a record that comes is taken at once */
+			mbx_http_step_in(g->http, 100, fileno(stdin));
 	}
 	mbx_reader_free(&rd);
 	while (s.nfailed)

@@ -76,6 +76,7 @@ mbx_tokcache_lock(struct mbx_auth *a, char *err, size_t n)
 		snprintf(err, n, "cannot open token cache lock '%s': %s", lock, strerror(errno));
 		return -1;
 	}
+	mbx_records_flush();            /* another process may hold the lock a while */
 	if (check_private(fd, lock, err, n) < 0 || flock(fd, LOCK_EX) < 0) {
 		close(fd);
 		return -1;
