@@ -63,21 +63,10 @@ mbx_buf_append(struct mbx_buf *b, const void *p, size_t n)
 	return 0;
 }
 
-/* Room for at least one more byte: the buffer doubles, up to its max. */
-static int
-grow(struct mbx_buf *b)
-{
-	size_t want = b->cap ? b->cap : 256;
-
-	if (want > b->max - b->len)
-		want = b->max - b->len;         /* >= 1: the caller checked len < max */
-	return mbx_buf_reserve(b, want);
-}
-
 /* The bytes of f up to its next LF (or its end) are appended to b, straight into the
- * buffer (a call per byte was a tenth of a pipeline stage's time); those past b's max
- * are read and dropped (*over). Returns how many were read, LF excluded; *end is '\n'
- * or EOF. */
+ * buffer (a call per byte showed in profiles of mbx-export's read-ahead); those past
+ * b's max are read and dropped (*over). Returns how many were read, LF excluded; *end
+ * is '\n' or EOF. */
 size_t
 mbx_buf_getline(struct mbx_buf *b, FILE *f, int *end, int *over)
 {
@@ -87,8 +76,10 @@ mbx_buf_getline(struct mbx_buf *b, FILE *f, int *end, int *over)
 	*over = 0;
 	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
 		n++;
-		if (!*over && (b->len >= b->max || (b->len + 1 >= b->cap && grow(b) < 0)))
-			*over = 1;      /* cap may pass max (doubling): max is the bound */
+		/* reserve doubles the buffer, whose cap may then pass max: max is the bound */
+		if (!*over && (b->len >= b->max || (b->len + 1 >= b->cap &&
+						    mbx_buf_reserve(b, 1) < 0)))
+			*over = 1;
 		if (!*over)
 			b->data[b->len++] = (char)c;
 	}
