@@ -95,7 +95,9 @@ migrate() {
 
 @test "import URLs that expire during the run" {
 	admin POST /import-lifetime -d '{"seconds":1}' >/dev/null
-	admin POST /faults -d 'match=/importItem,latency=60,count=0' >/dev/null
+	# 40 uploads, 4 at a time, 250 ms each: at least 2.5 s of uploads, so more than one
+	# URL however the first falls in its second (with 60 ms the run could fit in one)
+	admin POST /faults -d 'match=/importItem,latency=250,count=0' >/dev/null
 	migrate /Url
 	[ "$(jq .sessions "$BATS_TEST_TMPDIR/import.json")" -gt 1 ]
 }
