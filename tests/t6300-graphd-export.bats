@@ -146,16 +146,26 @@ peak_rss() {
 	# four slow readers of 22 MB answers hold the four places; a fifth call is 429
 	two=$(TOP=2 ids "$MANY_URL" "$MANY_MBX")
 	for i in 1 2 3 4; do
-		post "$MANY_URL" "$MANY_MBX" "$two" /dev/null --limit-rate 5M >"$BATS_TEST_TMPDIR/s$i" &
+		post "$MANY_URL" "$MANY_MBX" "$two" "$BATS_TEST_TMPDIR/b$i" --limit-rate 5M \
+			>"$BATS_TEST_TMPDIR/s$i" &
 	done
-	# 2 s in, their first bytes are long sent; under load (make -j2 check) a reader may
-	# start late, so a fifth call is tried for 3 s more (each answer takes 4.4 s+)
-	sleep 2
-	for i in $(seq 15); do
+	# once each has 1 MB, its first bytes are long sent, and 10 MB or more of it is
+	# still unsent (socket buffers hold a few MB): not a matter of time, so a test run
+	# under load (make -j2 check, sanitizers) waits for the bytes, not for 2 s
+	for i in $(seq 200); do
+		n=0
+		for f in "$BATS_TEST_TMPDIR"/b?; do
+			[ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -lt 1048576 ] || n=$((n + 1))
+		done
+		[ "$n" -lt 4 ] || break
+		sleep 0.1
+	done
+	assert_equal "$n" 4
+	for i in 1 2 3; do
 		run curl -sS --cacert "$MBX_CACERT" -H "Authorization: Bearer $MANY_TOKEN" -o /dev/null \
 			-w '%{http_code}' "$MANY_URL/beta/admin/exchange/mailboxes/$MANY_MBX/folders"
 		[ "$output" != 429 ] || break
-		sleep 0.2
+		sleep 0.1
 	done
 	wait
 	assert_output 429
