@@ -15,7 +15,8 @@
 #      on every request: requests, time, and the ratio to the same run one mailbox at a
 #      time (--mailboxes 1 in mbx-folders and mbx-ls).
 # Times are wall clock of the whole run (discovery included for the pipelines), single
-# runs except in (a) and (d). Usage: tests/bench/tenant.sh [BUILDDIR]   (needs /usr/bin/time, jq, curl, openssl)
+# runs except in (a) and (d).
+# Usage: tests/bench/tenant.sh [BUILDDIR]   (needs /usr/bin/time, jq, curl, openssl)
 # MBX_BENCH_PARTS=e (any of abcde, default all) runs only those parts; a-d go together.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
