@@ -27,8 +27,65 @@ print_elem(void *ctx, yajl_val v)
 	return 0;
 }
 
-/* json-stream [CHUNK] [MAXELEM]: stream stdin, print each "value" element, then the
- * top-level @odata.nextLink; exit 5 with the parser's message on bad JSON. */
+/* Two trees alike to the last detail yajl_tree_parse sets, number flags included. */
+static int
+same_tree(yajl_val a, yajl_val b)
+{
+	size_t i, n;
+
+	if (!a || !b || a->type != b->type)
+		return a == b;
+	switch (a->type) {
+	case yajl_t_string:
+		return strcmp(a->u.string, b->u.string) == 0;
+	case yajl_t_number:
+		return strcmp(a->u.number.r, b->u.number.r) == 0 &&
+		       a->u.number.flags == b->u.number.flags &&
+		       (!(a->u.number.flags & YAJL_NUMBER_INT_VALID) || a->u.number.i == b->u.number.i) &&
+		       (!(a->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) || a->u.number.d == b->u.number.d);
+	case yajl_t_object:
+		if ((n = a->u.object.len) != b->u.object.len)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (strcmp(a->u.object.keys[i], b->u.object.keys[i]) != 0 ||
+			    !same_tree(a->u.object.values[i], b->u.object.values[i]))
+				return 0;
+		return 1;
+	case yajl_t_array:
+		if ((n = a->u.array.len) != b->u.array.len)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (!same_tree(a->u.array.values[i], b->u.array.values[i]))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/* Each element of a json-stream against yajl_tree_parse of its own text: "same" or
+ * "DIFFERENT", then the text. */
+static int
+check_elem(void *ctx, yajl_val v)
+{
+	struct mbx_buf b;
+	struct mbx_jw w;
+	yajl_val t;
+
+	(void)ctx;
+	mbx_buf_init(&b, 0);
+	mbx_jw_init(&w, &b);
+	mbx_jw_val(&w, v);
+	t = mbx_json_parse_buf(&b, NULL, 0);
+	printf("%s %s\n", same_tree(v, t) ? "same" : "DIFFERENT", b.data);
+	yajl_tree_free(t);
+	mbx_buf_free(&b);
+	return 0;
+}
+
+/* json-stream [CHUNK] [MAXELEM] [check]: stream stdin, print each "value" element (with
+ * check: compared with yajl_tree_parse's tree, check_elem), then the top-level
+ * @odata.nextLink; exit 5 with the parser's message on bad JSON. */
 static int
 tt_json_stream(int argc, char **argv)
 {
@@ -40,8 +97,8 @@ tt_json_stream(int argc, char **argv)
 
 	if ((argc > 1 && mbx_parse_long(argv[1], 1, 65536, &chunk) < 0) ||
 	    (argc > 2 && mbx_parse_long(argv[2], 1, 1L << 30, &max) < 0))
-		mbx_die(2, "usage: json-stream [CHUNK] [MAXELEM]");
-	s = mbx_jstream_new("value", print_elem, NULL, (size_t)max);
+		mbx_die(2, "usage: json-stream [CHUNK] [MAXELEM] [check]");
+	s = mbx_jstream_new("value", argc > 3 ? check_elem : print_elem, NULL, (size_t)max);
 	while (rc == 0 && (n = fread(buf, 1, (size_t)chunk, stdin)) > 0)
 		rc = mbx_jstream_feed(s, buf, n);
 	if (rc == 0)

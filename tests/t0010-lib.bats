@@ -40,6 +40,33 @@ load helpers
 	assert_equal "$stderr" "mbx-testtool: bad JSON: array element larger than 1024 bytes"
 }
 
+@test "json stream: each element is the tree yajl_tree_parse makes of its text" {
+	doc='{"value":[{"a":[1,-0,1.5,1e400,-1e-400,9223372036854775807,9223372036854775808,-9223372036854775809,0.1e2,true,false,null,"x\u00e9\ud83d\ude00\""],"b":{"c":{},"k":"v"},"d":[]},12,"s",null,[[[]]]],"@odata.nextLink":"n"}'
+	for chunk in 1 5 4096; do
+		run --separate-stderr mbx-testtool json-stream "$chunk" 4096 check <<<"$doc"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "${lines[0]}" 'same {"a":[1,-0,1.5,1e400,-1e-400,9223372036854775807,9223372036854775808,-9223372036854775809,0.1e2,true,false,null,"xé😀\""],"b":{"c":{},"k":"v"},"d":[]}'
+		assert_equal "${lines[1]}" 'same 12'
+		assert_equal "${lines[2]}" 'same "s"'
+		assert_equal "${lines[3]}" 'same null'
+		assert_equal "${lines[4]}" 'same [[[]]]'
+		assert_equal "${lines[5]}" 'next n'
+		assert_equal "${#lines[@]}" 6
+	done
+}
+
+@test "json stream: an element nested deeper than 32 levels is refused, the ones before pass" {
+	deep=$(printf '%.0s[' $(seq 33))$(printf '%.0s]' $(seq 33))
+	ok=$(printf '%.0s[' $(seq 32))$(printf '%.0s]' $(seq 32))
+	run --separate-stderr mbx-testtool json-stream 7 <<<"{\"value\":[$ok,{\"a\":1},$deep,{\"b\":2}]}"
+	assert_equal "$status" 5
+	assert_equal "${lines[0]}" "$ok"
+	assert_equal "${lines[1]}" '{"a":1}'
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" "mbx-testtool: bad JSON: array element nested deeper than 32 levels"
+}
+
 @test "records: bad lines become error records naming the line, the rest pass" {
 	long=$(head -c 2000 /dev/zero | tr '\0' x)
 	printf '{"a":1}\nnot json\n\n[1]\n{"b":"%s"}\n{"c":2}' "$long" >"$BATS_TEST_TMPDIR/in"

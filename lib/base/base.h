@@ -156,9 +156,11 @@ void mbx_jw_kstr(struct mbx_jw *w, const char *k, const char *s);
 void mbx_jw_kint(struct mbx_jw *w, const char *k, long long v);
 
 /* Large responses streamed: every element of the top-level array named array_key
- * ("value") is rebuilt as a small tree and handed to cb as soon as it is complete;
- * top-level string members (e.g. "@odata.nextLink") are kept for mbx_jstream_top.
- * Memory is bounded by max_elem (bytes of one element's JSON text). */
+ * ("value") is built as a small tree (the shape yajl_tree_parse makes; the caller's
+ * callback does not own it) and handed to cb as soon as it is complete; top-level
+ * string members (e.g. "@odata.nextLink") are kept for mbx_jstream_top. Memory is
+ * bounded by max_elem (about the bytes of one element's JSON text, strings counted
+ * decoded) and by 32 levels of nesting in an element. */
 typedef int (*mbx_jstream_cb)(void *ctx, yajl_val elem);   /* non-zero stops parsing */
 struct mbx_jstream;
 struct mbx_jstream *mbx_jstream_new(const char *array_key, mbx_jstream_cb cb, void *ctx,

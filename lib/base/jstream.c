@@ -1,5 +1,6 @@
 /* jstream.c: a streaming reader that hands out the elements of a large response's
  * "value" array one at a time, each as a small tree (bounded). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,71 +8,153 @@
 #include "base.h"
 
 /* Depth 1 is the top-level object, 2 the array named array_key, 3+ inside an element. */
+#define ELEM_MAX_DEPTH 32              /* as mbx_json_parse: an element may be written again */
+
+/* An element is built as a yajl tree straight from the parser's events, in the shape
+ * yajl_tree_parse makes (yajl_tree.h), so that yajl_tree_free frees it: no text of the
+ * element is written and parsed a second time. */
+struct frame {
+	yajl_val v;                /* an object or an array */
+	size_t cap;                /* room in its keys/values */
+	char *key;                 /* an object's key waiting for its value */
+};
+
 struct mbx_jstream {
 	yajl_handle h;
 	char *array_key;
 	mbx_jstream_cb cb;
 	void *ctx;
-	int depth, in_array, capturing;
-	struct mbx_buf cap;
-	struct mbx_jw w;
+	int depth, in_array;
+	struct frame st[ELEM_MAX_DEPTH];
+	int nst;                   /* open containers of the element being built */
+	yajl_val elem;             /* the element being built, NULL between elements */
+	size_t used, max;          /* its size as JSON text, about; the bound */
 	char *key;                 /* last key seen at depth 1 */
 	char *tops_k[16], *tops_v[16];
 	int ntops;
 	char err[256];
 };
 
-/* An element is complete: parse its text and hand it out. */
+static int
+js_fail(struct mbx_jstream *s, const char *msg)
+{
+	if (!*s->err)
+		snprintf(s->err, sizeof s->err, "%s", msg);
+	return 0;
+}
+
+/* Count n bytes of the element against the bound. */
+static int
+js_use(struct mbx_jstream *s, size_t n)
+{
+	char m[96];
+
+	s->used += n;
+	if (s->used <= s->max)
+		return 1;
+	snprintf(m, sizeof m, "array element larger than %zu bytes", s->max);
+	return js_fail(s, m);
+}
+
+static yajl_val
+js_node(yajl_type t)
+{
+	yajl_val v = mbx_xcalloc(1, sizeof *v);
+
+	v->type = t;
+	return v;
+}
+
+/* An element is complete: hand it out. */
 static int
 js_emit(struct mbx_jstream *s)
 {
-	char e[128];
-	yajl_val v;
+	yajl_val v = s->elem;
 	int rc;
 
-	s->capturing = 0;
-	if (s->w.err) {
-		snprintf(s->err, sizeof s->err, "array element larger than %zu bytes", s->cap.max);
-		return 0;
-	}
-	v = mbx_json_parse_buf(&s->cap, e, sizeof e);
-	if (!v) {
-		snprintf(s->err, sizeof s->err, "%s", e);
-		return 0;
-	}
+	s->elem = NULL;
 	rc = s->cb(s->ctx, v);
 	yajl_tree_free(v);
 	if (rc)
-		snprintf(s->err, sizeof s->err, "stopped by the consumer");
-	return rc == 0;
+		return js_fail(s, "stopped by the consumer");
+	return 1;
 }
 
-static void
-js_begin(struct mbx_jstream *s)
+/* Place v in the element: its root, or the next member of the open container. */
+static int
+js_add(struct mbx_jstream *s, yajl_val v)
 {
-	mbx_buf_reset(&s->cap);
-	mbx_jw_init(&s->w, &s->cap);
-	s->capturing = 1;
+	struct frame *f;
+	size_t *len;
+	yajl_val **vals;
+
+	if (s->nst == 0) {
+		s->elem = v;
+		return 1;
+	}
+	f = &s->st[s->nst - 1];
+	if (YAJL_IS_OBJECT(f->v)) {
+		len = &f->v->u.object.len;
+		vals = &f->v->u.object.values;
+	} else {
+		len = &f->v->u.array.len;
+		vals = &f->v->u.array.values;
+	}
+	if (*len == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 8;
+		*vals = mbx_xrealloc(*vals, f->cap * sizeof **vals);
+		if (YAJL_IS_OBJECT(f->v))
+			f->v->u.object.keys = mbx_xrealloc(f->v->u.object.keys,
+							   f->cap * sizeof(char *));
+	}
+	if (YAJL_IS_OBJECT(f->v)) {
+		f->v->u.object.keys[*len] = f->key;
+		f->key = NULL;
+	}
+	(*vals)[(*len)++] = v;
+	return 1;
+}
+
+static yajl_val
+js_number(const char *p, size_t n)
+{
+	yajl_val v = js_node(yajl_t_number);
+	char *end;
+
+	/* as yajl_tree_parse: the text, and the integer and double that it is exactly */
+	v->u.number.r = mbx_strndup(p, n);
+	errno = 0;
+	v->u.number.i = strtoll(v->u.number.r, &end, 10);
+	if (errno == 0 && end != v->u.number.r && *end == '\0')
+		v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+	errno = 0;
+	v->u.number.d = strtod(v->u.number.r, &end);
+	if (errno == 0 && *end == '\0')
+		v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
+	return v;
 }
 
 /* A scalar: part of an element, a whole scalar element, or a top-level member. */
 static int
 js_scalar(struct mbx_jstream *s, int kind, const char *p, size_t n)
 {
-	int whole = !s->capturing && s->in_array && s->depth == 2;
+	int whole = s->nst == 0 && s->in_array && s->depth == 2;
+	yajl_val v;
 
-	if (whole)
-		js_begin(s);
-	if (s->capturing) {
-		if (kind == 's')
-			mbx_jw_strn(&s->w, p, n);
-		else if (kind == 'n')
-			mbx_jw_raw(&s->w, "null");
-		else {
-			char *t = mbx_strndup(p, n);
-			mbx_jw_raw(&s->w, t);
-			free(t);
+	if (s->nst > 0 || whole) {
+		if (whole)
+			s->used = 0;
+		if (!js_use(s, n + 3))
+			return 0;
+		if (kind == 's') {
+			v = js_node(yajl_t_string);
+			v->u.string = mbx_strndup(p, n);
+		} else if (kind == 'x') {
+			v = js_number(p, n);
+		} else {
+			v = js_node(kind == 'n' ? yajl_t_null : kind == 't' ? yajl_t_true : yajl_t_false);
 		}
+		js_add(s, v);
 		return whole ? js_emit(s) : 1;
 	}
 	if (s->depth == 1 && kind == 's' && s->key && s->ntops < 16) {
@@ -83,7 +166,7 @@ js_scalar(struct mbx_jstream *s, int kind, const char *p, size_t n)
 }
 
 static int js_null(void *c) { return js_scalar(c, 'n', NULL, 0); }
-static int js_bool(void *c, int b) { return js_scalar(c, 'b', b ? "true" : "false", b ? 4 : 5); }
+static int js_bool(void *c, int b) { return js_scalar(c, b ? 't' : 'f', NULL, 0); }
 static int js_num(void *c, const char *p, size_t n) { return js_scalar(c, 'x', p, n); }
 
 static int
@@ -97,10 +180,11 @@ js_key(void *c, const unsigned char *p, size_t n)
 {
 	struct mbx_jstream *s = c;
 
-	if (s->capturing) {
-		char *k = mbx_strndup((const char *)p, n);
-		mbx_jw_key(&s->w, k);
-		free(k);
+	if (s->nst > 0) {
+		if (!js_use(s, n + 4))
+			return 0;
+		free(s->st[s->nst - 1].key);
+		s->st[s->nst - 1].key = mbx_strndup((const char *)p, n);
 	} else if (s->depth == 1) {
 		free(s->key);
 		s->key = mbx_strndup((const char *)p, n);
@@ -112,13 +196,23 @@ static int
 js_open(void *c, int array)
 {
 	struct mbx_jstream *s = c;
+	yajl_val v;
 
-	if (!s->capturing && s->in_array && s->depth == 2)
-		js_begin(s);
-	if (s->capturing)
-		array ? mbx_jw_arr(&s->w) : mbx_jw_obj(&s->w);
-	else if (array && s->depth == 1 && s->key && strcmp(s->key, s->array_key) == 0)
+	if (s->nst > 0 || (s->in_array && s->depth == 2)) {
+		if (s->nst == ELEM_MAX_DEPTH)
+			return js_fail(s, "array element nested deeper than 32 levels");
+		if (s->nst == 0)
+			s->used = 0;
+		if (!js_use(s, 2))
+			return 0;
+		v = js_node(array ? yajl_t_array : yajl_t_object);
+		js_add(s, v);
+		s->st[s->nst].v = v;
+		s->st[s->nst].cap = 0;
+		s->st[s->nst++].key = NULL;
+	} else if (array && s->depth == 1 && s->key && strcmp(s->key, s->array_key) == 0) {
 		s->in_array = 1;
+	}
 	s->depth++;
 	return 1;
 }
@@ -129,9 +223,8 @@ js_close(void *c)
 	struct mbx_jstream *s = c;
 
 	s->depth--;
-	if (s->capturing) {
-		mbx_jw_end(&s->w);
-		if (s->depth == 2)
+	if (s->nst > 0) {
+		if (--s->nst == 0)
 			return js_emit(s);
 	} else if (s->in_array && s->depth == 1) {
 		s->in_array = 0;
@@ -155,7 +248,7 @@ mbx_jstream_new(const char *array_key, mbx_jstream_cb cb, void *ctx, size_t max_
 	s->array_key = mbx_strdup(array_key);
 	s->cb = cb;
 	s->ctx = ctx;
-	mbx_buf_init(&s->cap, max_elem);
+	s->max = max_elem;
 	s->h = yajl_alloc(&js_callbacks, NULL, s);
 	if (!s->h)
 		mbx_die(MBX_EXIT_SOFTWARE, "out of memory");
@@ -217,6 +310,19 @@ mbx_jstream_top(struct mbx_jstream *s, const char *key)
 	return NULL;
 }
 
+/* An element left half built by an error or a cut-off document. */
+static void
+js_drop(struct mbx_jstream *s)
+{
+	int i;
+
+	for (i = 0; i < s->nst; i++)
+		free(s->st[i].key);
+	s->nst = 0;
+	yajl_tree_free(s->elem);
+	s->elem = NULL;
+}
+
 void
 mbx_jstream_free(struct mbx_jstream *s)
 {
@@ -229,8 +335,8 @@ mbx_jstream_free(struct mbx_jstream *s)
 		free(s->tops_k[i]);
 		free(s->tops_v[i]);
 	}
+	js_drop(s);
 	free(s->key);
 	free(s->array_key);
-	mbx_buf_free(&s->cap);
 	free(s);
 }
