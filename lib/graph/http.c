@@ -60,7 +60,6 @@ struct mbx_http {
 	int in_step;               /* inside a round: transfers and their callbacks running */
 };
 
-static void slots_idle(struct mbx_http *h);
 
 struct mbx_http *
 mbx_http_new(char *err, size_t errlen)
@@ -106,7 +105,6 @@ mbx_http_free(struct mbx_http *h)
 	mbx_http_free(h->apart);
 	for (i = 0; i < h->npool; i++)
 		curl_easy_cleanup(h->pool[i]);
-	slots_idle(h);
 	for (l = h->lanes; l; l = n) {
 		n = l->next;
 		free(l);
@@ -274,18 +272,6 @@ slot_take(struct lane *l, struct mbx_req *r, double t)
 	}
 	p->slot_wait = 0;
 	return 1;
-}
-
-/* The engine has nothing to do: its caller may now block (on its input), so no slot
- * may stay kept (slots.c). */
-static void
-slots_idle(struct mbx_http *h)
-{
-	struct lane *l;
-
-	for (l = h->lanes; l; l = l->next)
-		if (l->slots)
-			mbx_slots_linger(l->slots, 0, 1);
 }
 
 static void
@@ -843,9 +829,6 @@ pump(struct mbx_http *h)
 	double t = mbx_mono(), next = -1, due;
 
 	for (l = h->lanes; l; l = l->next) {
-		if (!l->head && l->slots && (due = mbx_slots_linger(l->slots, t, 0)) >= 0 &&
-		    (next < 0 || due < next))
-			next = due;
 		while (l->head && l->inflight < mbx_opt.jobs) {
 			due = lane_due(l, l->head->priv);
 			if (due > t) {
@@ -904,8 +887,6 @@ mbx_http_step_in(struct mbx_http *h, int wait_ms, int fd)
 {
 	if (h->inflight || h->queued)
 		step(h, wait_ms, fd);
-	if (!h->inflight && !h->queued)
-		slots_idle(h);
 	return h->inflight + h->queued;
 }
 
@@ -920,7 +901,6 @@ mbx_http_run(struct mbx_http *h)
 {
 	while (h->inflight || h->queued)
 		step(h, 1000, -1);
-	slots_idle(h);
 	return 0;
 }
 

@@ -128,11 +128,7 @@ int mbx_slots_take(struct mbx_slots *s);
 /* The request that waited goes without a slot: no longer waiting for one. */
 void mbx_slots_unwant(struct mbx_slots *s);
 /* Give slot back (a number from mbx_slots_take); idle: nothing more is queued for the
- * mailbox: the slot is kept a moment for the lane's next call, and otherwise its file
- * is removed. */
+ * mailbox, and with no other slot held its files are removed. */
 void mbx_slots_give(struct mbx_slots *s, int slot, int idle);
-/* A kept slot given back once its moment passed (or at once with force): -1, or the
- * mono time it is due. */
-double mbx_slots_linger(struct mbx_slots *s, double now, int force);
 
 #endif
