@@ -60,7 +60,6 @@ struct mbx_http {
 	int in_step;               /* inside a round: transfers and their callbacks running */
 };
 
-
 struct mbx_http *
 mbx_http_new(char *err, size_t errlen)
 {
