@@ -15,15 +15,8 @@ int tt_quota(int argc, char **argv);
 static int
 print_elem(void *ctx, yajl_val v)
 {
-	struct mbx_buf b;
-	struct mbx_jw w;
-
 	(void)ctx;
-	mbx_buf_init(&b, 0);
-	mbx_jw_init(&w, &b);
-	mbx_jw_val(&w, v);
-	mbx_record_emit(&b);
-	mbx_buf_free(&b);
+	mbx_record_write(v);
 	return 0;
 }
 
@@ -96,7 +89,8 @@ tt_json_stream(int argc, char **argv)
 	int rc = 0;
 
 	if ((argc > 1 && mbx_parse_long(argv[1], 1, 65536, &chunk) < 0) ||
-	    (argc > 2 && mbx_parse_long(argv[2], 1, 1L << 30, &max) < 0))
+	    (argc > 2 && mbx_parse_long(argv[2], 1, 1L << 30, &max) < 0) ||
+	    (argc > 3 && strcmp(argv[3], "check") != 0))
 		mbx_die(2, "usage: json-stream [CHUNK] [MAXELEM] [check]");
 	s = mbx_jstream_new("value", argc > 3 ? check_elem : print_elem, NULL, (size_t)max);
 	while (rc == 0 && (n = fread(buf, 1, (size_t)chunk, stdin)) > 0)

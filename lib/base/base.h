@@ -130,11 +130,15 @@ int mbx_json_bool(yajl_val obj, const char *key);             /* 1 true, 0 false
 /* Set obj[key] to the string s, replacing the value or adding the member. */
 void mbx_json_set_str(yajl_val obj, const char *key, const char *s);
 
-/* A compact JSON writer onto an mbx_buf; tracks commas. Nesting depth <= 32. */
+/* The nesting that mbx_jw writes, and so the most that the readers (mbx_json_parse,
+ * mbx_jstream) accept: what is read may have to be written again. */
+#define MBX_JSON_MAX_DEPTH 32
+
+/* A compact JSON writer onto an mbx_buf; tracks commas. */
 struct mbx_jw {
 	struct mbx_buf *b;
 	int depth;
-	unsigned char need_comma[32];
+	unsigned char need_comma[MBX_JSON_MAX_DEPTH];
 	int after_key;
 	int err;                       /* sticky: set if the buffer refused an append */
 };

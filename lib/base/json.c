@@ -7,10 +7,9 @@
 
 /* yajl_tree_free (like mbx_jw_val) recurses once per level of nesting: a line of a few
  * hundred KB of '[' would overflow the stack. And what is read may have to be written
- * again (records travel down the pipe), which mbx_jw does to 32 levels. No record or
- * Graph answer nests anywhere near that, so deeper documents are refused before yajl
- * builds a tree. */
-#define JSON_MAX_DEPTH 32              /* sizeof ((struct mbx_jw *)0)->need_comma */
+ * again (records travel down the pipe), which mbx_jw does to MBX_JSON_MAX_DEPTH levels.
+ * No record or Graph answer nests anywhere near that, so deeper documents are refused
+ * before yajl builds a tree. */
 
 static int
 too_deep(const char *s, size_t n)
@@ -24,7 +23,7 @@ too_deep(const char *s, size_t n)
 				if (s[i] == '\\')
 					i++;
 		} else if (s[i] == '[' || s[i] == '{') {
-			if (++depth > JSON_MAX_DEPTH)
+			if (++depth > MBX_JSON_MAX_DEPTH)
 				return 1;
 		} else if (s[i] == ']' || s[i] == '}') {
 			depth--;
@@ -41,7 +40,7 @@ parse(const char *text, size_t n, int terminated, char *err, size_t errlen)
 
 	if (too_deep(text, n)) {
 		if (err)
-			snprintf(err, errlen, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+			snprintf(err, errlen, "JSON nested deeper than %d levels", MBX_JSON_MAX_DEPTH);
 		return NULL;
 	}
 	/* yajl_tree_parse wants a NUL-terminated string. */

@@ -7,9 +7,6 @@
 #include <yajl/yajl_parse.h>
 #include "base.h"
 
-/* Depth 1 is the top-level object, 2 the array named array_key, 3+ inside an element. */
-#define ELEM_MAX_DEPTH 32              /* as mbx_json_parse: an element may be written again */
-
 /* An element is built as a yajl tree straight from the parser's events, in the shape
  * yajl_tree_parse makes (yajl_tree.h), so that yajl_tree_free frees it: no text of the
  * element is written and parsed a second time. */
@@ -24,8 +21,9 @@ struct mbx_jstream {
 	char *array_key;
 	mbx_jstream_cb cb;
 	void *ctx;
-	int depth, in_array;
-	struct frame st[ELEM_MAX_DEPTH];
+	int depth;                 /* 1 the top-level object, 2 the array, 3+ an element */
+	int in_array;
+	struct frame st[MBX_JSON_MAX_DEPTH];
 	int nst;                   /* open containers of the element being built */
 	yajl_val elem;             /* the element being built, NULL between elements */
 	size_t used, max;          /* its size as JSON text, about; the bound */
@@ -81,7 +79,7 @@ js_emit(struct mbx_jstream *s)
 }
 
 /* Place v in the element: its root, or the next member of the open container. */
-static int
+static void
 js_add(struct mbx_jstream *s, yajl_val v)
 {
 	struct frame *f;
@@ -90,7 +88,7 @@ js_add(struct mbx_jstream *s, yajl_val v)
 
 	if (s->nst == 0) {
 		s->elem = v;
-		return 1;
+		return;
 	}
 	f = &s->st[s->nst - 1];
 	if (YAJL_IS_OBJECT(f->v)) {
@@ -112,7 +110,6 @@ js_add(struct mbx_jstream *s, yajl_val v)
 		f->key = NULL;
 	}
 	(*vals)[(*len)++] = v;
-	return 1;
 }
 
 static yajl_val
@@ -199,8 +196,12 @@ js_open(void *c, int array)
 	yajl_val v;
 
 	if (s->nst > 0 || (s->in_array && s->depth == 2)) {
-		if (s->nst == ELEM_MAX_DEPTH)
-			return js_fail(s, "array element nested deeper than 32 levels");
+		if (s->nst == MBX_JSON_MAX_DEPTH) {
+			char m[64];
+			snprintf(m, sizeof m, "array element nested deeper than %d levels",
+				 MBX_JSON_MAX_DEPTH);
+			return js_fail(s, m);
+		}
 		if (s->nst == 0)
 			s->used = 0;
 		if (!js_use(s, 2))
