@@ -154,9 +154,11 @@ restored() {
 	[ -s "$BATS_TEST_TMPDIR/ref.f1" ] && [ -s "$BATS_TEST_TMPDIR/ref.l1" ]
 	grep -q '/Inbox/Delta1' "$BATS_TEST_TMPDIR/ref.f2"
 	[ "$(grep -c '"removed":true' "$BATS_TEST_TMPDIR/ref.l2")" -eq 2 ]
+	# the same records, in any order: mbx-rm sends its two deletes at once, so the order
+	# of the tombstones, and of a delta round's records, is the order they landed in
 	for r in $READINGS; do
 		for f in f1 l1 f2 l2; do
-			cmp "$BATS_TEST_TMPDIR/ref.$f" "$BATS_TEST_TMPDIR/$r.$f"
+			assert_equal "$(sort "$BATS_TEST_TMPDIR/$r.$f")" "$(sort "$BATS_TEST_TMPDIR/ref.$f")"
 		done
 	done
 }
