@@ -98,11 +98,17 @@ teardown_file() {
 
 # ... and whenever the program may wait: a slow page does not hold back what came before.
 @test "records written before a wait reach the next stage before the wait ends" {
-	admin POST /faults --data-binary "match=/items,skip=1,count=1,latency=3000" >/dev/null
+	admin POST /faults --data-binary "match=/items,skip=1,count=1,latency=5000" >/dev/null
 	mbx-ls --page-size 10 user1@contoso.com /Inbox >"$BATS_TEST_TMPDIR/pipe" &
 	pid=$!
-	sleep 1.5
+	# the first page, while the second is held (polled: a slow build takes a while to
+	# get there)
+	for i in $(seq 1 90); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/pipe")" -ge 10 ] && break
+		sleep 0.05
+	done
 	n=$(wc -l <"$BATS_TEST_TMPDIR/pipe")
+	kill -0 "$pid"
 	wait "$pid"
 	assert_equal "$n" 10
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/pipe")" "$(jq --arg f "$INBOX" '[.items[] | select(.folderId == $f)] | length' "$BATS_FILE_TMPDIR/admin.json")"
