@@ -33,10 +33,12 @@ setup() {
 }
 
 # The most mailboxes with a request in flight at once, from the emulator's log (a request
-# runs from t - ms to t), of the requests whose path matches $1.
+# runs from t - ms to t), of the requests whose path matches $1. The log's times are
+# whole milliseconds: a request that starts within 2 ms of another's end does not count
+# as overlapping it (one mailbox's next listing may go out at once).
 peak() {
 	tail -n +"$LOG_FROM" "$GRAPHD_DIR/graphd.log" | jq -r --arg m "$1" \
-		'select(.path | test($m)) | "\(.t - .ms / 1000) 1 \(.mailbox)\n\(.t) -1 \(.mailbox)"' |
+		'select(.path | test($m)) | "\(.t - .ms / 1000 + 0.002) 1 \(.mailbox)\n\(.t) -1 \(.mailbox)"' |
 		sort -k1,1n -k2,2n | awk '{ n[$3] += $2
 			if ($2 > 0 && n[$3] == 1) m++; if ($2 < 0 && n[$3] == 0) m--; if (m > mb) mb = m }
 			END { print mb + 0 }'
@@ -117,6 +119,25 @@ of() { jq -c --arg m "$2" 'select(.mailbox == $m)' "$1"; }
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/alone")" 1
 	diff <(printf '%s\n' "${lines[@]}" | jq -c --arg m "$m3" 'select(.mailbox == $m)') "$BATS_TEST_TMPDIR/alone"
 	assert_equal "$stderr" "mbx-ls: cannot list items of '$(head -n 1 "$BATS_TEST_TMPDIR/alone" | jq -r .path)': 403 Forbidden: generalException: Injected fault"
+}
+
+@test "a mailbox's next listing goes out when its last is answered, not at another's answer" {
+	# every listing is answered after 300 ms
+	admin POST /faults -d 'match=/items,latency=300,count=0' >/dev/null
+	run --separate-stderr mbx-ls < <(cat "$BATS_FILE_TMPDIR/folders1" "$BATS_FILE_TMPDIR/folders2")
+	assert_success
+	assert_equal "$stderr" ""
+	diff <(printf '%s\n' "${lines[@]}" | sort) <(cat "$BATS_FILE_TMPDIR/items1" "$BATS_FILE_TMPDIR/items2" | sort)
+	# in the emulator's log (a request runs from t - ms to t), each mailbox's listings go
+	# one after the other, the next well within 150 ms of the last one's answer. A task
+	# resumed only when some other request's answer woke the engine waited for the other
+	# mailbox's answer: 300 ms, the two mailboxes taking turns.
+	tail -n +"$LOG_FROM" "$GRAPHD_DIR/graphd.log" | jq -r 'select(.path | endswith("/items")) |
+		"\(.mailbox) \(.t - .ms / 1000) \(.t)"' | sort -k1,1 -k2,2n >"$BATS_TEST_TMPDIR/reqs"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/reqs")" "$(cat "$BATS_FILE_TMPDIR/folders1" "$BATS_FILE_TMPDIR/folders2" | wc -l)"
+	run awk '$1 == m && $2 - end > 0.15 { print "waited", $2 - end, "s:", $0 } { m = $1; end = $3 }' "$BATS_TEST_TMPDIR/reqs"
+	assert_success
+	assert_output ""
 }
 
 @test "bad --mailboxes values are usage errors" {

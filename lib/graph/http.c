@@ -850,13 +850,15 @@ pump(struct mbx_http *h)
 /* One round: transfer, collect, start what the completions made room for; then wait up
  * to max_ms for sockets or for the next paused request to come due. Starting after
  * collecting matters: a lane whose calls all finished at once must not sit idle for the
- * whole wait. */
+ * whole wait. A round that completed a request does not wait at all: its callbacks may
+ * have made work ready that only the caller runs (a listing task to resume, task.c),
+ * and that work would otherwise sleep until the next answer of another request. */
 static void
 step(struct mbx_http *h, int max_ms, int fd)
 {
 	struct curl_waitfd in = { fd, CURL_WAIT_POLLIN, 0 };
 	CURLMsg *m;
-	int running, left;
+	int running, left, done = 0;
 	long wait;
 
 	/* A round inside a round: a callback (on_done, on_body, on_reset) drove the engine
@@ -870,11 +872,13 @@ step(struct mbx_http *h, int max_ms, int fd)
 	pump(h);
 	curl_multi_perform(h->multi, &running);
 	while ((m = curl_multi_info_read(h->multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE)
+		if (m->msg == CURLMSG_DONE) {
 			complete(h, m->easy_handle, m->data.result);
+			done = 1;
+		}
 	wait = pump(h);
 	h->in_step = 0;
-	if ((h->inflight == 0 && h->queued == 0) || max_ms <= 0)
+	if ((h->inflight == 0 && h->queued == 0) || max_ms <= 0 || done)
 		return;
 	mbx_records_flush();            /* the wait may be long: the next stage has them */
 	curl_multi_poll(h->multi, fd >= 0 ? &in : NULL, fd >= 0 ? 1 : 0,

@@ -86,8 +86,9 @@ void mbx_http_submit(struct mbx_http *h, struct mbx_req *r);
 /* Drive transfers until nothing is queued or in flight; runs the callbacks of every
  * request of h, which may submit more. */
 int mbx_http_run(struct mbx_http *h);
-/* One round of the engine, then wait up to wait_ms for activity (0: do not block);
- * returns the number of requests still queued or in flight, so a caller can interleave
+/* One round of the engine, then wait up to wait_ms for activity (0: do not block; no
+ * wait either when a request completed in the round, so that what its callback made
+ * ready runs first); returns the number of requests still queued or in flight, so a caller can interleave
  * reading its input. Runs the callbacks of whichever requests of h complete. */
 int mbx_http_step(struct mbx_http *h, int wait_ms);
 /* mbx_http_step whose wait also ends when fd is readable (or at its end): a caller that
