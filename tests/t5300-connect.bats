@@ -57,6 +57,25 @@ log_since() { tail -n +"$LOG_FROM" "$GRAPHD_DIR/graphd.log"; }
 	refute_regex "$stderr" "gave up after"
 }
 
+# the suite's emulators serve ECDSA P-256 certificates (helpers.bash make_ca); one with
+# an RSA-2048 certificate serves the programs as well
+@test "the emulator over an RSA certificate and over the suite's ECDSA one: both verified and served" {
+	key() { openssl s_client -connect "127.0.0.1:$1" -CAfile "$2" -verify_return_error </dev/null 2>/dev/null |
+		openssl x509 -noout -text | grep -o 'Public Key Algorithm: [a-zA-Z-]*'; }
+	assert_equal "$(key "$GRAPHD_PORT" "$MBX_CACERT")" "Public Key Algorithm: id-ecPublicKey"
+	make_ca "$BATS_TEST_TMPDIR/rsa" rsa
+	(
+		GRAPHD_DIR=$BATS_TEST_TMPDIR/g GRAPHD_CA=$BATS_TEST_TMPDIR/rsa graphd_start --generate users=1,folders=2,items=2,seed=53
+		k=$(key "$GRAPHD_PORT" "$MBX_CACERT" || true)
+		run --separate-stderr mbx-folders user1@contoso.com
+		graphd_stop
+		assert_equal "$k" "Public Key Algorithm: rsaEncryption"
+		assert_success
+		assert_equal "$stderr" ""
+		[ "${#lines[@]}" -gt 2 ]
+	)
+}
+
 @test "malformed MBX_GRAPH_URL and AZURE_AUTHORITY_HOST: exit 2 naming the variable, no request" {
 	rm -rf "$XDG_CACHE_HOME/mbx"
 	for u in "127.0.0.1:$GRAPHD_PORT/beta" "https://127.0.0.1:/beta" "https://127.0.0.1:x/beta" \
