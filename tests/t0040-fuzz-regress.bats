@@ -82,3 +82,34 @@ nested() {
 	kill -0 "$GRAPHD_PID"
 	graphd_stop
 }
+
+@test "mbox: a label that is not UTF-8 makes a frame every reader takes (toframes.c, jwrite.c)" {
+	# fuzz-mbox: "X-Gmail-Labels:, \xb6" became the category "\xc2" (half of U+00B6),
+	# which went into the header as it was: mbx-frames found broken JSON, lost the
+	# frame boundary and read the payload as two more bad frames
+	for labels in folders categories; do
+		mbx-mime --to-frames --labels "$labels" "$REGRESS/mbox-label-8bit.mbox" >f
+		run --separate-stderr mbx-frames -t <f
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$(jq -c '[.folderPath, .categories, .defects]' <<<"$output")" \
+			"$(jq -nc --arg l "$labels" 'if $l == "folders" then ["/¶", null, ["headerNotUtf8"]] else ["/Archive", ["¶"], ["headerNotUtf8"]] end')"
+		python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <<<"$output"
+	done
+}
+
+@test "mbox: a summary larger than a frame header is an error record, the next message a frame (toframes.c)" {
+	# a subject of 600,000 control bytes is 3.6 MB as JSON: the frame's header was
+	# written anyway, exit 0, and no reader could take it (header line longer than 1 MiB)
+	{ printf 'From a@b Mon Jan  1 00:00:00 2024\nSubject: '
+	  head -c 600000 /dev/zero | tr '\0' '\001'
+	  printf '\n\nhi\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nhi\n'; } >big.mbox
+	run --separate-stderr bash -c 'mbx-mime --to-frames big.mbox >f'
+	assert_equal "$status" 1
+	assert_equal "$stderr" "mbx-mime: cannot convert message 1 at byte 0 of 'big.mbox': its summary is larger than a frame header holds (1 MiB)"
+	run --separate-stderr mbx-frames -t <f      # an error record passed on is exit 1
+	assert_equal "$status" 1
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c '[.type, .code, .offset, .subject[:7]]' <<<"$output")" \
+		"$(printf '%s\n' '["error","TooLarge",0,"sha256:"]' '["item",null,600048,"small"]')"
+}

@@ -112,3 +112,19 @@ setup() {
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r .folderPath | sort | tr '\n' ' ')" "/Work2/Work /Work2/Work/Projects /Work2/Work/Projects "
 	assert_equal "$stderr" ""
 }
+
+@test "labels with blanks around them keep every letter, and a non-UTF-8 label stays valid JSON" {
+	# found by fuzz-mbox: the trailing blanks were cut by the count of the leading ones,
+	# so "Inbox, Work, Travel" gave the folder /Wor and the category "Trave"; with a
+	# windows-1252 byte the cut split a UTF-8 sequence and broke the frame's header
+	printf 'From a@b Mon Jan  1 00:00:00 2024\nX-Gmail-Labels: Inbox,  Work , Travel\t\nSubject: x\n\nhi\n' >sp.mbox
+	printf 'From a@b Mon Jan  1 00:00:00 2024\nX-Gmail-Labels: Inbox, Caf\xe9 \nKeywords:  Red , Blue \nSubject: y\n\nhi\n' >>sp.mbox
+	run --separate-stderr bash -c "mbx-mime --to-frames sp.mbox | mbx-frames -t | jq -c '[.folderPath, .categories, .defects]'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(printf '%s\n' '["/Work",["Travel"],null]' '["/Café",["Red","Blue"],["headerNotUtf8"]]')"
+	run --separate-stderr bash -c "mbx-mime --to-frames --labels categories sp.mbox | mbx-frames -t | jq -c '[.folderPath, .categories]'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(printf '%s\n' '["/Inbox",["Work","Travel"]]' '["/Inbox",["Café","Red","Blue"]]')"
+}

@@ -134,7 +134,10 @@ void mbx_json_set_str(yajl_val obj, const char *key, const char *s);
  * mbx_jstream) accept: what is read may have to be written again. */
 #define MBX_JSON_MAX_DEPTH 32
 
-/* A compact JSON writer onto an mbx_buf; tracks commas. */
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 (RFC 3629). */
+size_t mbx_utf8_seq(const unsigned char *p, size_t n);
+/* A compact JSON writer onto an mbx_buf; tracks commas. Strings come out as valid
+ * UTF-8 whatever they hold. */
 struct mbx_jw {
 	struct mbx_buf *b;
 	int depth;
@@ -299,6 +302,7 @@ enum mbx_err_kind mbx_err_kind_of(int exitcode);
  * with inline base64 "data". */
 #define MBX_FRAME_VERSION 1
 #define MBX_FRAME_MAX_PAYLOAD ((size_t)256 << 20)   /* above Exchange's 150 MB item cap */
+#define MBX_FRAME_HEADER_MAX ((size_t)1 << 20)      /* a record, not a payload: 1 MiB */
 enum { MBX_FRAME_BAD = -1, MBX_FRAME_BROKEN = -2 };
 struct mbx_frame_reader {
 	FILE *f;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "base.h"
 
-#define HEADER_MAX ((size_t)1 << 20)   /* a record, not a payload: 1 MiB is plenty */
+#define HEADER_MAX MBX_FRAME_HEADER_MAX
 
 /* The longest line: a header, and in the NDJSON form the base64 of the largest payload
  * (mbx-frames(5) "Reading"): 1 MiB + 4/3 of 256 MiB by default. */

@@ -61,20 +61,55 @@ mbx_jw_end(struct mbx_jw *w)
 	put(w, (w->need_comma[w->depth] & 2) ? "]" : "}", 1);
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when invalid
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid, RFC 3629). */
+size_t
+mbx_utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t k, i;
+	uint32_t v;
+
+	if (c < 0x80)
+		return 1;
+	k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	if (k == 0 || k > n)
+		return 0;
+	v = c & (0x7F >> k);
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3F);
+	}
+	if ((k == 3 && (v < 0x800 || (v >= 0xD800 && v < 0xE000))) ||
+	    (k == 4 && (v < 0x10000 || v > 0x10FFFF)))
+		return 0;
+	return k;
+}
+
+/* A JSON string is UTF-8 (RFC 8259 8.1): a byte that does not begin a valid sequence
+ * is written as U+FFFD, so that a reader never meets broken JSON. The callers repair
+ * text that comes from outside (mime_utf8_own) and say so; this is the last guard. */
 static void
 escape(struct mbx_jw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i, k, run = 0;
 
 	put(w, "\"", 1);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x80 && (k = mbx_utf8_seq((const unsigned char *)s + i, n - i)) > 0) {
+			i += k - 1;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
 			continue;
 		put(w, s + run, i - run);
 		run = i + 1;
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80) {
+			put(w, "\xEF\xBF\xBD", 3);
+		} else if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			put(w, e, 2);
 		} else if (c == '\n') {

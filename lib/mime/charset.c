@@ -169,32 +169,6 @@ mime_fcharset_cp(int fcharset)
 
 /* ------------------------------------------------------------------ UTF-8 */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when invalid
- * (overlong forms, surrogates and code points past U+10FFFF are invalid, RFC 3629). */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	size_t k, i;
-	uint32_t v;
-
-	if (c < 0x80)
-		return 1;
-	k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	if (k == 0 || k > n)
-		return 0;
-	v = c & (0x7F >> k);
-	for (i = 1; i < k; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3F);
-	}
-	if ((k == 3 && (v < 0x800 || (v >= 0xD800 && v < 0xE000))) ||
-	    (k == 4 && (v < 0x10000 || v > 0x10FFFF)))
-		return 0;
-	return k;
-}
-
 /* The ASCII prefix, 8 bytes at a time. */
 static size_t
 ascii_prefix(const unsigned char *p, size_t n)
@@ -220,7 +194,7 @@ mime_utf8_valid_len(const void *vp, size_t n)
 
 	while (i < n) {
 		i += ascii_prefix(p + i, n - i);
-		if (i >= n || (k = utf8_seq(p + i, n - i)) == 0)
+		if (i >= n || (k = mbx_utf8_seq(p + i, n - i)) == 0)
 			break;
 		i += k;
 	}

@@ -137,6 +137,19 @@ label_path(const char *label)
 	return p.data ? mbx_buf_steal(&p) : NULL;
 }
 
+/* s without its leading and trailing blanks, in place. */
+static char *
+trim(char *s)
+{
+	size_t lead = strspn(s, " \t"), n = strlen(s);
+
+	while (n > lead && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	memmove(s, s + lead, n - lead);
+	s[n - lead] = '\0';
+	return s;
+}
+
 /* The labels of X-Gmail-Labels: comma separated, a label with a comma quoted, non-ASCII
  * ones in RFC 2047 words. */
 static size_t
@@ -157,9 +170,7 @@ split_labels(const char *v, char ***out, unsigned *defects)
 				v++;
 			mbx_buf_putc(&one, *v);
 		} else {
-			w = mime_words(one.data ? one.data : "", defects);
-			w[strlen(w) - strspn(w, " ")] = '\0';
-			memmove(w, w + strspn(w, " "), strlen(w + strspn(w, " ")) + 1);
+			w = trim(mime_words(one.data ? one.data : "", defects));
 			if (*w) {
 				*out = mbx_xrealloc(*out, (n + 1) * sizeof **out);
 				(*out)[n++] = w;
@@ -212,9 +223,9 @@ keywords(struct conv *cv, const struct mime_part *root)
 	char *v = mime_field(root, "Keywords"), *s, *save = NULL, *w;
 
 	for (s = v ? strtok_r(v, ",", &save) : NULL; s; s = strtok_r(NULL, ",", &save)) {
-		w = mime_words(s, &cv->mapi.defects);
+		w = trim(mime_words(s, &cv->mapi.defects));
 		if (*w)
-			add_cat(cv, w + strspn(w, " \t"));
+			add_cat(cv, w);
 		free(w);
 	}
 	free(v);
@@ -355,8 +366,8 @@ defects(struct mbx_jw *w, unsigned d)
 }
 
 /* The header's members, without the closing brace (the frame's v, size or data and
- * sha256 follow). */
-static void
+ * sha256 follow); -1 when they do not fit in a frame's header. */
+static int
 header(struct mbx_buf *b, const struct conv *cv)
 {
 	const struct mime_item *it = cv->it;
@@ -388,7 +399,10 @@ header(struct mbx_buf *b, const struct conv *cv)
 	k_name(&w, "file", it->file);
 	mbx_jw_kint(&w, "offset", (long long)it->offset);
 	mbx_jw_end(&w);
+	if (w.err)
+		return -1;
 	b->data[--b->len] = '\0';           /* the '}' comes after the frame's members */
+	return 0;
 }
 
 /* -------------------------------------------------------------- the frame */
@@ -485,7 +499,8 @@ frame_end(struct mime_in *in, struct out *o, const char *hex)
 /* The frame: header, payload, LF (mbx-frames(5)), or the NDJSON form with the payload
  * in "data". A payload of up to in->hold bytes is made in memory, then written; a
  * larger one is made twice: once to hash it (which also finds a read error before
- * anything is written), once to write it. -1: the data could not be read. */
+ * anything is written), once to write it. -1: the data could not be read; -2: the
+ * header would be larger than a frame's. */
 static int
 write_frame(struct mime_in *in, const struct conv *cv)
 {
@@ -497,12 +512,13 @@ write_frame(struct mime_in *in, const struct conv *cv)
 
 	if (!o.h)
 		mbx_die(MBX_EXIT_SOFTWARE, "SHA-256 is not available");
-	mbx_buf_init(&hdr, 0);
+	mbx_buf_init(&hdr, MBX_FRAME_HEADER_MAX - 256);      /* room for the frame's members */
 	mbx_buf_init(&held, size + 1);
 	mbx_buf_init(&o.enc, 0);
 	mbx_buf_init(&o.chunk, B64_CHUNK);
-	header(&hdr, cv);
-	if (size <= in->hold) {
+	if (header(&hdr, cv) < 0)
+		rc = -2;
+	else if (size <= in->hold) {
 		if (mbx_buf_reserve(&held, size) < 0 || fx_blob_write(cv->blob, buf_put, &held) < 0)
 			rc = -1;
 	} else {
@@ -622,7 +638,7 @@ mime_in_convert(struct mime_in *in, struct mime_item *it, const char **code, cha
 		size_t whylen, char *id, size_t idlen)
 {
 	struct conv cv;
-	int rc;
+	int rc, w = 0;
 
 	memset(&cv, 0, sizeof cv);
 	cv.it = it;
@@ -632,7 +648,9 @@ mime_in_convert(struct mime_in *in, struct mime_item *it, const char **code, cha
 	in->messages++;
 	in->bytes_in += it->src.len;
 	rc = convert(in, &cv);
-	if (rc == 0 && write_frame(in, &cv) < 0)
+	if (rc == 0 && (w = write_frame(in, &cv)) == -2)
+		rc = bad(&cv, "TooLarge", "its summary is larger than a frame header holds (1 MiB)");
+	else if (rc == 0 && w < 0)
 		rc = bad(&cv, "Unreadable", "its attachment data could not be read");
 	if (rc == 0) {
 		in->items++;
