@@ -4,7 +4,8 @@
 # for fuzz-fx and fuzz-mime, the FastTransfer samples in SAMPLES when that folder exists: they are
 # read at run time, never copied into the source tree). Prints per harness
 #   fuzz-frame: N execs, 0 crashes
-# keeps the log and any crashing input under OUT, and exits 1 if any harness crashed.
+# keeps the log and any crashing input under OUT (and prints an input of up to 8 KiB in
+# base64), and exits 1 if any harness crashed.
 set -u
 out=$1 seeds=$2 secs=$3 samples=$4
 shift 4
@@ -37,6 +38,13 @@ for h in "$@"; do
 		failed=1
 		grep -m 1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | sed "s|^|$h: |"
 		find "$art" -type f | sed "s|^|$h: input |"
+		# the input itself, so that a CI log that outlives the machine can replay it:
+		# base64 -d >crash && OUT/HARNESS crash
+		for f in "$art"/*; do
+			[ -f "$f" ] && [ "$(wc -c <"$f")" -le 8192 ] || continue
+			echo "$h: base64 of $(basename "$f"):"
+			base64 -w 76 "$f" | sed "s|^|$h:   |"
+		done
 	fi
 done
 exit $failed
