@@ -98,18 +98,41 @@ nested() {
 	done
 }
 
-@test "mbox: a summary larger than a frame header is an error record, the next message a frame (toframes.c)" {
+@test "mbox: a summary larger than a frame header is cut in the header, whole in the payload (toframes.c)" {
 	# a subject of 600,000 control bytes is 3.6 MB as JSON: the frame's header was
-	# written anyway, exit 0, and no reader could take it (header line longer than 1 MiB)
+	# written anyway, exit 0, and no reader could take it (header line longer than 1 MiB);
+	# then it was an error record, the message lost. Now the summary is cut, the payload
+	# keeps the whole subject (read by tests/fxpy.py, not lib/fx)
 	{ printf 'From a@b Mon Jan  1 00:00:00 2024\nSubject: '
 	  head -c 600000 /dev/zero | tr '\0' '\001'
 	  printf '\n\nhi\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nhi\n'; } >big.mbox
 	run --separate-stderr bash -c 'mbx-mime --to-frames big.mbox >f'
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr mbx-frames -t <f
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c '[.type, .offset, (.subject | length), .summaryCut]' <<<"$output")" \
+		"$(printf '%s\n' '["item",0,1024,true]' '["item",600048,5,null]')"
+	assert_equal "$(jq -r 'select(.offset == 0) | .subject | explode | unique | tostring' <<<"$output")" "[1]"
+	run python3 "$MBX_SRCDIR/tests/fxpy.py" texts f
+	assert_success
+	assert_equal "$(jq -c '[(.subject | length), (.subject | explode | unique)]' <<<"$output")" \
+		"$(printf '%s\n' '[600000,[1]]' '[5,[97,108,109,115]]')"
+}
+
+@test "mbox: a Message-ID too large for a frame header even with the summary cut is an error record, the next message a frame (toframes.c)" {
+	# the id and messageId members both hold the Message-ID (600 KB each), which a cut
+	# summary does not shorten: the message cannot be a frame, and says so
+	{ printf 'From a@b Mon Jan  1 00:00:00 2024\nMessage-ID: <'
+	  head -c 600000 /dev/zero | tr '\0' 'x'
+	  printf '@b>\nSubject: big\n\nhi\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nhi\n'; } >mid.mbox
+	run --separate-stderr bash -c 'mbx-mime --to-frames mid.mbox >f'
 	assert_equal "$status" 1
-	assert_equal "$stderr" "mbx-mime: cannot convert message 1 at byte 0 of 'big.mbox': its summary is larger than a frame header holds (1 MiB)"
+	assert_equal "$stderr" "mbx-mime: cannot convert message 1 at byte 0 of 'mid.mbox': its header is larger than a frame header holds (1 MiB) even with its summary cut"
 	run --separate-stderr mbx-frames -t <f      # an error record passed on is exit 1
 	assert_equal "$status" 1
 	assert_equal "$stderr" ""
-	assert_equal "$(jq -c '[.type, .code, .offset, .subject[:7]]' <<<"$output")" \
-		"$(printf '%s\n' '["error","TooLarge",0,"sha256:"]' '["item",null,600048,"small"]')"
+	assert_equal "$(jq -c '[.type, .code, .offset, .subject[:5]]' <<<"$output")" \
+		"$(printf '%s\n' '["error","TooLarge",0,"<xxxx"]' '["item",null,600068,"small"]')"
 }

@@ -177,3 +177,62 @@ open("d.eml", "w").write("\n".join(deep) + "\n")'
 	run bash -c "mbx-mime --to-frames '$f' | mbx-frames -t | jq -c '[.id, .to, .defects]'"
 	assert_output '["<�t�@x>",["a@b","comment <��c@d>"],["headerNotUtf8"]]'
 }
+
+# addrs N NAME: a To field of N addresses u00000@b.c..., each with the display name NAME
+addrs() {
+	$PY -c '
+import sys
+n, name = int(sys.argv[1]), sys.argv[2]
+to = ", ".join(("\"%s\" <u%05d@b.c>" % (name, i)) if name else "u%05d@b.c" % i for i in range(n))
+sys.stdout.write("From a@b Mon Jan  1 00:00:00 2024\nTo: %s\nSubject: many\n\nhi\n" % to)
+sys.stdout.write("From a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nhi\n")' "$@"
+}
+
+# eml_to FRAMES: "SUBJECT TO TRANSPORT-TO" per message, the addresses of its .eml's To
+# and of the original To kept in X-Mbx-Transport-To, counted by Python
+eml_to() {
+	rm -rf et && mkdir et && mbx-mime --eml et "$1" >/dev/null
+	$PY -c '
+import email, email.policy, email.utils, glob
+for f in sorted(glob.glob("et/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.compat32)
+    n = lambda k: len(email.utils.getaddresses(m.get_all(k, [])))
+    print(m["subject"], n("To"), n("X-Mbx-Transport-To"))'
+}
+
+@test "more than 10000 addresses in a field: the first 10000 are recipients, the defect says so, the field is kept whole" {
+	# the recipient table stopped at 10000 without a word (86000 addresses, 974775 bytes)
+	addrs 86000 "" >many.mbox
+	run --separate-stderr bash -c 'mbx-mime --to-frames many.mbox >f'
+	assert_success
+	assert_equal "$stderr" ""
+	run --separate-stderr bash -c 'mbx-frames -t f | jq -c "[.subject, (.to | length), .to[0], .to[-1], .defects, .summaryCut]"'
+	assert_success
+	assert_output "$(printf '%s\n' '["many",10000,"u00000@b.c","u09999@b.c",["tooManyAddresses"],null]' \
+		'["small",0,null,null,null,null]')"
+	run eml_to f
+	assert_success
+	assert_output "$(printf '%s\n' 'many 10000 86000' 'small 0 0')"
+}
+
+@test "a summary too large for a frame header is cut, in mbx-mime's record and in --annotate's; the payload is whole" {
+	# 2000 recipients named with 100 control bytes: 1.2 MB of JSON escapes. The message
+	# was an error record (TooLarge); now its summary keeps 100 entries of each list
+	addrs 2000 "$(head -c 100 /dev/zero | tr '\0' '\001')" >wide.mbox
+	run --separate-stderr bash -c 'mbx-mime --to-frames wide.mbox >f'
+	assert_success
+	assert_equal "$stderr" ""
+	q='[.subject, (.to | length), .to[0][-12:], .to[99][-12:], (.to[0] | length), .summaryCut]'
+	want=$(printf '%s\n' '["many",100,"<u00000@b.c>","<u00099@b.c>",113,true]' '["small",0,null,null,0,null]')
+	run --separate-stderr bash -c "mbx-frames -t f | jq -c '$q'"
+	assert_success
+	assert_output "$want"
+	# --annotate makes the summary again from the payload (the header's own one dropped)
+	run --separate-stderr bash -c "mbx-frames --annotate f | mbx-frames -t | jq -c '$q'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$want"
+	run eml_to f
+	assert_success
+	assert_output "$(printf '%s\n' 'many 2000 2000' 'small 0 0')"
+}

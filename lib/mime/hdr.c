@@ -581,6 +581,15 @@ add_mbox(struct mime_mbox **out, size_t *n, const char *s, const char *e, unsign
 	(*out)[(*n)++] = m;
 }
 
+/* What follows the last mailbox read holds another one: a defect, not a silent cut. */
+static void
+more(const char *s, unsigned *defects)
+{
+	s += strspn(s, " \t\r\n,;");
+	if (*s)
+		*defects |= MIME_D_ADDRESSES;
+}
+
 /* Mailboxes split at top-level commas; a group ("name: a, b;", RFC 5322 3.4) gives its
  * members, its name dropped. */
 size_t
@@ -617,8 +626,12 @@ mime_addrs(const char *v, struct mime_mbox **out, unsigned *defects)
 			add_mbox(out, &n, start, s, defects);
 			start = s + 1;
 			seen_at = 0;
-			if (!*s || n >= 10000)
+			if (!*s)
 				break;
+			if (n >= MIME_ADDRS_MAX) {
+				more(s + 1, defects);
+				break;
+			}
 		}
 	}
 	return n;

@@ -193,10 +193,25 @@ int mime_box_close(struct mime_box *b, char *err, size_t n);
 
 /* --------------------------------------------------------------- summary.c */
 
+/* How much of a summary is written. A summary goes into a frame's header, which holds
+ * 1 MiB (mbx-frames(5)): when the whole one would not fit (tens of thousands of
+ * recipients), its strings and lists are cut and "summaryCut" is true. The payload is
+ * whole either way. mime_cuts[0] is the whole summary, each next one shorter. */
+struct mime_cut {
+	size_t str;                /* bytes of UTF-8 per string, cut between characters */
+	size_t list;               /* entries per list */
+};
+#define MIME_NCUTS 3
+extern const struct mime_cut mime_cuts[MIME_NCUTS];
+/* s (NULL writes null), at most cut->str bytes of it. */
+void mime_jw_cut(struct mbx_jw *w, const char *s, const struct mime_cut *cut);
+/* "summaryCut": true, when cut is not the whole summary. */
+void mime_jw_cut_flag(struct mbx_jw *w, const struct mime_cut *cut);
+
 /* --annotate (mbx-frames(1)): the item's summary as members of the object being
  * written: subject, from, to, cc, bcc, sentDateTime, receivedDateTime, hasAttachments,
- * attachments (names), itemSize. */
-void mime_summary(struct mbx_jw *w, const struct fx_item *it);
+ * attachments (names), itemSize, and summaryCut when cut. */
+void mime_summary(struct mbx_jw *w, const struct fx_item *it, const struct mime_cut *cut);
 /* Whether key is one of the summary's members (so an old one is replaced). */
 int mime_summary_key(const char *key);
 /* A copy of a frame header with the summary of its payload in it (old summary members
@@ -260,7 +275,8 @@ enum {
 	MIME_D_NUL = 1 << 9,             /* NUL characters in text, made U+FFFD */
 	MIME_D_QP = 1 << 10,             /* a bad quoted-printable escape, kept as it is */
 	MIME_D_UUENCODE = 1 << 11,       /* no "begin" line, or a bad uuencode line */
-	MIME_D_NBITS = 12
+	MIME_D_ADDRESSES = 1 << 12,      /* a field of more than MIME_ADDRS_MAX addresses */
+	MIME_D_NBITS = 13
 };
 /* The names of the defect bits, for records ("closeBoundaryMissing"...). */
 const char *mime_defect_name(int bit);
@@ -331,6 +347,9 @@ struct mime_mbox {
 	char *name, *addr;         /* either NULL when there is none ("Name <>") */
 };
 size_t mime_addrs(const char *v, struct mime_mbox **out, unsigned *defects);
+/* The most mailboxes read from one field; the rest set MIME_D_ADDRESSES (they stay in
+ * the transport headers, not in the recipient table). */
+#define MIME_ADDRS_MAX 10000
 void mime_addrs_free(struct mime_mbox *a, size_t n);
 /* A date and time (RFC 5322 3.3 with the obs- forms of 4.3; the asctime form of mbox
  * From_ lines too) as Unix seconds: 0, or -1 when it is not one. */

@@ -27,6 +27,7 @@ static const char *const defect_names[MIME_D_NBITS] = {
 	"noBoundary", "startBoundaryMissing", "closeBoundaryMissing", "headerSeparatorMissing",
 	"headerNotUtf8", "unknownCharset", "badBase64", "nestedTooDeep",
 	"unknownTransferEncoding", "nulInText", "badQuotedPrintable", "badUuencode",
+	"tooManyAddresses",
 };
 
 const char *

@@ -281,34 +281,34 @@ message_hash(const struct mime_msg *m, char *out, size_t n)
 /* ------------------------------------------------------------- the record */
 
 static void
-who(struct mbx_jw *w, const char *name, const char *addr)
+who(struct mbx_jw *w, const char *name, const char *addr, const struct mime_cut *cut)
 {
 	struct mime_who x = { (char *)name, (char *)addr };
 	char *s = mime_who_str(&x);
 
-	mbx_jw_str(w, s);
+	mime_jw_cut(w, s, cut);
 	free(s);
 }
 
 static void
-people(struct mbx_jw *w, const struct fx_msg *m)
+people(struct mbx_jw *w, const struct fx_msg *m, const struct mime_cut *cut)
 {
 	static const char *const keys[] = { "to", "cc", "bcc" };
-	size_t i, k;
+	size_t i, k, n;
 
 	mbx_jw_key(w, "from");
 	if (m->from_address || m->from_name)
-		who(w, m->from_name, m->from_address);
+		who(w, m->from_name, m->from_address, cut);
 	else if (m->sender_address || m->sender_name)
-		who(w, m->sender_name, m->sender_address);
+		who(w, m->sender_name, m->sender_address, cut);
 	else
 		mbx_jw_null(w);
 	for (k = 0; k < 3; k++) {
 		mbx_jw_key(w, keys[k]);
 		mbx_jw_arr(w);
-		for (i = 0; i < m->nrecips; i++)
-			if (m->recips[i].type == (int)k + 1)
-				who(w, m->recips[i].name, m->recips[i].address);
+		for (i = n = 0; i < m->nrecips && n < cut->list; i++)
+			if (m->recips[i].type == (int)k + 1 && ++n)
+				who(w, m->recips[i].name, m->recips[i].address, cut);
 		mbx_jw_end(w);
 	}
 }
@@ -330,24 +330,27 @@ k_time(struct mbx_jw *w, const char *key, long long t)
 /* The summary members of mbx-frames --annotate (so that one jq filter selects both),
  * then what only a converted message has. */
 static void
-summary(struct mbx_jw *w, const struct conv *cv)
+summary(struct mbx_jw *w, const struct conv *cv, const struct mime_cut *cut)
 {
 	const struct fx_msg *m = &cv->mapi.m;
 	size_t i;
 
-	mbx_jw_kstr(w, "subject", m->subject);
-	people(w, m);
+	mbx_jw_key(w, "subject");
+	mime_jw_cut(w, m->subject, cut);
+	people(w, m, cut);
 	k_time(w, "sentDateTime", m->submit_time);
 	k_time(w, "receivedDateTime", m->delivery_time);
 	mbx_jw_key(w, "hasAttachments");
 	mbx_jw_bool(w, m->nattachs > 0);
 	mbx_jw_key(w, "attachments");
 	mbx_jw_arr(w);
-	for (i = 0; i < m->nattachs; i++)
-		mbx_jw_str(w, m->attachs[i].name ? m->attachs[i].name :
-			   m->attach_ext[i].display_name ? m->attach_ext[i].display_name : "");
+	for (i = 0; i < m->nattachs && i < cut->list; i++)
+		mime_jw_cut(w, m->attachs[i].name ? m->attachs[i].name :
+			    m->attach_ext[i].display_name ? m->attach_ext[i].display_name : "",
+			    cut);
 	mbx_jw_end(w);
 	mbx_jw_kint(w, "itemSize", (long long)fx_blob_size(cv->blob));
+	mime_jw_cut_flag(w, cut);
 }
 
 static void
@@ -366,14 +369,16 @@ defects(struct mbx_jw *w, unsigned d)
 }
 
 /* The header's members, without the closing brace (the frame's v, size or data and
- * sha256 follow); -1 when they do not fit in a frame's header. */
+ * sha256 follow), the summary and the categories cut as cut says; -1 when they do not
+ * fit in b. */
 static int
-header(struct mbx_buf *b, const struct conv *cv)
+header(struct mbx_buf *b, const struct conv *cv, const struct mime_cut *cut)
 {
 	const struct mime_item *it = cv->it;
 	struct mbx_jw w;
 	size_t i;
 
+	mbx_buf_reset(b);
 	mbx_jw_init(&w, b);
 	mbx_jw_obj(&w);
 	mbx_jw_kstr(&w, "type", "item");
@@ -384,15 +389,15 @@ header(struct mbx_buf *b, const struct conv *cv)
 		k_name(&w, "folderPath", cv->folder);
 	if (cv->mapi.message_id)
 		mbx_jw_kstr(&w, "messageId", cv->mapi.message_id);
-	summary(&w, cv);
+	summary(&w, cv, cut);
 	mbx_jw_kint(&w, "rfc822Size", (long long)it->src.len);
 	mbx_jw_key(&w, "isRead");
 	mbx_jw_bool(&w, !it->env.unread);
 	if (cv->ncats) {
 		mbx_jw_key(&w, "categories");
 		mbx_jw_arr(&w);
-		for (i = 0; i < cv->ncats; i++)
-			mbx_jw_str(&w, cv->cats[i]);
+		for (i = 0; i < cv->ncats && i < cut->list; i++)
+			mime_jw_cut(&w, cv->cats[i], cut);
 		mbx_jw_end(&w);
 	}
 	defects(&w, cv->mapi.defects);
@@ -500,7 +505,7 @@ frame_end(struct mime_in *in, struct out *o, const char *hex)
  * in "data". A payload of up to in->hold bytes is made in memory, then written; a
  * larger one is made twice: once to hash it (which also finds a read error before
  * anything is written), once to write it. -1: the data could not be read; -2: the
- * header would be larger than a frame's. */
+ * header would be larger than a frame's even with its summary cut. */
 static int
 write_frame(struct mime_in *in, const struct conv *cv)
 {
@@ -508,7 +513,7 @@ write_frame(struct mime_in *in, const struct conv *cv)
 	struct mbx_buf hdr, held;
 	size_t size = fx_blob_size(cv->blob);
 	char hex[65];
-	int rc = 0;
+	int c, rc = -2;
 
 	if (!o.h)
 		mbx_die(MBX_EXIT_SOFTWARE, "SHA-256 is not available");
@@ -516,12 +521,12 @@ write_frame(struct mime_in *in, const struct conv *cv)
 	mbx_buf_init(&held, size + 1);
 	mbx_buf_init(&o.enc, 0);
 	mbx_buf_init(&o.chunk, B64_CHUNK);
-	if (header(&hdr, cv) < 0)
-		rc = -2;
-	else if (size <= in->hold) {
+	for (c = 0; c < MIME_NCUTS && rc == -2; c++)
+		rc = header(&hdr, cv, &mime_cuts[c]) < 0 ? -2 : 0;
+	if (rc == 0 && size <= in->hold) {
 		if (mbx_buf_reserve(&held, size) < 0 || fx_blob_write(cv->blob, buf_put, &held) < 0)
 			rc = -1;
-	} else {
+	} else if (rc == 0) {
 		rc = fx_blob_write(cv->blob, put, &o);
 	}
 	if (held.len)
@@ -649,7 +654,8 @@ mime_in_convert(struct mime_in *in, struct mime_item *it, const char **code, cha
 	in->bytes_in += it->src.len;
 	rc = convert(in, &cv);
 	if (rc == 0 && (w = write_frame(in, &cv)) == -2)
-		rc = bad(&cv, "TooLarge", "its summary is larger than a frame header holds (1 MiB)");
+		rc = bad(&cv, "TooLarge", "its header is larger than a frame header holds (1 MiB) "
+			 "even with its summary cut");
 	else if (rc == 0 && w < 0)
 		rc = bad(&cv, "Unreadable", "its attachment data could not be read");
 	if (rc == 0) {
