@@ -289,9 +289,13 @@ zero_ahead(struct gd_log *l)
 	l->zeroed = to;
 }
 
+/* Every line committed when the buffer is flushed is covered by the fsync that follows,
+ * not only the caller's: the requests that committed meanwhile and wait on sync_mu find
+ * their lines durable and answer without an fsync of their own. */
 static int
-sync_to(struct gd_log *l, uint64_t target, char *err, size_t n)
+sync_to(struct gd_log *l, char *err, size_t n)
 {
+	uint64_t covered;
 	int fd;
 
 	pthread_mutex_lock(&l->mu);
@@ -300,12 +304,13 @@ sync_to(struct gd_log *l, uint64_t target, char *err, size_t n)
 	if (l->bytes + SEGMENT / 4 > l->zeroed)
 		zero_ahead(l);
 	fd = fileno(l->f);
+	covered = l->lsn;
 	pthread_mutex_unlock(&l->mu);
 	if (!l->failed && fdatasync(fd) < 0)
 		failed(l, "fsync");
 	pthread_mutex_lock(&l->mu);
-	if (!l->failed && target > l->durable)
-		l->durable = target;
+	if (!l->failed && covered > l->durable)
+		l->durable = covered;
 	pthread_mutex_unlock(&l->mu);
 	if (l->failed)
 		snprintf(err, n, "%s", l->why);
@@ -352,7 +357,7 @@ gd_log_sync(struct gd_store *s, char *err, size_t n)
 	pthread_mutex_lock(&l->sync_mu);
 	rc = pending(l, &target, 0, err, n);    /* another request's fsync may cover it */
 	if (rc > 0)
-		rc = sync_to(l, target, err, n);
+		rc = sync_to(l, err, n);
 	if (rc == 0 && too_long(l)) {
 		gd_store_lock(s);
 		rc = compact(s, err, n);
