@@ -14,7 +14,7 @@ static const char usage[] =
 enum { OPT_LISTEN = 0x200, OPT_PORT_FILE, OPT_CERT, OPT_KEY, OPT_SEED, OPT_GENERATE,
        OPT_STATE, OPT_LOG, OPT_TOKEN_LIFETIME, OPT_FAULT, OPT_PAGE_SIZE, OPT_QUOTA,
        OPT_IMPORT_LIFETIME, OPT_FAULTS, OPT_WK, OPT_SCOPE,
-       OPT_XPROPS };
+       OPT_XPROPS, OPT_FSYNC };
 /* The command line: the emulator's own options, and of the common ones -h, -v and
  * --version only (it is not a Graph client). */
 static const struct mbx_optdef optdefs[] = {
@@ -27,6 +27,8 @@ static const struct mbx_optdef optdefs[] = {
 	{ "generate", 0, 1, "SPEC",
 	  "generate a deterministic tenant: users=N,folders=N,...", OPT_GENERATE },
 	{ "state", 0, 1, "DIR", "keep the store in DIR across restarts", OPT_STATE },
+	{ "fsync", 0, 1, "WHEN",
+	  "--state's fsync: second (default) or always (before each answer)", OPT_FSYNC },
 	{ "log", 0, 1, "FILE", "append one JSON line per request to FILE", OPT_LOG },
 	{ "token-lifetime", 0, 1, "S",
 	  "lifetime of the access tokens issued (default 3599)", OPT_TOKEN_LIFETIME },
@@ -47,6 +49,7 @@ static const struct mbx_optset cmdline = { usage, optdefs, MBX_COMMON_VERBOSE };
 struct config {
 	const char *listen, *port_file, *cert, *key, *seed, *generate, *state, *log;
 	long token_lifetime;
+	int fsync_always;
 };
 
 static struct gd_server server;
@@ -193,6 +196,12 @@ parse_args(int argc, char **argv, struct config *cf)
 		case OPT_SEED: cf->seed = optarg; break;
 		case OPT_GENERATE: cf->generate = optarg; break;
 		case OPT_STATE: cf->state = optarg; break;
+		case OPT_FSYNC:
+			if (strcmp(optarg, "always") != 0 && strcmp(optarg, "second") != 0)
+				mbx_die(MBX_EXIT_USAGE, "invalid --fsync '%s': expected second or "
+					"always", optarg);
+			cf->fsync_always = !strcmp(optarg, "always");
+			break;
 		case OPT_LOG: cf->log = optarg; break;
 		case OPT_QUOTA: parse_quota(optarg); break;
 		case OPT_WK: parse_wk(optarg); break;
@@ -255,7 +264,8 @@ load_data(const struct config *cf)
 	if (!server.store.tenant_id)
 		mbx_die(MBX_EXIT_USAGE, "no tenant: give --seed with a tenant record, or --generate");
 	/* a snapshot of what was loaded or made, and from now on a log of every change */
-	if (cf->state && gd_log_open(&server.store, cf->state, lsn, current, err, sizeof err) < 0)
+	if (cf->state && gd_log_open(&server.store, cf->state, lsn, current, cf->fsync_always,
+					   err, sizeof err) < 0)
 		mbx_die(MBX_EXIT_IO, "%s", err);
 }
 
@@ -277,7 +287,7 @@ setup_oauth(const struct config *cf)
 int
 main(int argc, char **argv)
 {
-	struct config cf = { "127.0.0.1:8443", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct config cf = { "127.0.0.1:8443", NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	struct sigaction sa;
 	char err[1024];
 

@@ -219,3 +219,48 @@ changes() {
 	assert_equal "$after" "$before"
 	assert_equal "$(jq '[.items[] | select(.size > 2000)] | length' <<<"$(sed -n 2p <<<"$after")")" 4
 }
+
+# fsyncs FSYNC N: n, the fdatasync calls of an emulator started with --fsync FSYNC
+# (strace attached) while N folders are made, each acknowledged, then 2.5 s of quiet;
+# SIGKILL then loses none of them
+fsyncs() {
+	local d=$BATS_TEST_TMPDIR/$1 i sp
+	GRAPHD_DIR=$d/g graphd_start --generate users=1,folders=1,items=2,seed=57 --state "$d/state" --fsync "$1"
+	export TOKEN=$(token)
+	m=$(mailbox_id user1@contoso.com)
+	strace -f -qq -e trace=fdatasync -o "$d/trace" -p "$GRAPHD_PID" 2>"$d/strace.err" &
+	sp=$!
+	sleep 0.5
+	kill -0 "$sp" 2>/dev/null || skip "strace cannot attach: $(cat "$d/strace.err")"
+	for i in $(seq 1 "$2"); do
+		graph POST "admin/exchange/mailboxes/$m/folders/inbox/childFolders" -H 'Content-Type: application/json' \
+			-d "{\"displayName\":\"S$i\",\"type\":\"IPF.Note\"}" -o /dev/null >/dev/null
+	done
+	sleep 2.5
+	before=$(dump)
+	kill "$sp"; wait "$sp" 2>/dev/null || true
+	kill9
+	GRAPHD_DIR=$d/g graphd_start --state "$d/state"
+	after=$(dump)
+	graphd_stop
+	assert_equal "$after" "$before"
+	n=$(grep -c 'fdatasync(' "$d/trace" || true)
+}
+
+@test "--fsync always: an fsync before each answer; second (the default): one a second; both survive SIGKILL" {
+	command -v strace >/dev/null || skip "strace not installed"
+	fsyncs always 20
+	assert [ "$n" -ge 20 ]
+	# 20 changes in a few seconds (more under valgrind): fewer fsyncs, and at least one
+	# after the last change (the quiet 2.5 s)
+	fsyncs second 20
+	assert [ "$n" -ge 1 ]
+	assert [ "$n" -lt 20 ]
+}
+
+@test "--fsync takes second or always" {
+	run --separate-stderr mbx-graphd --fsync never --generate users=1
+	assert_equal "$status" 2
+	assert_equal "$output" ""
+	assert_equal "$stderr" "mbx-graphd: invalid --fsync 'never': expected second or always"
+}

@@ -7,7 +7,10 @@
  * written as they happen; changed items are written as they are at the commit, or just
  * before a removal (a copy made by a move must be written while the item it shares
  * bytes with still exists). A request's answer waits in gd_log_sync until everything
- * committed before it is fsync'd: one fsync serves every request that waited meanwhile.
+ * committed before it is written to the kernel, which a SIGKILL of the emulator does not
+ * undo; a thread fsyncs it within a second (--fsync second, the default). With --fsync
+ * always the answer waits for the fsync, which then also survives a crash of the
+ * machine: one fsync serves every request that waited meanwhile.
  * When the log passes a multiple of the snapshot, the snapshot is written again
  * (atomically) and the log emptied: a write costs what it changed, amortised. */
 #include <errno.h>
@@ -34,6 +37,10 @@ struct gd_log {
 	long long bytes, snap_bytes, zeroed;      /* zeroed: the file's length */
 	int failed;
 	char why[4400];
+	/* --fsync second: a thread fsyncs what was written, once a second */
+	int always, stopping, has_syncer;
+	pthread_t syncer;
+	pthread_cond_t wake;       /* with mu: the syncer's sleep, ended by close */
 	/* the change being made: under the store lock */
 	int open, nops, counters;
 	struct gd_item **dirty;
@@ -345,6 +352,25 @@ too_long(struct gd_log *l)
 	return rc;
 }
 
+/* --fsync second: the change is handed to the kernel (write), which a SIGKILL of the
+ * emulator does not undo; the syncer makes it durable within a second. */
+static int
+written(struct gd_log *l, char *err, size_t n)
+{
+	int rc;
+
+	pthread_mutex_lock(&l->mu);
+	if (!l->failed && fflush(l->f) != 0)
+		failed(l, "write");
+	if (!l->failed && l->bytes && l->bytes + SEGMENT / 4 > l->zeroed)
+		zero_ahead(l);             /* not for an empty log: a clean stop leaves it so */
+	rc = l->failed ? -1 : 0;
+	if (rc < 0)
+		snprintf(err, n, "%s", l->why);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
 int
 gd_log_sync(struct gd_store *s, char *err, size_t n)
 {
@@ -352,10 +378,14 @@ gd_log_sync(struct gd_store *s, char *err, size_t n)
 	uint64_t target = 0;
 	int rc;
 
-	if (!l || (rc = pending(l, &target, 1, err, n)) <= 0)
-		return l ? rc : 0;
+	if (!l)
+		return 0;
+	if (!l->always && written(l, err, n) < 0)
+		return -1;
+	if (l->always && (rc = pending(l, &target, 1, err, n)) <= 0)
+		return rc;
 	pthread_mutex_lock(&l->sync_mu);
-	rc = pending(l, &target, 0, err, n);    /* another request's fsync may cover it */
+	rc = l->always ? pending(l, &target, 0, err, n) : 0;  /* another's fsync may cover it */
 	if (rc > 0)
 		rc = sync_to(l, err, n);
 	if (rc == 0 && too_long(l)) {
@@ -369,9 +399,51 @@ gd_log_sync(struct gd_store *s, char *err, size_t n)
 
 /* ---------------------------------------------------------------- open, close */
 
+/* --fsync second: once a second, an fsync of what was written since the last one. A
+ * failure is the log's (l->failed): every later change is answered 500. */
+static void *
+syncer(void *arg)
+{
+	struct gd_log *l = arg;
+	struct timespec t;
+	char err[4400];
+	int due;
+
+	pthread_mutex_lock(&l->mu);
+	while (!l->stopping) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&l->wake, &l->mu, &t);
+		due = !l->stopping && !l->failed && l->lsn > l->durable;
+		pthread_mutex_unlock(&l->mu);
+		if (due) {
+			pthread_mutex_lock(&l->sync_mu);
+			if (sync_to(l, err, sizeof err) < 0)
+				mbx_err("%s", err);
+			pthread_mutex_unlock(&l->sync_mu);
+		}
+		pthread_mutex_lock(&l->mu);
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+static void
+syncer_stop(struct gd_log *l)
+{
+	if (!l->has_syncer)
+		return;
+	pthread_mutex_lock(&l->mu);
+	l->stopping = 1;
+	pthread_cond_signal(&l->wake);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->syncer, NULL);
+	l->has_syncer = 0;
+}
+
 int
-gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, char *err,
-	    size_t n)
+gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, int always,
+	    char *err, size_t n)
 {
 	struct gd_log *l = mbx_xcalloc(1, sizeof *l);
 	struct stat st;
@@ -382,6 +454,8 @@ gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, char
 	snprintf(l->path, sizeof l->path, "%s/store.log", dir);
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_mutex_init(&l->sync_mu, NULL);
+	pthread_cond_init(&l->wake, NULL);
+	l->always = always;
 	l->lsn = l->durable = lsn;
 	snprintf(l->why, sizeof l->why, "%s/store.ndjson", dir);
 	if (current && stat(l->why, &st) == 0)
@@ -403,6 +477,9 @@ gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, char
 		return -1;
 	}
 	s->log = l;
+	if (!always && pthread_create(&l->syncer, NULL, syncer, l) != 0)
+		mbx_die(MBX_EXIT_SOFTWARE, "cannot start the change log's fsync thread");
+	l->has_syncer = !always;
 	return 0;
 }
 
@@ -414,6 +491,7 @@ gd_log_close(struct gd_store *s, char *err, size_t n)
 
 	if (!l)
 		return 0;
+	syncer_stop(l);
 	pthread_mutex_lock(&l->sync_mu);
 	gd_store_lock(s);
 	/* nothing logged since the last snapshot: it holds everything already */

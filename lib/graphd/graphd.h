@@ -207,12 +207,14 @@ int gd_state_item(FILE *f, struct gd_item *it);
 /* changelog.c: the append-only change log of --state (mbx-graphd(1) FILES). */
 /* After the store was loaded (up to change log record lsn) or made: write a snapshot
  * (unless current: the one there holds it all), empty the log and log every change
- * from then on. 0, or -1 with err. */
-int gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, char *err,
-		size_t n);
-/* Make every change committed so far durable (fsync); compact the log when it has
- * grown past a multiple of the snapshot. 0, or -1 with err (the change log failed:
- * no later change can be made durable either). */
+ * from then on; always: gd_log_sync fsyncs (--fsync always), else a thread does,
+ * once a second (--fsync second). 0, or -1 with err. */
+int gd_log_open(struct gd_store *s, const char *dir, uint64_t lsn, int current, int always,
+		char *err, size_t n);
+/* Make every change committed so far survive a SIGKILL (written to the kernel) and,
+ * with always, a crash of the machine (fsync); compact the log when it has grown past
+ * a multiple of the snapshot. 0, or -1 with err (the change log failed: no later
+ * change can be made durable either). */
 int gd_log_sync(struct gd_store *s, char *err, size_t n);
 /* Write a last snapshot and close the log (a clean stop). */
 int gd_log_close(struct gd_store *s, char *err, size_t n);
