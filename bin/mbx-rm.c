@@ -29,6 +29,7 @@ struct del {
 static struct mbx_graph graph;
 static const char *disposal = "softDelete";
 static int pending, worst;
+static int stopped;         /* a failure of every call (no token, 401): delete no more */
 static unsigned long deleted, failed;
 
 static void
@@ -46,6 +47,20 @@ del_free(struct del *d)
 	free(d);
 }
 
+/* A failure every call would meet ends the run with one line, as in mbx-export (mbx(7)
+ * EXIT STATUS): the deletes in flight finish, no more are sent, no item is said
+ * removed that was not. */
+static void
+stop_run(const struct del *d, const struct mbx_err *e)
+{
+	if (d->task)
+		mbx_task_stop_run(d->task);
+	if (!stopped)
+		mbx_err("cannot delete items of '%s': %s", d->mailbox, e->msg);
+	stopped = 1;
+	worst = mbx_exit_worst(worst, mbx_exit_of(e->kind));
+}
+
 static void
 on_done(struct mbx_req *r)
 {
@@ -58,6 +73,9 @@ on_done(struct mbx_req *r)
 	if (mbx_graph_failed(r, &e) == 0) {
 		emit(d);
 		deleted++;
+	} else if (mbx_req_fails_all(r)) {
+		stop_run(d, &e);
+		failed++;
 	} else {
 		mbx_graph_errcode(r, code, sizeof code);
 		mbx_record_error(d->mailbox, d->id, code, "cannot delete '%s': %s", d->id, e.msg);
@@ -74,9 +92,12 @@ on_done(struct mbx_req *r)
 static void
 submit(const char *mailbox, const char *folder, const char *id)
 {
-	struct del *d = mbx_xcalloc(1, sizeof *d);
+	struct del *d;
 	struct mbx_req *r;
 
+	if (stopped)
+		return;
+	d = mbx_xcalloc(1, sizeof *d);
 	d->mailbox = mbx_strdup(mailbox);
 	d->folder = mbx_strdup(folder);
 	d->id = mbx_strdup(id);

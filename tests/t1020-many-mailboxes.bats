@@ -118,7 +118,26 @@ of() { jq -c --arg m "$2" 'select(.mailbox == $m)' "$1"; }
 	grep "$m3" "$BATS_FILE_TMPDIR/mixed" | mbx-ls >"$BATS_TEST_TMPDIR/alone" 2>/dev/null || true
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/alone")" 1
 	diff <(printf '%s\n' "${lines[@]}" | jq -c --arg m "$m3" 'select(.mailbox == $m)') "$BATS_TEST_TMPDIR/alone"
-	assert_equal "$stderr" "mbx-ls: cannot list items of '$(head -n 1 "$BATS_TEST_TMPDIR/alone" | jq -r .path)': 403 Forbidden: generalException: Injected fault"
+	assert_equal "$stderr" "mbx-ls: cannot list items of '$(head -n 1 "$BATS_TEST_TMPDIR/alone" | jq -r .path)' in '$m3': 403 Forbidden: generalException: Injected fault"
+}
+
+@test "a token the service refuses over 8 mailboxes: exit 3, a line per mailbox in flight, each naming it" {
+	# a 401 on every listing, also after the token is fetched again: a failure of every
+	# call, which stops the run (mbx(7) EXIT STATUS); each mailbox that had a listing in
+	# flight says which it is, none twice
+	admin POST /faults -d 'match=/items,status=401,count=0' >/dev/null
+	run --separate-stderr mbx-ls <"$BATS_FILE_TMPDIR/mixed"
+	assert_failure 3
+	refute_output --partial '"type":"item"'
+	refute_output --partial '"type":"error"'
+	assert [ "${#stderr}" -gt 0 ]
+	run grep -cvE "^mbx-ls: cannot list items of '/[^']*' in 'MBX:[^']+': 401 Unauthorized: generalException: Injected fault$" <<<"$stderr"
+	assert_output 0
+	ids=$(grep -o "in 'MBX:[^']*'" <<<"$stderr")
+	assert_equal "$(sort -u <<<"$ids" | wc -l)" "$(wc -l <<<"$ids")"
+	for id in $(sed "s/^in '//; s/'$//" <<<"$ids"); do
+		grep -q "\"mailbox\":\"$id\"" "$BATS_FILE_TMPDIR/mailboxes" || fail "not a mailbox of the input: $id"
+	done
 }
 
 @test "a mailbox's next listing goes out when its last is answered, not at another's answer" {
@@ -180,4 +199,35 @@ of() { jq -c --arg m "$2" 'select(.mailbox == $m)' "$1"; }
 	assert [ "$(peak '/items/')" -ge 4 ]
 	run --separate-stderr mbx-ls <"$BATS_FILE_TMPDIR/mailboxes"
 	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r 'select(.type == "item" and .folderPath == "/Inbox")' | wc -l)" 0
+}
+
+@test "mbx-rm: a token the service refuses stops the run with one line; what was deleted is said, nothing else" {
+	# the first 10 deletes pass, then every one is refused (401, also after the token is
+	# fetched again): a failure of every call, which ends the run (mbx-rm(1), mbx(7))
+	admin POST /faults -d 'match=/items/,method=DELETE,status=401,skip=10,count=0' >/dev/null
+	jq -c 'select(.type == "item" and .folderPath != "/Inbox")' "$BATS_FILE_TMPDIR/single-items" \
+		>"$BATS_TEST_TMPDIR/in"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/in")
+	assert [ "$n" -ge 64 ]
+	# 2 mailboxes at once, a delete of each in flight and one queued: what the stop finds
+	run --separate-stderr mbx-rm --mailboxes 2 --jobs 1 <"$BATS_TEST_TMPDIR/in"
+	assert_failure 3
+	assert_regex "$stderr" "^mbx-rm: cannot delete items of 'MBX:[^']+': 401 Unauthorized: generalException: Injected fault$"
+	# the 10 that passed, each said removed; no error record per refused item
+	assert_equal "${#lines[@]}" 10
+	printf '%s\n' "${lines[@]}" | jq -c '[.mailbox, .folderId, .id, .removed]' | sort >"$BATS_TEST_TMPDIR/said"
+	jq -c '[.mailbox, .folderId, .id, true]' "$BATS_TEST_TMPDIR/in" | sort | comm -23 "$BATS_TEST_TMPDIR/said" - >"$BATS_TEST_TMPDIR/stray"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/stray")" ""
+	# the run stopped: far fewer deletes sent than items (those in flight and queued then,
+	# each sent again once with a fresh token)
+	sent=$(tail -n +"$LOG_FROM" "$GRAPHD_DIR/graphd.log" | jq -r 'select(.method == "DELETE")' | grep -c '"method"')
+	assert [ "$sent" -lt $((n / 2)) ]
+	# exactly those 10 are gone from the mailboxes
+	admin DELETE /faults >/dev/null
+	run --separate-stderr mbx-ls <"$BATS_FILE_TMPDIR/mixed"
+	assert_success
+	printf '%s\n' "${lines[@]}" | jq -c 'select(.type == "item" and .folderPath != "/Inbox") |
+		[.mailbox, .folderId, .id, true]' | sort >"$BATS_TEST_TMPDIR/left"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/left")" $((n - 10))
+	assert_equal "$(comm -12 "$BATS_TEST_TMPDIR/left" "$BATS_TEST_TMPDIR/said")" ""
 }

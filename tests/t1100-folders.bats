@@ -123,7 +123,7 @@ admin_folder_ids() {
 	assert_equal "$folders_err" "mbx-folders: cannot list folders of '$MBX1': 400 Bad Request: ErrorInvalidRequest: Injected fault"
 	assert_equal "$status" 1
 	assert_equal "$(jq -r '[.type, .code, .mailbox] | @tsv' <<<"$output")" "error	FolderWalkFailed	$MBX1"
-	assert_equal "$stderr" "mbx-ls: cannot list '/': 400 Bad Request: ErrorInvalidRequest: Injected fault"
+	assert_equal "$stderr" "mbx-ls: cannot list '/' in '$MBX1': 400 Bad Request: ErrorInvalidRequest: Injected fault"
 	# once the fault is gone, the same tree as ever
 	run --separate-stderr mbx-folders user1@contoso.com
 	assert_success

@@ -64,7 +64,7 @@ teardown_file() {
 	assert_equal "$status" 1
 	assert_equal "$(grep -c '"type":"item"' <<<"$output")" "$NITEMS"
 	assert_equal "$(jq -r 'select(.type=="error") | .subject' <<<"$output")" /Gone
-	assert_regex "$stderr" "^mbx-ls: cannot list items of '/Gone': 404 Not Found: ErrorItemNotFound"
+	assert_regex "$stderr" "^mbx-ls: cannot list items of '/Gone' in 'MBX:[^']+': 404 Not Found: ErrorItemNotFound"
 }
 
 @test "an unknown folder path given as an argument: error record, the other paths listed" {
@@ -72,14 +72,14 @@ teardown_file() {
 	assert_equal "$status" 1
 	assert_equal "$(jq -r 'select(.type=="error") | .subject' <<<"$output")" /NoSuch
 	assert [ "$(grep -c '"type":"item"' <<<"$output")" -gt 0 ]
-	assert_regex "$stderr" "^mbx-ls: cannot find folder '/NoSuch': no folder 'NoSuch' under '/'$"
+	assert_regex "$stderr" "^mbx-ls: cannot find folder '/NoSuch' in 'MBX:[^']+': no folder 'NoSuch' under '/'$"
 }
 
 @test "a bad escape in a path is refused clearly" {
 	run --separate-stderr mbx-ls user1@contoso.com '/Inbox\x'
 	assert_equal "$status" 1
 	assert_equal "$(jq -r .type <<<"$output")" error
-	assert_regex "$stderr" "^mbx-ls: cannot find folder '/Inbox.x': "
+	assert_regex "$stderr" "^mbx-ls: cannot find folder '/Inbox.x' in 'MBX:[^']+': "
 }
 
 @test "empty input: no output, exit 0" {

@@ -42,6 +42,24 @@ deletions() { admin GET "/mailboxes/$1" | jq '(.folders | map(select(.path | tes
 	assert_equal "$(deletions "$MBX1")" "$bin"
 }
 
+@test "ids on the command line and a token the service refuses: one line, exit 3, no more deletes sent" {
+	ids=$(mbx-ls user2@contoso.com /Inbox | jq -r 'select(.type == "item") | .id' | head -n 10)
+	assert_equal "$(wc -w <<<"$ids")" 10
+	before=$(count "$MBX2" /Inbox)
+	from=$(( $(wc -l <"$GRAPHD_DIR/graphd.log") + 1 ))
+	admin POST /faults -d 'match=/items/,method=DELETE,status=401,skip=2,count=0' >/dev/null
+	run --separate-stderr mbx-rm --jobs 1 user2@contoso.com /Inbox $ids
+	admin DELETE /faults >/dev/null
+	assert_failure 3
+	assert_equal "$stderr" "mbx-rm: cannot delete items of '$MBX2': 401 Unauthorized: generalException: Injected fault"
+	assert_equal "$(printf '%s\n' "${lines[@]}" | jq -r '"\(.removed) \(.disposalType)"' | uniq -c | awk '{print $1, $2, $3}')" "2 true softDelete"
+	assert_equal "$(count "$MBX2" /Inbox)" "$((before - 2))"
+	# the 2 that passed, and those in flight or queued when the first 401 came (each sent again
+	# with a fresh token), none after
+	sent=$(tail -n +"$from" "$GRAPHD_DIR/graphd.log" | jq -r 'select(.method == "DELETE") | .method' | wc -l)
+	assert [ "$sent" -le 14 ]
+}
+
 @test "an unknown item: an error record, the others deleted, exit 1" {
 	mbx-ls user1@contoso.com /Inbox | jq -c 'select(.type == "item")' | head -n 2 >"$BATS_TEST_TMPDIR/in"
 	head -n 1 "$BATS_TEST_TMPDIR/in" | jq -c '.id = "AAMkADNmZjI1AEYAAAAAAnosuchitem00="' >>"$BATS_TEST_TMPDIR/in"

@@ -120,7 +120,7 @@ items_of(struct mbx_list *l, const char *mailbox, const char *folder_id, const c
 	free(url);
 	if (rc)
 		mbx_report(rc, mailbox, folder_path, "ItemListFailed",
-				 "cannot list items of '%s': %s", folder_path, e.msg);
+				 "cannot list items of '%s' in '%s': %s", folder_path, mailbox, e.msg);
 	else
 		mbx_debug("%s: %lu items", folder_path, f.count);
 	return rc;
@@ -162,8 +162,8 @@ mbx_list_under(struct mbx_list *l, const char *mailbox, const char *spec)
 	l->walked |= spec == NULL;
 	rc = mbx_folder_walk(l->g, mailbox, spec, walk_folder, &w, &e) ? mbx_exit_of(e.kind) : 0;
 	if (rc && !e.reported)
-		mbx_report(rc, mailbox, spec, walk_code(&e), "cannot list '%s': %s",
-				 spec ? spec : "/", e.msg);
+		mbx_report(rc, mailbox, spec, walk_code(&e), "cannot list '%s' in '%s': %s",
+				 spec ? spec : "/", mailbox, e.msg);
 	return mbx_exit_worst(w.worst, rc);
 }
 
@@ -227,8 +227,8 @@ delta_failed(const struct mbx_err *e, const char *mailbox, const char *path)
 {
 	int rc = mbx_exit_of(e->kind);
 
-	mbx_report(rc, mailbox, path, "ItemDeltaFailed", "cannot list changes of '%s': %s", path,
-		   e->msg);
+	mbx_report(rc, mailbox, path, "ItemDeltaFailed", "cannot list changes of '%s' in '%s': %s",
+		   path, mailbox, e->msg);
 	return rc;
 }
 

@@ -330,6 +330,11 @@ void mbx_task_perform(struct mbx_http *h, struct mbx_req *r);
 void mbx_task_hold(struct mbx_task *t);
 void mbx_task_release(struct mbx_task *t);
 void mbx_task_drain(long max);
+/* Whether r failed as every call would (no token, a 401 after a fresh one; not a 403,
+ * which is one mailbox's refusal). */
+int mbx_req_fails_all(const struct mbx_req *r);
+/* Such a failure, seen by a request of t's: the run reads and starts no more. */
+void mbx_task_stop_run(struct mbx_task *t);
 /* --mailboxes N: N, or a usage error that ends the program. */
 int mbx_parse_mailboxes(const char *arg);
 

@@ -107,10 +107,22 @@ mbx_task_perform(struct mbx_http *h, struct mbx_req *r)
 	mbx_http_submit(h, r);
 	while (!t->req_done)       /* a refused request is done inside submit */
 		mbx_task_yield();
-	/* as the export engine: no token or a 401 fails every mailbox's calls; a 403 is
-	 * one mailbox's refusal */
-	if (mbx_http_err_kind(r) == MBX_ERR_AUTH && r->status != 403)
-		t->s->stopped = MBX_EXIT_AUTH;
+	if (mbx_req_fails_all(r))
+		mbx_task_stop_run(t);
+}
+
+/* as the export engine: no token or a 401 fails every mailbox's calls; a 403 is one
+ * mailbox's refusal */
+int
+mbx_req_fails_all(const struct mbx_req *r)
+{
+	return mbx_http_err_kind(r) == MBX_ERR_AUTH && r->status != 403;
+}
+
+void
+mbx_task_stop_run(struct mbx_task *t)
+{
+	t->s->stopped = MBX_EXIT_AUTH;
 }
 
 void

@@ -500,7 +500,8 @@ walk(struct walk *w, size_t p, int depth)
 	if (incomplete(t, p) && expand(t, p, &e) < 0) {
 		rc = mbx_exit_of(e.kind);
 		mbx_report(rc, t->mailbox, t->v[p].f.path, "FolderListFailed",
-			   "cannot list folders under '%s': %s", t->v[p].f.path, e.msg);
+			   "cannot list folders under '%s' in '%s': %s", t->v[p].f.path, t->mailbox,
+			   e.msg);
 		w->partial = 1;
 		return rc == MBX_EXIT_PARTIAL ? 0 : rc;
 	}
@@ -682,6 +683,7 @@ mbx_folder_find(struct mbx_graph *g, const char *mailbox, const char *spec,
 	if (mbx_graph_folder(g, mailbox, spec, out, &e) == 0)
 		return 0;
 	rc = mbx_exit_of(e.kind);
-	mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s': %s", spec, e.msg);
+	mbx_report(rc, mailbox, spec, "FolderNotFound", "cannot find folder '%s' in '%s': %s", spec,
+		   mailbox, e.msg);
 	return rc;
 }
