@@ -430,7 +430,7 @@ stop_run(struct mbx_req *r, struct batch *b)
 {
 	char msg[1024];
 
-	if (mbx_http_err_kind(r) != MBX_ERR_AUTH || r->status == 403)
+	if (!mbx_req_fails_all(r))
 		return 0;
 	if (!b->x->stop.kind) {
 		mbx_graph_errmsg(r, msg, sizeof msg);

@@ -208,6 +208,12 @@ mbx_graph_failed_one(const struct mbx_req *r, struct mbx_err *e)
 }
 
 int
+mbx_req_fails_all(const struct mbx_req *r)
+{
+	return mbx_http_err_kind(r) == MBX_ERR_AUTH && r->status != 403;
+}
+
+int
 mbx_graph_run(struct mbx_graph *g, struct mbx_req *r, struct mbx_err *e)
 {
 	if (mbx_task_self())

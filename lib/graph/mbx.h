@@ -50,6 +50,9 @@ void mbx_graph_errcode(const struct mbx_req *r, char *out, size_t n);
 int mbx_graph_failed(const struct mbx_req *r, struct mbx_err *e);
 /* The same for a GET of one object: a 404 says it does not exist (NOTFOUND). */
 int mbx_graph_failed_one(const struct mbx_req *r, struct mbx_err *e);
+/* Whether r failed as every call of the run would (no token, a 401 after a fresh one),
+ * which stops the run; a 403 is one mailbox's refusal. */
+int mbx_req_fails_all(const struct mbx_req *r);
 /* GET url and parse the JSON object into *out (NULL on failure). A 404 is NOTFOUND: the
  * one object asked for does not exist; a body that is not an object is SERVICE. */
 int mbx_graph_get(struct mbx_graph *g, const char *url, const char *lane, yajl_val *out,
@@ -330,9 +333,6 @@ void mbx_task_perform(struct mbx_http *h, struct mbx_req *r);
 void mbx_task_hold(struct mbx_task *t);
 void mbx_task_release(struct mbx_task *t);
 void mbx_task_drain(long max);
-/* Whether r failed as every call would (no token, a 401 after a fresh one; not a 403,
- * which is one mailbox's refusal). */
-int mbx_req_fails_all(const struct mbx_req *r);
 /* Such a failure, seen by a request of t's: the run reads and starts no more. */
 void mbx_task_stop_run(struct mbx_task *t);
 /* --mailboxes N: N, or a usage error that ends the program. */

@@ -111,14 +111,6 @@ mbx_task_perform(struct mbx_http *h, struct mbx_req *r)
 		mbx_task_stop_run(t);
 }
 
-/* as the export engine: no token or a 401 fails every mailbox's calls; a 403 is one
- * mailbox's refusal */
-int
-mbx_req_fails_all(const struct mbx_req *r)
-{
-	return mbx_http_err_kind(r) == MBX_ERR_AUTH && r->status != 403;
-}
-
 void
 mbx_task_stop_run(struct mbx_task *t)
 {
